@@ -1,0 +1,40 @@
+# Two commands matter: `make run` (the app; the demo when no account is set up) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run demo test lint bench dist selftest clean
+
+$(STAMP): pyproject.toml
+	@sh scripts/system-deps.sh
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,build]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/consent-desk $(ARGS)
+
+demo: $(STAMP)
+	$(BIN)/consent-desk --demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+test: $(STAMP) lint
+	sh scripts/run-tests.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python -m pytest tests/bench -s -q -p no:cacheprovider $(PYTEST_ARGS)
+
+dist: $(STAMP)
+	$(BIN)/pyinstaller --noconfirm --clean build.spec
+	@du -sh dist/consent-desk
+
+selftest: dist
+	dist/consent-desk/consent-desk --self-test
+
+clean:
+	rm -rf build dist .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Pure facts and rules: no Qt, no SQL, no HTTP, no clock reads."""

@@ -1,0 +1,1 @@
+"""Use cases that tie the layers together; no widgets here."""
