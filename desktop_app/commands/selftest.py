@@ -1,0 +1,98 @@
+"""`consent-desk --self-test`: a headless check that the installation (or frozen bundle) works."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+import tempfile
+from pathlib import Path
+
+import desktop_app
+
+# Samples the detector must get right on any installation (text, expected verdict).
+_DETECTOR_SAMPLES: tuple[tuple[str, str], ...] = (
+    ("STOP", "opt_out"),
+    ("BAJA", "opt_out"),
+    ("can you stop by at 5?", "none"),
+    ("START", "opt_in"),
+)
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser(
+        "self-test", parents=[common], help="check the installation headlessly and exit"
+    )
+    parser.set_defaults(handler=lambda args, ctx: run_self_test(verbose=bool(getattr(args, "verbose", False))))
+
+
+def _check_imports() -> list[str]:
+    """Import every module of the package; the frozen bundle proves it shipped them all."""
+    failures = []
+    prefix = desktop_app.__name__ + "."
+    for module in pkgutil.walk_packages(desktop_app.__path__, prefix):
+        if module.name.endswith("__main__"):
+            continue
+        try:
+            importlib.import_module(module.name)
+        except Exception as exc:  # report every broken module, not only the first
+            failures.append(f"import {module.name}: {exc!r}")
+    return failures
+
+
+def _check_book(folder: Path) -> list[str]:
+    from desktop_app.storage.book import ConsentBook
+
+    book = ConsentBook.open(folder / "self-test.sqlite3", default_region="US", backup_dir=folder)
+    try:
+        result = book.verify()
+        if not result.ok:
+            return [f"fresh consent book does not verify: {result}"]
+    finally:
+        book.close()
+    return []
+
+
+def _check_detector() -> list[str]:
+    from desktop_app.domain.detection import classify
+
+    failures = []
+    for text, expected in _DETECTOR_SAMPLES:
+        verdict = classify(text)
+        if verdict.kind.value != expected:
+            failures.append(f"detector: {text!r} gave {verdict.kind.value}, expected {expected}")
+    return failures
+
+
+def _check_tls() -> list[str]:
+    import ssl
+
+    ssl.create_default_context()
+    return []
+
+
+def run_self_test(*, verbose: bool = False) -> int:
+    checks = {
+        "imports": _check_imports,
+        "detector": _check_detector,
+        "tls": _check_tls,
+    }
+    failures: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="consent-desk-selftest-") as tmp:
+        checks_with_book = {**checks, "consent book": lambda: _check_book(Path(tmp))}
+        for name, check in checks_with_book.items():
+            try:
+                problems = check()
+            except Exception as exc:
+                problems = [f"{name}: {exc!r}"]
+            failures.extend(problems)
+            if verbose or problems:
+                print(f"{'FAIL' if problems else 'ok  '} {name}", file=sys.stderr)
+    if failures:
+        for failure in failures:
+            print(failure, file=sys.stderr)
+        print(f"self-test FAILED ({len(failures)} problem(s))")
+        return 1
+    print(f"self-test ok: {desktop_app.APP_NAME} {desktop_app.__version__}")
+    return 0
