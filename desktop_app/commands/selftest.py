@@ -24,7 +24,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser = subparsers.add_parser(
         "self-test", parents=[common], help="check the installation headlessly and exit"
     )
-    parser.set_defaults(handler=lambda args, ctx: run_self_test(verbose=bool(getattr(args, "verbose", False))))
+    parser.set_defaults(
+        handler=lambda args, ctx: run_self_test(verbose=bool(getattr(args, "verbose", False)))
+    )
 
 
 def _check_imports() -> list[str]:

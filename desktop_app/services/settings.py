@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -52,10 +53,8 @@ class Settings:
                 raise ValueError("settings file does not hold a JSON object")
         except (OSError, ValueError) as exc:
             log.warning("Settings file %s unreadable (%s); using defaults", path, exc)
-            try:
+            with contextlib.suppress(OSError):
                 path.replace(path.with_suffix(".damaged.json"))
-            except OSError:
-                pass
             return cls()
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
