@@ -1,0 +1,102 @@
+"""API tokens in the OS keyring and nowhere else; refuses plainly when no keyring exists."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+
+import keyring
+import keyring.backend
+import keyring.core
+import keyring.errors
+
+log = logging.getLogger(__name__)
+
+SERVICE = "consent-desk"
+
+# Every secret the app knows, with the environment variable a headless `serve` may read instead.
+SECRET_ENV: Mapping[str, str] = {
+    "meta.access_token": "CONSENT_DESK_META_ACCESS_TOKEN",
+    "meta.app_secret": "CONSENT_DESK_META_APP_SECRET",
+    "meta.verify_token": "CONSENT_DESK_META_VERIFY_TOKEN",
+    "twilio.account_sid": "CONSENT_DESK_TWILIO_ACCOUNT_SID",
+    "twilio.api_key": "CONSENT_DESK_TWILIO_API_KEY",
+    "twilio.api_secret": "CONSENT_DESK_TWILIO_API_SECRET",
+    "twilio.auth_token": "CONSENT_DESK_TWILIO_AUTH_TOKEN",
+}
+
+
+class SecretStoreUnavailableError(RuntimeError):
+    """No usable keyring: the secret was NOT stored anywhere."""
+
+
+class SecretStore:
+    """A thin, honest wrapper over `keyring` with one service name for the whole app."""
+
+    def __init__(
+        self,
+        backend: keyring.backend.KeyringBackend | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+        service: str = SERVICE,
+    ) -> None:
+        self._backend = backend
+        self._environ = environ if environ is not None else os.environ
+        self._service = service
+
+    @property
+    def backend(self) -> keyring.backend.KeyringBackend:
+        return self._backend if self._backend is not None else keyring.get_keyring()
+
+    def available(self) -> tuple[bool, str]:
+        """Whether secrets can be kept safely, and a sentence the owner understands."""
+        backend = self.backend
+        try:
+            usable = keyring.core.recommended(backend)
+        except Exception:  # a broken backend must not crash the settings page
+            usable = False
+        name = type(backend).__module__.rsplit(".", 1)[-1] + "." + type(backend).__name__
+        if not usable and not _is_test_backend(backend):
+            return False, (
+                "No system keychain is available on this computer, so passwords and tokens "
+                "cannot be saved safely. Install or unlock your keychain (GNOME Keyring, "
+                "KWallet, macOS Keychain, Windows Credential Manager) and try again."
+            )
+        return True, f"Secrets are kept in the system keychain ({name})."
+
+    def get(self, name: str, *, allow_env: bool = False) -> str | None:
+        if allow_env:
+            env_name = SECRET_ENV.get(name)
+            if env_name and self._environ.get(env_name):
+                return self._environ[env_name]
+        try:
+            return self.backend.get_password(self._service, name)
+        except keyring.errors.KeyringError as exc:
+            log.warning("Keychain could not be read for %s: %s", name, type(exc).__name__)
+            return None
+
+    def set(self, name: str, value: str) -> None:
+        ok, message = self.available()
+        if not ok:
+            raise SecretStoreUnavailableError(message)
+        try:
+            self.backend.set_password(self._service, name, value)
+        except keyring.errors.KeyringError as exc:
+            raise SecretStoreUnavailableError(
+                f"The system keychain refused to save it ({type(exc).__name__}). "
+                "Unlock the keychain and try again."
+            ) from exc
+
+    def delete(self, name: str) -> None:
+        try:
+            self.backend.delete_password(self._service, name)
+        except keyring.errors.PasswordDeleteError:
+            pass
+        except keyring.errors.KeyringError as exc:
+            log.warning("Keychain could not delete %s: %s", name, type(exc).__name__)
+
+
+def _is_test_backend(backend: keyring.backend.KeyringBackend) -> bool:
+    """In-memory backends that tests install through keyring's API count as available."""
+    return bool(getattr(backend, "consent_desk_test_backend", False))
