@@ -231,3 +231,5 @@ class IngestResult:
     applied_event_ids: list[int] = field(default_factory=list)
     statuses: int = 0
     unparsed: int = 0
+    opt_out_contacts: list[str] = field(default_factory=list)  # keys that asked to stop (pending or applied)
+    contacts_touched: list[str] = field(default_factory=list)  # keys whose conversation changed
