@@ -1,0 +1,37 @@
+"""Composition root for the GUI: settings in, Qt application and main window out."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from desktop_app import APP_ID, APP_NAME, __version__
+from desktop_app.services.paths import AppPaths
+from desktop_app.services.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def run_gui(paths: AppPaths, settings: Settings, *, force_demo: bool = False) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app.services.qtbridge import RuntimeBridge
+    from desktop_app.services.runtime import AppRuntime
+    from desktop_app.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName(APP_ID)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName(APP_ID)
+    log.info("Starting %s %s (data in %s)", APP_NAME, __version__, paths.data_dir)
+
+    bridge = RuntimeBridge()
+    runtime = AppRuntime(paths, settings, demo=force_demo, bridge=bridge)
+    window = MainWindow(runtime)
+    window.show()
+    runtime.start()
+    try:
+        return app.exec()
+    finally:
+        runtime.stop()
