@@ -62,11 +62,11 @@ class TwilioError(Exception):
         if self.kind is TwilioErrorKind.NOT_FOUND:
             return f"Twilio does not know this Account SID{status}. Check the Account SID."
         if self.kind is TwilioErrorKind.RATE_LIMITED:
-            return "Twilio asked us to slow down (too many requests); retrying shortly."
+            return "Twilio asked us to slow down (too many requests, 429)."
         if self.kind is TwilioErrorKind.SERVER:
-            return f"Twilio is having trouble{status}; retrying shortly."
+            return f"Twilio is having trouble{status}."
         if self.kind is TwilioErrorKind.NETWORK:
-            return "Cannot reach Twilio. Check the internet connection; retrying shortly."
+            return "Cannot reach Twilio. Check the internet connection."
         if self.kind is TwilioErrorKind.NOT_WHATSAPP_SENDER:
             return (
                 "This number is not a WhatsApp sender on your Twilio account. "
@@ -78,8 +78,11 @@ class TwilioError(Exception):
             return (
                 "Outside WhatsApp's 24-hour window: only an approved template can be sent now (error 63016)."
             )
-        code = f" {self.code}" if self.code else ""
-        return f"Twilio refused the request (error{code}{status}): {self.message}"
+        parts = [f"error {self.code}"] if self.code else []
+        if self.http_status:
+            parts.append(f"HTTP {self.http_status}")
+        detail = ", ".join(parts) or "no details"
+        return f"Twilio refused the request ({detail}): {self.message}"
 
 
 def error_from_response(http_status: int, body: Any, retry_after: float | None = None) -> TwilioError:
