@@ -84,7 +84,7 @@ class FakeTwilio:
         self.on_request: Callable[[RecordedRequest], None] | None = None
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-twilio", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-twilio", daemon=True)
 
     # -- lifecycle -----------------------------------------------------------------------------
     def __enter__(self) -> FakeTwilio:
@@ -246,10 +246,15 @@ class FakeTwilio:
         if to in self.state.unsubscribed:
             return 400, _error(400, 21610, "Attempt to send to unsubscribed recipient")
         if to in self.state.outside_window and not one.get("ContentSid"):
-            return 400, _error(400, 63016, "Failed to send freeform message because you are outside the "
-                               "allowed window. If you are using WhatsApp, please use a Message Template.")
-        sid = self.add_message(from_, one.get("Body"), to=to, direction="outbound-api",
-                               date_sent=datetime.now(UTC))
+            return 400, _error(
+                400,
+                63016,
+                "Failed to send freeform message because you are outside the "
+                "allowed window. If you are using WhatsApp, please use a Message Template.",
+            )
+        sid = self.add_message(
+            from_, one.get("Body"), to=to, direction="outbound-api", date_sent=datetime.now(UTC)
+        )
         with self.lock:
             message = next(m for m in self.state.messages if m["sid"] == sid)
             message["status"] = "queued"
@@ -268,8 +273,12 @@ class FakeTwilio:
 
 
 def _error(status: int, code: int, message: str) -> dict[str, Any]:
-    return {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}",
-            "status": status}
+    return {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
 
 
 def _sort_key(message: dict[str, Any]) -> tuple[datetime, str]:

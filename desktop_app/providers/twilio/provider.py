@@ -67,9 +67,7 @@ class TwilioProvider:
         content_variables: str | None = None,
     ) -> SendResult:
         if not _is_whatsapp_address(self.from_address):
-            return SendResult(
-                ok=False, error_message="The Twilio 'From' number is not set (whatsapp:+...)."
-            )
+            return SendResult(ok=False, error_message="The Twilio 'From' number is not set (whatsapp:+...).")
         try:
             answer = self.client.create_message(
                 to=whatsapp_address(to),
