@@ -6,11 +6,285 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from desktop_app.domain.model import IngestResult, ProviderEvent
+from desktop_app.domain.model import (
+    ALL,
+    MARKETING,
+    ConsentAction,
+    ConsentEventRecord,
+    EventSource,
+    InboundMessage,
+    IngestResult,
+    MessageKind,
+    NewConsentEvent,
+    NumberChange,
+    PreferenceChange,
+    ProviderEvent,
+    StatusUpdate,
+    UnparsedPayload,
+    Verdict,
+    VerdictKind,
+)
+from desktop_app.providers.base import Sender, SendResult
+from desktop_app.services.confirmations import ConfirmationSender, ConfirmationTemplates
+from desktop_app.services.outbox import GuardedOutbox
+
+if TYPE_CHECKING:
+    from desktop_app.domain.detection import Detector
+    from desktop_app.services.settings import Settings
+    from desktop_app.storage.book import ConsentBook
+    from desktop_app.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+# Messages whose words can carry a request; reactions, system notices and welcomes cannot.
+CLASSIFIED_KINDS = frozenset(
+    {
+        MessageKind.TEXT,
+        MessageKind.BUTTON,
+        MessageKind.INTERACTIVE,
+        MessageKind.IMAGE,
+        MessageKind.VIDEO,
+        MessageKind.DOCUMENT,
+    }
+)
+# Send errors that are the platform telling us the customer opted out: (provider, code) -> scope.
+OPT_OUT_SEND_ERRORS: dict[tuple[str, int], tuple[str, EventSource]] = {
+    ("meta", 131050): (MARKETING, EventSource.SEND_ERROR_131050),
+    ("twilio", 21610): (ALL, EventSource.TWILIO_ERROR_21610),
+}
+EXACT_RULE_PREFIX = "button:"
+
+
+@dataclass(slots=True)
+class _Batch:
+    result: IngestResult = field(default_factory=IngestResult)
+    confirmations: list[tuple[ConsentEventRecord, str | None]] = field(default_factory=list)
+    touched: dict[str, None] = field(default_factory=dict)  # ordered set
+    opting_out: dict[str, None] = field(default_factory=dict)
+
+
+class IngestPipeline:
+    """parse -> store -> detect -> decide in ONE unit of work; confirmations after the commit.
+
+    Shared by every inbound source (Meta webhook, Twilio poller, demo). `settings` may be replaced at
+    runtime; it is read once per batch. `on_result` runs after the commit, on the calling thread.
+    """
+
+    def __init__(
+        self,
+        book: ConsentBook,
+        detector: Detector,
+        settings: Settings,
+        sender: Sender | None = None,
+        on_result: Callable[[IngestResult], None] | None = None,
+        *,
+        templates: ConfirmationTemplates | None = None,
+        confirmation_executor: Executor | None = None,
+    ) -> None:
+        self.book = book
+        self.settings = settings
+        self.on_result = on_result
+        self._detector = detector
+        self.outbox = GuardedOutbox(book, sender)
+        self.confirmations = ConfirmationSender(
+            self.outbox, templates or ConfirmationTemplates.load_default()
+        )
+        self._executor = confirmation_executor
+
+    @property
+    def sender(self) -> Sender | None:
+        return self.outbox.sender
+
+    @sender.setter
+    def sender(self, sender: Sender | None) -> None:
+        self.outbox.sender = sender
+
+    @property
+    def detector(self) -> Detector:
+        return self._detector
+
+    def set_detector(self, detector: Detector) -> None:
+        self._detector = detector
+
+    # --- the batch -------------------------------------------------------------------------------
+
+    def ingest(self, events: Sequence[ProviderEvent]) -> IngestResult:
+        """Store and decide a batch atomically; returns after the commit. Raises if nothing was stored."""
+        settings = self.settings
+        detector = self._detector
+        batch = _Batch()
+        with self.book.unit_of_work() as uow:
+            for event in events:
+                self._ingest_one(uow, event, batch, settings, detector)
+        batch.result.contacts_touched = list(batch.touched)
+        batch.result.opt_out_contacts = list(batch.opting_out)
+        if self.on_result is not None:
+            try:
+                self.on_result(batch.result)
+            except Exception:
+                log.exception("on_result callback failed (the batch is committed)")
+        if batch.confirmations and settings.send_confirmations:
+            self._confirm_later(batch.confirmations)
+        return batch.result
+
+    def _ingest_one(
+        self, uow: UnitOfWork, event: ProviderEvent, batch: _Batch, settings: Settings, detector: Detector
+    ) -> None:
+        if isinstance(event, InboundMessage):
+            self._inbound(uow, event, batch, settings, detector)
+        elif isinstance(event, StatusUpdate):
+            self._status(uow, event, batch)
+        elif isinstance(event, PreferenceChange):
+            self._preference(uow, event, batch)
+        elif isinstance(event, NumberChange):
+            self._number_change(uow, event, batch)
+        elif isinstance(event, UnparsedPayload):
+            uow.store_unparsed(event.provider, event.reason, event.raw)
+            batch.result.unparsed += 1
+            log.warning("Kept a %s payload we could not understand: %s", event.provider, event.reason)
+        else:
+            raise TypeError(f"not a provider event: {type(event).__name__}")
+
+    def _inbound(
+        self, uow: UnitOfWork, msg: InboundMessage, batch: _Batch, settings: Settings, detector: Detector
+    ) -> None:
+        key = uow.contact_key(msg.sender, authoritative=True)
+        row_id = uow.store_inbound(msg)
+        if row_id is None:
+            batch.result.duplicates += 1
+            return
+        batch.result.stored_messages += 1
+        batch.touched[key] = None
+        if msg.kind not in CLASSIFIED_KINDS or not (msg.text or msg.button_payload or msg.button_text):
+            return
+        verdict = detector.classify(
+            msg.text or "", button_payload=msg.button_payload, button_text=msg.button_text
+        )
+        if not verdict.is_request:
+            return
+        if verdict.kind is VerdictKind.OPT_OUT:
+            batch.opting_out[key] = None
+        exact = verdict.rule.startswith(EXACT_RULE_PREFIX)
+        automatic = settings.auto_mode and verdict.auto and verdict.confidence >= settings.auto_threshold
+        if not (exact or automatic):
+            batch.result.detections.append(uow.add_detection(row_id, verdict, status="pending"))
+            return
+        record = uow.append_event(_event_from_verdict(key, msg, verdict, exact))
+        uow.add_detection(row_id, verdict, status="auto_applied", event_id=record.id if record else None)
+        if record is not None:
+            batch.result.applied_event_ids.append(record.id)
+            if record.action is ConsentAction.OPT_OUT:
+                batch.confirmations.append((record, verdict.language))
+
+    def _status(self, uow: UnitOfWork, status: StatusUpdate, batch: _Batch) -> None:
+        if not uow.apply_status(status):
+            batch.result.duplicates += 1
+            return
+        batch.result.statuses += 1
+        opt_out = OPT_OUT_SEND_ERRORS.get((status.provider, status.error_code or 0))
+        if status.status != "failed" or opt_out is None:
+            return
+        category, source = opt_out
+        key = uow.contact_key(status.recipient, authoritative=False)
+        record = uow.append_event(
+            NewConsentEvent(
+                contact_key=key,
+                category=category,
+                action=ConsentAction.OPT_OUT,
+                occurred_at=status.occurred_at,
+                source=source,
+                decided_by="customer",
+                evidence_message_id=status.provider_message_id,
+                evidence_text=status.error_title,
+                note=f"send refused with error {status.error_code}",
+                dedupe_key=f"{status.provider}:send-error:{status.provider_message_id}",
+            )
+        )
+        batch.touched[key] = None
+        if record is not None:
+            batch.result.applied_event_ids.append(record.id)
+
+    def _preference(self, uow: UnitOfWork, pref: PreferenceChange, batch: _Batch) -> None:
+        key = uow.contact_key(pref.contact, authoritative=True)
+        record = uow.append_event(
+            NewConsentEvent(
+                contact_key=key,
+                category=pref.category,
+                action=pref.action,
+                occurred_at=pref.occurred_at,
+                source=EventSource.META_PREFERENCE,
+                decided_by="customer",
+                evidence_text=pref.detail,
+                dedupe_key=pref.dedupe_key,
+            )
+        )
+        batch.touched[key] = None
+        if record is None:
+            batch.result.duplicates += 1
+        else:
+            batch.result.applied_event_ids.append(record.id)
+
+    def _number_change(self, uow: UnitOfWork, change: NumberChange, batch: _Batch) -> None:
+        old_key = uow.contact_key(change.old, authoritative=False)
+        new_key = uow.contact_key(change.new, authoritative=True)
+        carried = uow.carry_over(old_key, new_key, change.occurred_at, change.dedupe_key)
+        batch.result.applied_event_ids.extend(record.id for record in carried)
+        batch.touched[old_key] = None
+        batch.touched[new_key] = None
+
+    # --- confirmations ---------------------------------------------------------------------------
+
+    def _confirm_later(self, jobs: list[tuple[ConsentEventRecord, str | None]]) -> None:
+        if self._executor is None:
+            self._confirm_all(jobs)
+        else:
+            self._executor.submit(self._confirm_all, jobs)
+
+    def _confirm_all(self, jobs: list[tuple[ConsentEventRecord, str | None]]) -> None:
+        for record, language in jobs:
+            try:
+                self.send_confirmation(record, language)
+            except Exception:
+                log.exception("Confirmation for opt-out event %d failed", record.id)
+
+    def send_confirmation(self, event_record: ConsentEventRecord, language: str | None) -> SendResult | None:
+        """Confirm one opt-out (once, in its language, if the owner wants confirmations)."""
+        settings = self.settings
+        if not settings.send_confirmations:
+            return None
+        return self.confirmations.confirm(
+            event_record,
+            language,
+            shop_name=settings.shop_name,
+            overrides=settings.confirmation_templates,
+        )
+
+    def confirm_detection(self, det_id: int, decided_by: str = "owner") -> ConsentEventRecord | None:
+        """The owner's "Confirm opt-out": append the event, then the same confirmation logic."""
+        record = self.book.resolve_detection(det_id, confirm=True, decided_by=decided_by)
+        if record is not None and record.action is ConsentAction.OPT_OUT:
+            detection = self.book.detection(det_id)
+            self.send_confirmation(record, detection.language if detection else None)
+        return record
+
+
+def _event_from_verdict(key: str, msg: InboundMessage, verdict: Verdict, exact: bool) -> NewConsentEvent:
+    return NewConsentEvent(
+        contact_key=key,
+        category=verdict.scope or ALL,
+        action=ConsentAction(verdict.kind.value),
+        occurred_at=msg.occurred_at,
+        source=verdict.source or (EventSource.BUTTON if exact else EventSource.KEYWORD),
+        decided_by="customer" if exact else f"auto:{verdict.rule}",
+        evidence_message_id=msg.provider_message_id,
+        evidence_text=msg.text or msg.button_text,
+        dedupe_key=f"{msg.provider}:message:{msg.provider_message_id}",
+    )
+
 
 IngestFn = Callable[[Sequence[ProviderEvent]], IngestResult]
 _STOP = object()

@@ -1,0 +1,149 @@
+"""The consent-guarded way out: every message passes book.may_send, except one opt-out confirmation."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from desktop_app.domain.model import ConsentAction, ConsentEventRecord, Decision
+from desktop_app.providers.base import Sender, SendResult
+
+if TYPE_CHECKING:
+    from desktop_app.storage.book import ConsentBook
+
+log = logging.getLogger(__name__)
+
+CONFIRMATION_CATEGORY = "confirmation"  # stored on the outbound message row, not a consent category
+SENDING = "sending"
+
+
+class GuardedOutbox:
+    """Sends through a provider only what the consent book allows; records what it sent."""
+
+    def __init__(
+        self,
+        book: ConsentBook,
+        sender: Sender | None,
+        *,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.book = book
+        self.sender = sender
+        self._now = now
+        self._claims: set[int] = set()
+        self._lock = threading.Lock()
+
+    def check(self, to: str, category: str) -> Decision:
+        return self.book.may_send(to, category)
+
+    def send(self, to: str, text: str, category: str) -> SendResult:
+        """An ordinary message (campaign, order update, owner's reply): refused if the gate says no."""
+        decision = self.book.may_send(to, category)
+        if not decision.allowed:
+            log.info("Blocked a %s message: %s", category, decision.reason)
+            return SendResult(
+                ok=False, error_message=f"Not sent: {decision.reason}", recipient_opted_out=True
+            )
+        if self.sender is None:
+            return SendResult(ok=False, error_message="No provider is connected; nothing was sent.")
+        result = self.sender.send_text(self.book.resolve_key(to), text)
+        if result.ok:
+            with self.book.unit_of_work() as uow:
+                uow.store_outbound(
+                    self.book.resolve_key(to),
+                    text,
+                    provider=self.sender.name,
+                    provider_message_id=result.provider_message_id,
+                    category=category,
+                    sent_at=self._now(),
+                )
+        return result
+
+    def send_confirmation(self, event: ConsentEventRecord, text: str) -> SendResult | None:
+        """The single exception to the gate: the confirmation of this opt-out, at most once.
+
+        Returns None when it is not due (already sent or being sent, not an opt-out, no sender).
+        """
+        if event.action is not ConsentAction.OPT_OUT:
+            raise ValueError("only an opt-out is confirmed past the consent gate")
+        if self.sender is None:
+            log.info("No sender connected; opt-out %d stays unconfirmed", event.id)
+            return None
+        if not self._claim(event.id):
+            return None
+        try:
+            return self._send_claimed(event, text)
+        finally:
+            with self._lock:
+                self._claims.discard(event.id)
+
+    def record_skipped(self, event: ConsentEventRecord, status: str) -> None:
+        if self._already_handled(event.id):
+            return
+        self.book.mark_confirmation(event.id, None, None, status)
+
+    def _claim(self, event_id: int) -> bool:
+        with self._lock:
+            if event_id in self._claims:
+                return False
+            self._claims.add(event_id)
+        if self._already_handled(event_id):
+            with self._lock:
+                self._claims.discard(event_id)
+            return False
+        return True
+
+    def _already_handled(self, event_id: int) -> bool:
+        """Sent, or a send started and its outcome is unknown: repeating could confirm twice."""
+        stored = self.book.event(event_id)
+        if stored is None:
+            raise ValueError(f"no ledger event {event_id}")
+        return bool(stored.confirmation_message_id) or stored.confirmation_status in (
+            SENDING,
+            "sent",
+            "delivered",
+            "read",
+            "unknown",
+        )
+
+    def _send_claimed(self, event: ConsentEventRecord, text: str) -> SendResult:
+        assert self.sender is not None
+        # Durable "sending" marker first: after a crash mid-send we never send a second one.
+        self.book.mark_confirmation(event.id, None, None, SENDING)
+        try:
+            result = self.sender.send_text(event.contact_key, text)
+        except Exception as exc:
+            log.error("Confirmation for event %d: sender failed (%s)", event.id, type(exc).__name__)
+            self.book.mark_confirmation(event.id, None, None, "unknown")
+            raise
+        sent_at = self._now()
+        if result.ok:
+            with self.book.unit_of_work() as uow:
+                uow.mark_confirmation(event.id, result.provider_message_id, sent_at, "sent")
+                uow.store_outbound(
+                    event.contact_key,
+                    text,
+                    provider=self.sender.name,
+                    provider_message_id=result.provider_message_id,
+                    category=CONFIRMATION_CATEGORY,
+                    sent_at=sent_at,
+                )
+            log.info("Confirmation sent for opt-out event %d", event.id)
+        else:
+            status = _failure_status(result)
+            self.book.mark_confirmation(event.id, None, None, status)
+            log.warning("Confirmation for event %d not sent: %s", event.id, status)
+        return result
+
+
+def _failure_status(result: SendResult) -> str:
+    if result.needs_reconnect:
+        return "failed: reconnect needed"
+    if result.outside_window:
+        return "failed: reply window closed"
+    if result.error_message and "not retried" in result.error_message:
+        return "unknown"  # the request may have reached Meta; never resend automatically
+    return f"failed: {result.error_code or result.error_message or 'error'}"
