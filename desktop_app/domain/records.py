@@ -1,0 +1,145 @@
+"""Read models the consent book hands to services and the UI (plain frozen dataclasses, never ORM rows)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from desktop_app.domain.model import EventSource, VerdictKind
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRecord:
+    key: str
+    kind: str  # "phone" | "user_id"
+    name: str | None
+    created_at: datetime
+    last_message_at: datetime | None
+    unread_count: int
+    pending_count: int
+    opted_out: bool  # opted out of at least one category
+
+
+@dataclass(frozen=True, slots=True)
+class DetectionRecord:
+    id: int
+    message_id: int
+    contact_key: str
+    contact_name: str | None
+    message_text: str | None
+    message_at: datetime
+    kind: VerdictKind
+    scope: str | None
+    confidence: float
+    auto: bool
+    rule: str
+    language: str | None
+    explanation: str
+    spans: tuple[tuple[int, int], ...]
+    source: EventSource | None
+    status: str  # pending | auto_applied | confirmed | dismissed | reversed
+    created_at: datetime
+    event_id: int | None = None
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRecord:
+    id: int
+    contact_key: str
+    direction: str  # inbound | outbound
+    kind: str
+    text: str | None
+    occurred_at: datetime
+    provider: str
+    provider_message_id: str
+    status: str | None
+    category: str | None = None
+    error_code: int | None = None
+    erased: bool = False
+    detection: DetectionRecord | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationSummary:
+    contact_key: str
+    name: str | None
+    last_text: str | None
+    last_at: datetime | None
+    last_direction: str | None
+    unread_count: int
+    pending_count: int
+    opted_out: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentRow:
+    """One line of the consent table: a contact's state in one category."""
+
+    contact_key: str
+    name: str | None
+    category: str
+    state: str
+    since: datetime | None
+    source: str | None
+    event_id: int | None
+    changed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    first_broken_id: int | None = None
+    reason: str | None = None
+    head_hash: str | None = None  # write it down somewhere else: it pins the whole history
+
+
+@dataclass(slots=True)
+class ImportReport:
+    imported: int = 0
+    skipped_duplicates: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    warnings: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class WeekStats:
+    week_start: datetime  # Monday 00:00 UTC
+    opt_outs: int
+    opt_ins: int
+    by_source: dict[str, int]
+    by_category: dict[str, int]
+    confirmations_sent: int
+    confirmations_delivered: int
+
+    @property
+    def confirmation_delivery_rate(self) -> float | None:
+        if not self.confirmations_sent:
+            return None
+        return self.confirmations_delivered / self.confirmations_sent
+
+
+class BookError(RuntimeError):
+    """The consent book could not do what was asked; the message says why in plain words."""
+
+
+class BookLockedError(BookError):
+    """Another program (or a stuck process) holds the write lock longer than we wait."""
+
+
+class BookReadOnlyError(BookError):
+    """The book's file or folder cannot be written."""
+
+
+class BookFullError(BookError):
+    """The disk (or the book's size limit) is full; nothing of this write was stored."""
+
+
+class BookCorruptError(BookError):
+    """The file is not a consent book, or SQLite reports it damaged."""
+
+
+class BookTooNewError(BookError):
+    """The book was written by a newer version of the app; refusing to touch it."""

@@ -1,0 +1,461 @@
+"""ConsentBook: the one object services and commands use to store, decide and read consent."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from desktop_app.domain.consent import decide, effective_may_send, iso_utc, parse_iso
+from desktop_app.domain.model import (
+    ALL,
+    DEFAULT_CATEGORIES,
+    CategoryState,
+    ConsentAction,
+    ConsentEventRecord,
+    Decision,
+    EventSource,
+    NewConsentEvent,
+    VerdictKind,
+)
+from desktop_app.domain.phone import PhoneNumberError, is_e164, normalize_phone
+from desktop_app.domain.records import (
+    BookCorruptError,
+    BookError,
+    BookReadOnlyError,
+    ConsentRow,
+    ContactRecord,
+    ConversationSummary,
+    DetectionRecord,
+    MessageRecord,
+    VerifyResult,
+)
+from desktop_app.storage import backup, migrate, reads
+from desktop_app.storage.engine import BUSY_TIMEOUT_MS, make_engine
+from desktop_app.storage.errors import translate
+from desktop_app.storage.ledger import rebuild_state, verify_chain
+from desktop_app.storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+CATEGORY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+AUTO_BACKUP_EVERY = timedelta(days=1)
+_MAY_SEND_SQL = (
+    "SELECT category, state, since, source, event_id FROM consent_state "
+    "WHERE contact_key = ? AND category IN ('all', ?)"
+)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _check_file(path: Path) -> bool:
+    """Whether the book exists already; refuse early (clearly) what SQLite would fail on obscurely."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise BookReadOnlyError(f"The folder for the consent book does not exist: {folder}")
+    if not os.access(folder, os.W_OK):
+        raise BookReadOnlyError(f"The folder {folder} cannot be written; the consent book needs it writable.")
+    if not path.exists() or path.stat().st_size == 0:
+        return False
+    if not os.access(path, os.W_OK):
+        raise BookReadOnlyError(
+            f"The consent book {path} is read-only. Nothing was changed; make the file writable and restart."
+        )
+    with path.open("rb") as handle:
+        if handle.read(16) != SQLITE_HEADER:
+            raise BookCorruptError(f"{path} is not a consent book (not an SQLite database).")
+    return True
+
+
+class ConsentBook:
+    """Create with ConsentBook.open(); close() when done. Safe to share between threads."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        default_region: str,
+        backup_dir: Path | None,
+        keep_backups: int,
+        now: Callable[[], datetime],
+    ) -> None:
+        self.path = path
+        self.default_region = default_region
+        self.backup_dir = backup_dir
+        self.keep_backups = keep_backups
+        self.now = now
+        self._write: Engine = make_engine(path, immediate=True)
+        self._read: Engine = make_engine(path, immediate=False)
+        self._fast = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._fast.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        self._fast_lock = threading.Lock()
+        self._categories: tuple[str, ...] = ()
+        self._closed = False
+        self._refresh_categories()
+
+    # lifecycle --------------------------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        path: str | Path,
+        default_region: str = "US",
+        backup_dir: str | Path | None = None,
+        keep_backups: int = 10,
+        *,
+        now: Callable[[], datetime] = _utcnow,
+        target_revision: str = "head",
+    ) -> ConsentBook:
+        """Open (creating or upgrading) the book: back up first when upgrading an existing file."""
+        path = Path(path).expanduser().resolve()
+        existed = _check_file(path)
+        backups = Path(backup_dir).expanduser().resolve() if backup_dir else None
+        try:
+            cls._migrate(path, existed, backups, keep_backups, now, target_revision)
+            book = cls(
+                path, default_region=default_region, backup_dir=backups, keep_backups=keep_backups, now=now
+            )
+        except (sqlite3.Error, Exception) as exc:
+            translated = translate(exc, path)
+            if translated is not None:
+                raise translated from exc
+            raise
+        if existed and backups is not None:
+            book._auto_backup()
+        return book
+
+    @staticmethod
+    def _migrate(
+        path: Path, existed: bool, backups: Path | None, keep: int, now: Callable[[], datetime], target: str
+    ) -> None:
+        engine = make_engine(path, immediate=True, foreign_keys=False, pool="null")
+        try:
+            with engine.connect() as connection:
+                current = migrate.current_revision(connection)
+                if current is None and existed and migrate.has_foreign_tables(connection):
+                    raise BookCorruptError(
+                        f"{path} is an SQLite file but not a consent book; refusing to touch it."
+                    )
+                connection.rollback()
+            migrate.check_known(current, path)
+            wanted = migrate.head_revision() if target == "head" else target
+            if current == wanted:
+                return
+            if existed and current is not None and backups is not None:
+                made = backup.take_backup(
+                    path, backups, reason=f"before-upgrade-{current}", keep=keep, now=now()
+                )
+                log.info("backed up %s to %s before upgrading from %s", path, made, current)
+            migrate.upgrade(engine, path, target)
+            with engine.begin() as connection:
+                for name in DEFAULT_CATEGORIES:
+                    connection.exec_driver_sql(
+                        "INSERT INTO categories(name, builtin, created_at) VALUES (?, 1, ?) "
+                        "ON CONFLICT(name) DO NOTHING",
+                        (name, iso_utc(now())),
+                    )
+        finally:
+            engine.dispose()
+
+    def _auto_backup(self) -> None:
+        assert self.backup_dir is not None
+        existing = backup.list_backups(self.path, self.backup_dir)
+        if (
+            existing
+            and datetime.fromtimestamp(existing[-1].stat().st_mtime, UTC) > self.now() - AUTO_BACKUP_EVERY
+        ):
+            return
+        try:
+            self.backup(reason="daily")
+        except (OSError, sqlite3.Error) as exc:  # a failed backup must not stop the shop from working
+            log.error("automatic backup of %s failed: %s", self.path, exc)
+
+    def backup(self, reason: str = "manual") -> Path:
+        """A consistent copy via the online backup API; keeps the newest `keep_backups` copies."""
+        if self.backup_dir is None:
+            raise BookError("no backup folder is configured for this consent book")
+        return backup.take_backup(
+            self.path, self.backup_dir, reason=reason, keep=self.keep_backups, now=self.now()
+        )
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        with self._fast_lock:
+            self._fast.close()
+        self._write.dispose()
+        self._read.dispose()
+
+    def __enter__(self) -> ConsentBook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # writing ------------------------------------------------------------------------------------------
+    @contextmanager
+    def unit_of_work(self) -> Iterator[UnitOfWork]:
+        """One BEGIN IMMEDIATE ... COMMIT; rolls back and re-raises (as BookError when explainable)."""
+        try:
+            with self._write.connect() as connection, connection.begin():
+                raw = connection.connection.driver_connection
+                assert isinstance(raw, sqlite3.Connection)
+                yield UnitOfWork(
+                    raw,
+                    default_region=self.default_region,
+                    now=self.now,
+                    categories=frozenset(self._categories),
+                )
+        except (sqlite3.Error, Exception) as exc:
+            translated = translate(exc, self.path)
+            if translated is not None:
+                raise translated from exc
+            raise
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        try:
+            with self._read.connect() as connection, connection.begin():
+                yield connection
+        except (sqlite3.Error, Exception) as exc:
+            translated = translate(exc, self.path)
+            if translated is not None:
+                raise translated from exc
+            raise
+
+    # the gate ------------------------------------------------------------------------------------------
+    def resolve_key(self, key_or_phone: str) -> str:
+        """A contact key from whatever the caller has: E.164 or user id as stored, or a typed number."""
+        text = key_or_phone.strip()
+        if is_e164(text):
+            return text
+        try:
+            return normalize_phone(text, self.default_region).key
+        except PhoneNumberError:
+            return text  # a WhatsApp user id is a key as it stands
+
+    def _check_category(self, category: str) -> None:
+        if category not in self._categories:
+            raise ValueError(f"unknown consent category {category!r}; known: {', '.join(self._categories)}")
+
+    def may_send(self, key_or_phone: str, category: str) -> Decision:
+        """The single gate for every outgoing message except the one confirmation of an opt-out."""
+        self._check_category(category)
+        key = self.resolve_key(key_or_phone)
+        with self._fast_lock:
+            rows = self._fast.execute(_MAY_SEND_SQL, (key, category)).fetchall()
+        states = {row[0]: CategoryState(row[0], row[1], parse_iso(row[2]), row[3], row[4]) for row in rows}
+        return decide(states, category)
+
+    def mark_confirmation(
+        self, event_id: int, provider_message_id: str | None, sent_at: datetime | None, status: str | None
+    ) -> None:
+        with self.unit_of_work() as uow:
+            uow.mark_confirmation(event_id, provider_message_id, sent_at, status)
+
+    def get_cursor(self, name: str) -> str | None:
+        with self._reading() as conn:
+            row = conn.exec_driver_sql("SELECT value FROM cursors WHERE name = ?", (name,)).first()
+        return None if row is None else str(row[0])
+
+    def set_cursor(self, name: str, value: str) -> None:
+        with self.unit_of_work() as uow:
+            uow.set_cursor(name, value)
+
+    # review queue ------------------------------------------------------------------------------------
+    def pending_detections(self, limit: int | None = None) -> list[DetectionRecord]:
+        with self._reading() as conn:
+            return reads.detections_with_status(conn, "pending", limit, newest_first=False)
+
+    def auto_applied_detections(self, limit: int = 200) -> list[DetectionRecord]:
+        with self._reading() as conn:
+            return reads.detections_with_status(conn, "auto_applied", limit, newest_first=True)
+
+    def detection(self, det_id: int) -> DetectionRecord | None:
+        with self._reading() as conn:
+            return reads.detection_by_id(conn, det_id)
+
+    def resolve_detection(
+        self, det_id: int, *, confirm: bool, decided_by: str = "owner"
+    ) -> ConsentEventRecord | None:
+        """Confirm (append the ledger event, dated at the message time) or dismiss (no ledger event)."""
+        with self.unit_of_work() as uow:
+            det = uow.detection_for_decision(det_id)
+            if det["status"] != "pending":
+                raise ValueError(f"detection {det_id} is {det['status']}, not pending")
+            record = None
+            if confirm:
+                if det["kind"] == VerdictKind.NONE.value:
+                    raise ValueError(f"detection {det_id} found no request; there is nothing to confirm")
+                record = uow.append_event(
+                    NewConsentEvent(
+                        contact_key=det["contact_key"],
+                        category=det["scope"] or ALL,
+                        action=ConsentAction(det["kind"]),
+                        occurred_at=parse_iso(det["occurred_at"]),  # type: ignore[arg-type]
+                        source=EventSource(det["source"]) if det["source"] else EventSource.MANUAL,
+                        decided_by=decided_by,
+                        evidence_message_id=det["provider_message_id"],
+                        evidence_text=det["text"],
+                        dedupe_key=f"detection:{det_id}",
+                    )
+                )
+                uow.set_detection_status(
+                    det_id, "confirmed", decided_by=decided_by, event_id=record.id if record else None
+                )
+            else:
+                uow.set_detection_status(det_id, "dismissed", decided_by=decided_by)
+            uow.adjust_pending(det["message_id"], -1)
+        return record
+
+    def reopen_detection(self, det_id: int) -> None:
+        """Undo a dismissal: the detection goes back to the review queue."""
+        with self.unit_of_work() as uow:
+            det = uow.detection_for_decision(det_id)
+            if det["status"] != "dismissed":
+                raise ValueError(f"only a dismissed detection can be reopened; {det_id} is {det['status']}")
+            uow.set_detection_status(det_id, "pending", decided_by=None)
+            uow.adjust_pending(det["message_id"], +1)
+
+    def reverse_detection(self, det_id: int, decided_by: str = "owner") -> ConsentEventRecord:
+        """Undo an applied detection with a NEW opposite ledger event (source reversal); never an edit.
+
+        The reversal is dated like the event it reverses, so it overrides that event but not any later
+        request from the customer.
+        """
+        with self.unit_of_work() as uow:
+            det = uow.detection_for_decision(det_id)
+            if det["status"] not in ("auto_applied", "confirmed") or det["event_id"] is None:
+                raise ValueError(
+                    f"detection {det_id} is {det['status']}; only an applied one can be reversed"
+                )
+            original = uow.event_row(int(det["event_id"]))
+            if original is None:
+                raise BookCorruptError(
+                    f"detection {det_id} points at ledger event {det['event_id']}, which is missing"
+                )
+            opposite = (
+                ConsentAction.OPT_IN
+                if original["action"] == ConsentAction.OPT_OUT.value
+                else ConsentAction.OPT_OUT
+            )
+            record = uow.append_event(
+                NewConsentEvent(
+                    contact_key=original["contact_key"],
+                    category=original["category"],
+                    action=opposite,
+                    occurred_at=parse_iso(original["occurred_at"]),  # type: ignore[arg-type]
+                    source=EventSource.REVERSAL,
+                    decided_by=decided_by,
+                    evidence_message_id=det["provider_message_id"],
+                    evidence_text=det["text"],
+                    note=f"reverses ledger event {original['id']} (detection {det_id})",
+                    dedupe_key=f"reversal:{original['id']}",
+                )
+            )
+            if record is None:
+                raise ValueError(f"ledger event {original['id']} was already reversed")
+            uow.set_detection_status(det_id, "reversed", decided_by=decided_by)
+        return record
+
+    # read side -----------------------------------------------------------------------------------------
+    def conversations(
+        self, filter: str = "all", search: str | None = None, offset: int = 0, limit: int = 100
+    ) -> list[ConversationSummary]:
+        with self._reading() as conn:
+            return reads.conversations(conn, filter, search, offset, limit)
+
+    def count_conversations(self, filter: str = "all", search: str | None = None) -> int:
+        with self._reading() as conn:
+            return reads.count_conversations(conn, filter, search)
+
+    def thread(self, contact_key: str, limit: int = 500) -> list[MessageRecord]:
+        with self._reading() as conn:
+            return reads.thread(conn, contact_key, limit)
+
+    def contact(self, contact_key: str) -> ContactRecord | None:
+        with self._reading() as conn:
+            return reads.contact(conn, contact_key)
+
+    def consent_state(self, contact_key: str) -> dict[str, CategoryState]:
+        with self._reading() as conn:
+            return reads.states_for(conn, self.resolve_key(contact_key), self._categories)
+
+    def history(self, contact_key: str) -> list[ConsentEventRecord]:
+        with self._reading() as conn:
+            return reads.history(conn, self.resolve_key(contact_key))
+
+    def event(self, event_id: int) -> ConsentEventRecord | None:
+        with self._reading() as conn:
+            return reads.event_by_id(conn, event_id)
+
+    def consent_page(
+        self, filter: str = "all", search: str | None = None, offset: int = 0, limit: int = 200
+    ) -> list[ConsentRow]:
+        with self._reading() as conn:
+            return reads.consent_page(conn, filter, search, offset, limit, self.now())
+
+    def count_consent(self, filter: str = "all", search: str | None = None) -> int:
+        with self._reading() as conn:
+            return reads.count_consent(conn, filter, search, self.now())
+
+    def categories(self) -> list[str]:
+        return list(self._categories)
+
+    def _refresh_categories(self) -> None:
+        with self._reading() as conn:
+            names = [row[0] for row in conn.exec_driver_sql("SELECT name FROM categories")]
+        ordered = [name for name in DEFAULT_CATEGORIES if name in names]
+        self._categories = tuple(ordered + sorted(set(names) - set(ordered)))
+
+    def add_category(self, name: str) -> None:
+        if not CATEGORY_NAME.match(name):
+            raise ValueError(f"category names are lower-case letters, digits and '_' (got {name!r})")
+        with self.unit_of_work() as uow:
+            uow.add_category(name)
+        self._refresh_categories()
+
+    def mark_read(self, contact_key: str) -> None:
+        with self.unit_of_work() as uow:
+            uow.mark_read(contact_key)
+
+    # integrity --------------------------------------------------------------------------------------------
+    def verify(self) -> VerifyResult:
+        with self._reading() as conn:
+            raw = conn.connection.driver_connection
+            assert isinstance(raw, sqlite3.Connection)
+            return verify_chain(raw)
+
+    def rebuild_state(self) -> int:
+        with self.unit_of_work() as uow:
+            return rebuild_state(uow._raw)
+
+    def status_json(self, key_or_phone: str) -> dict[str, Any]:
+        """The stable JSON shape of `consent-desk status --json`."""
+        key = self.resolve_key(key_or_phone)
+        states = self.consent_state(key)
+        return {
+            "phone": key,
+            "categories": {
+                name: {
+                    "state": state.state,
+                    "since": state.since.isoformat() if state.since else None,
+                    "source": state.source,
+                    "event_id": state.event_id,
+                }
+                for name, state in states.items()
+            },
+            "may_send": effective_may_send(states, self._categories),
+        }

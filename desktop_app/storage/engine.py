@@ -1,0 +1,48 @@
+"""SQLAlchemy engines for the book: busy_timeout then WAL, synchronous FULL, explicit BEGIN IMMEDIATE."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def configure_connection(dbapi_connection: sqlite3.Connection, *, foreign_keys: bool = True) -> None:
+    """Per-connection settings, in the order that avoids BUSY on the WAL switch itself."""
+    # Let us (not pysqlite) emit BEGIN, so writers can take the lock up front.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        mode = cursor.execute("PRAGMA journal_mode=WAL").fetchone()
+        if mode is None or str(mode[0]).lower() != "wal":
+            raise sqlite3.OperationalError(f"could not switch the consent book to WAL (got {mode!r})")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+    finally:
+        cursor.close()
+
+
+def make_engine(path: Path, *, immediate: bool, foreign_keys: bool = True, pool: str | None = None) -> Engine:
+    """An engine whose transactions start with BEGIN IMMEDIATE (writers) or a plain BEGIN (readers)."""
+    kwargs: dict[str, Any] = {}
+    if pool == "null":
+        from sqlalchemy.pool import NullPool
+
+        kwargs["poolclass"] = NullPool
+    engine = create_engine(f"sqlite:///{path}", **kwargs)
+    begin_sql = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        configure_connection(dbapi_connection, foreign_keys=foreign_keys)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql(begin_sql)
+
+    return engine

@@ -1,0 +1,69 @@
+"""Whole-ledger operations: verify the hash chain, rebuild the cached state from the ledger alone."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from desktop_app.domain.consent import GENESIS_HASH, HASHED_FIELDS, event_hash
+from desktop_app.domain.records import VerifyResult
+
+_SELECT_CHAIN = f"SELECT {', '.join(HASHED_FIELDS)}, prev_hash, hash FROM consent_events ORDER BY id"  # noqa: S608
+
+
+def verify_chain(raw: sqlite3.Connection) -> VerifyResult:
+    """Recompute every row's hash in id order; name the first row whose contents or links were changed."""
+    previous = GENESIS_HASH
+    expected_id = 1
+    checked = 0
+    cursor = raw.execute(_SELECT_CHAIN)
+    try:
+        while True:
+            rows = cursor.fetchmany(5000)
+            if not rows:
+                break
+            for row in rows:
+                fields = dict(zip(HASHED_FIELDS, row[: len(HASHED_FIELDS)], strict=True))
+                row_id, prev_hash, stored = row[0], row[-2], row[-1]
+                if row_id != expected_id:
+                    return VerifyResult(
+                        False, checked, row_id, f"row {expected_id} is missing (next row found is {row_id})"
+                    )
+                if prev_hash != previous:
+                    return VerifyResult(
+                        False,
+                        checked,
+                        row_id,
+                        "its link to the previous row does not match (a row before it changed)",
+                    )
+                if event_hash(previous, fields) != stored:
+                    return VerifyResult(False, checked, row_id, "its contents changed after it was recorded")
+                previous = stored
+                expected_id += 1
+                checked += 1
+    finally:
+        cursor.close()
+    return VerifyResult(True, checked, None, None, previous if checked else None)
+
+
+REBUILD_SQL = (
+    "DELETE FROM consent_state",
+    "INSERT INTO consent_state(contact_key, category, state, since, source, event_id, changed_at) "
+    "SELECT contact_key, category, CASE action WHEN 'opt_out' THEN 'opted_out' ELSE 'opted_in' END, "
+    "occurred_at, source, id, recorded_at FROM ("
+    "  SELECT *, row_number() OVER ("
+    "    PARTITION BY contact_key, category ORDER BY occurred_at DESC, id DESC) AS rn"
+    "  FROM consent_events) WHERE rn = 1",
+    "INSERT INTO contacts(key, kind, created_at, unread_count, pending_count, opted_out) "
+    "SELECT DISTINCT contact_key, CASE WHEN contact_key GLOB '+[0-9]*' THEN 'phone' ELSE 'user_id' END, "
+    "strftime('%Y-%m-%dT%H:%M:%S.000000+00:00', 'now'), 0, 0, 0 FROM consent_state WHERE true "
+    "ON CONFLICT(key) DO NOTHING",
+    "UPDATE contacts SET opted_out = EXISTS(SELECT 1 FROM consent_state s "
+    "WHERE s.contact_key = contacts.key AND s.state = 'opted_out')",
+)
+
+
+def rebuild_state(raw: sqlite3.Connection) -> int:
+    """Regenerate consent_state from consent_events (inside the caller's write transaction)."""
+    for statement in REBUILD_SQL:
+        raw.execute(statement)
+    return int(raw.execute("SELECT count(*) FROM consent_state").fetchone()[0])

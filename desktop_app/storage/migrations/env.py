@@ -1,0 +1,20 @@
+"""Alembic environment: runs on the connection the book hands over; the app owns logging."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from desktop_app.storage.models import Base
+
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("consent book migrations run only through desktop_app.storage.migrate")
+
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=True,  # SQLite cannot ALTER most things; batch mode copies the table instead
+    transaction_per_migration=False,
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,327 @@
+"""Read queries behind the UI: conversations, threads, review queue, consent table (paged, indexed)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, func, or_, select
+
+from desktop_app.domain.consent import OPTED_IN, OPTED_OUT, UNKNOWN
+from desktop_app.domain.model import (
+    CategoryState,
+    ConsentAction,
+    ConsentEventRecord,
+    EventSource,
+    VerdictKind,
+)
+from desktop_app.domain.records import (
+    ConsentRow,
+    ContactRecord,
+    ConversationSummary,
+    DetectionRecord,
+    MessageRecord,
+)
+from desktop_app.storage.models import (
+    ConsentEvent,
+    ConsentStateRow,
+    Contact,
+    Detection,
+    EventConfirmation,
+    Message,
+)
+
+CONVERSATION_FILTERS = ("all", "needs_review", "opted_out")
+CONSENT_FILTERS = ("all", "opted_out", "opted_in", "changed_this_week")
+
+
+def like_pattern(search: str) -> str:
+    escaped = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+# review queue -------------------------------------------------------------------------------------
+def _detection_select() -> Select[Any]:
+    return (
+        select(Detection, Message.text, Message.occurred_at, Contact.key, Contact.name)
+        .join(Message, Message.id == Detection.message_id)
+        .join(Contact, Contact.id == Message.contact_id)
+    )
+
+
+def detection_record(row: Any) -> DetectionRecord:
+    det: Detection = row[0]
+    return DetectionRecord(
+        id=det.id,
+        message_id=det.message_id,
+        contact_key=row[3],
+        contact_name=row[4],
+        message_text=row[1],
+        message_at=row[2],
+        kind=VerdictKind(det.kind),
+        scope=det.scope,
+        confidence=det.confidence,
+        auto=bool(det.auto),
+        rule=det.rule,
+        language=det.language,
+        explanation=det.explanation,
+        spans=tuple((int(a), int(b)) for a, b in json.loads(det.spans or "[]")),
+        source=EventSource(det.source) if det.source else None,
+        status=det.status,
+        created_at=det.created_at,
+        event_id=det.event_id,
+        decided_at=det.decided_at,
+        decided_by=det.decided_by,
+    )
+
+
+def detections_with_status(
+    conn: Connection, status: str, limit: int | None, newest_first: bool
+) -> list[DetectionRecord]:
+    query = _detection_select().where(Detection.status == status)
+    query = query.order_by(Detection.id.desc() if newest_first else Detection.id)
+    if limit is not None:
+        query = query.limit(limit)
+    from sqlalchemy.orm import Session
+
+    with Session(bind=conn) as session:
+        return [detection_record(row) for row in session.execute(query)]
+
+
+def detection_by_id(conn: Connection, det_id: int) -> DetectionRecord | None:
+    from sqlalchemy.orm import Session
+
+    with Session(bind=conn) as session:
+        row = session.execute(_detection_select().where(Detection.id == det_id)).first()
+    return detection_record(row) if row else None
+
+
+# conversations ------------------------------------------------------------------------------------
+def _conversation_where(filter: str, search: str | None) -> list[Any]:
+    if filter not in CONVERSATION_FILTERS:
+        raise ValueError(f"unknown conversation filter {filter!r}; use one of {CONVERSATION_FILTERS}")
+    where: list[Any] = [Contact.last_at.is_not(None)]
+    if filter == "needs_review":
+        where.append(Contact.pending_count > 0)
+    elif filter == "opted_out":
+        where.append(Contact.opted_out.is_(True))
+    if search and search.strip():
+        pattern = like_pattern(search)
+        where.append(or_(Contact.key.like(pattern, escape="\\"), Contact.name.like(pattern, escape="\\")))
+    return where
+
+
+def conversations(
+    conn: Connection, filter: str, search: str | None, offset: int, limit: int
+) -> list[ConversationSummary]:
+    query = (
+        select(
+            Contact.key,
+            Contact.name,
+            Contact.last_text,
+            Contact.last_at,
+            Contact.last_direction,
+            Contact.unread_count,
+            Contact.pending_count,
+            Contact.opted_out,
+        )
+        .where(*_conversation_where(filter, search))
+        .order_by(Contact.last_at.desc(), Contact.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return [
+        ConversationSummary(r[0], r[1], r[2], r[3], r[4], int(r[5]), int(r[6]), bool(r[7]))
+        for r in conn.execute(query)
+    ]
+
+
+def count_conversations(conn: Connection, filter: str, search: str | None) -> int:
+    query = select(func.count()).select_from(Contact).where(*_conversation_where(filter, search))
+    return int(conn.execute(query).scalar_one())
+
+
+def contact(conn: Connection, key: str) -> ContactRecord | None:
+    row = conn.execute(select(Contact).where(Contact.key == key)).first()
+    if row is None:
+        return None
+    c = row._mapping
+    return ContactRecord(
+        key=c["key"],
+        kind=c["kind"],
+        name=c["name"],
+        created_at=c["created_at"],
+        last_message_at=c["last_at"],
+        unread_count=int(c["unread_count"]),
+        pending_count=int(c["pending_count"]),
+        opted_out=bool(c["opted_out"]),
+    )
+
+
+def thread(conn: Connection, key: str, limit: int) -> list[MessageRecord]:
+    contact_id = conn.execute(select(Contact.id).where(Contact.key == key)).scalar()
+    if contact_id is None:
+        return []
+    rows = conn.execute(
+        select(Message)
+        .where(Message.contact_id == contact_id)
+        .order_by(Message.occurred_at.desc(), Message.id.desc())
+        .limit(limit)
+    ).all()
+    rows.reverse()
+    ids = [r._mapping["id"] for r in rows]
+    detections: dict[int, DetectionRecord] = {}
+    if ids:
+        from sqlalchemy.orm import Session
+
+        with Session(bind=conn) as session:
+            for det_row in session.execute(_detection_select().where(Detection.message_id.in_(ids))):
+                record = detection_record(det_row)
+                previous = detections.get(record.message_id)
+                if previous is None or previous.id < record.id:
+                    detections[record.message_id] = record
+    result = []
+    for r in rows:
+        m = r._mapping
+        result.append(
+            MessageRecord(
+                id=m["id"],
+                contact_key=key,
+                direction=m["direction"],
+                kind=m["kind"],
+                text=m["text"],
+                occurred_at=m["occurred_at"],
+                provider=m["provider"],
+                provider_message_id=m["provider_message_id"],
+                status=m["status"],
+                category=m["category"],
+                error_code=m["error_code"],
+                erased=m["erased_at"] is not None,
+                detection=detections.get(m["id"]),
+            )
+        )
+    return result
+
+
+# consent ----------------------------------------------------------------------------------------------
+def states_for(conn: Connection, key: str, categories: Sequence[str]) -> dict[str, CategoryState]:
+    found = {
+        row.category: CategoryState(row.category, row.state, row.since, row.source, row.event_id)
+        for row in conn.execute(
+            select(
+                ConsentStateRow.category,
+                ConsentStateRow.state,
+                ConsentStateRow.since,
+                ConsentStateRow.source,
+                ConsentStateRow.event_id,
+            ).where(ConsentStateRow.contact_key == key)
+        )
+    }
+    return {
+        category: found.get(category, CategoryState(category, UNKNOWN)) for category in categories
+    } | found
+
+
+def event_record(m: Any) -> ConsentEventRecord:
+    return ConsentEventRecord(
+        id=m["id"],
+        contact_key=m["contact_key"],
+        category=m["category"],
+        action=ConsentAction(m["action"]),
+        occurred_at=m["occurred_at"],
+        recorded_at=m["recorded_at"],
+        source=EventSource(m["source"]),
+        decided_by=m["decided_by"],
+        evidence_message_id=m["evidence_message_id"],
+        evidence_text=m["evidence_text"],
+        note=m["note"],
+        confirmation_message_id=m["confirmation_message_id"],
+        confirmation_sent_at=m["confirmation_sent_at"],
+        confirmation_status=m["confirmation_status"],
+    )
+
+
+def events_query() -> Select[Any]:
+    return select(
+        ConsentEvent.id,
+        ConsentEvent.contact_key,
+        ConsentEvent.category,
+        ConsentEvent.action,
+        ConsentEvent.occurred_at,
+        ConsentEvent.recorded_at,
+        ConsentEvent.source,
+        ConsentEvent.decided_by,
+        ConsentEvent.evidence_message_id,
+        ConsentEvent.evidence_text,
+        ConsentEvent.note,
+        EventConfirmation.provider_message_id.label("confirmation_message_id"),
+        EventConfirmation.sent_at.label("confirmation_sent_at"),
+        EventConfirmation.status.label("confirmation_status"),
+    ).outerjoin(EventConfirmation, EventConfirmation.event_id == ConsentEvent.id)
+
+
+def history(conn: Connection, key: str) -> list[ConsentEventRecord]:
+    query = (
+        events_query()
+        .where(ConsentEvent.contact_key == key)
+        .order_by(ConsentEvent.occurred_at, ConsentEvent.id)
+    )
+    return [event_record(r._mapping) for r in conn.execute(query)]
+
+
+def event_by_id(conn: Connection, event_id: int) -> ConsentEventRecord | None:
+    row = conn.execute(events_query().where(ConsentEvent.id == event_id)).first()
+    return event_record(row._mapping) if row else None
+
+
+def _consent_where(filter: str, search: str | None, now: datetime) -> list[Any]:
+    if filter not in CONSENT_FILTERS:
+        raise ValueError(f"unknown consent filter {filter!r}; use one of {CONSENT_FILTERS}")
+    where: list[Any] = []
+    if filter == "opted_out":
+        where.append(ConsentStateRow.state == OPTED_OUT)
+    elif filter == "opted_in":
+        where.append(ConsentStateRow.state == OPTED_IN)
+    elif filter == "changed_this_week":
+        where.append(ConsentStateRow.changed_at >= now - timedelta(days=7))
+    if search and search.strip():
+        pattern = like_pattern(search)
+        where.append(
+            or_(
+                ConsentStateRow.contact_key.like(pattern, escape="\\"),
+                Contact.name.like(pattern, escape="\\"),
+            )
+        )
+    return where
+
+
+def consent_page(
+    conn: Connection, filter: str, search: str | None, offset: int, limit: int, now: datetime
+) -> list[ConsentRow]:
+    query = (
+        select(
+            ConsentStateRow.contact_key,
+            Contact.name,
+            ConsentStateRow.category,
+            ConsentStateRow.state,
+            ConsentStateRow.since,
+            ConsentStateRow.source,
+            ConsentStateRow.event_id,
+            ConsentStateRow.changed_at,
+        )
+        .outerjoin(Contact, and_(Contact.key == ConsentStateRow.contact_key))
+        .where(*_consent_where(filter, search, now))
+        .order_by(ConsentStateRow.changed_at.desc(), ConsentStateRow.contact_key, ConsentStateRow.category)
+        .offset(offset)
+        .limit(limit)
+    )
+    return [ConsentRow(*row) for row in conn.execute(query)]
+
+
+def count_consent(conn: Connection, filter: str, search: str | None, now: datetime) -> int:
+    query = select(func.count()).select_from(ConsentStateRow)
+    if search and search.strip():
+        query = query.outerjoin(Contact, Contact.key == ConsentStateRow.contact_key)
+    return int(conn.execute(query.where(*_consent_where(filter, search, now))).scalar_one())
