@@ -1,0 +1,73 @@
+"""Small helpers shared by the Twilio integration tests: a cursor store, a sink, a state recorder."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+
+from desktop_app.domain.model import InboundMessage, ProviderEvent
+from desktop_app.providers.base import ConnectionState
+
+
+class MemoryCursors:
+    """A CursorStore kept in a dict (the real one is the consent book)."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+        self.writes = 0
+
+    def get_cursor(self, name: str) -> str | None:
+        return self.values.get(name)
+
+    def set_cursor(self, name: str, value: str) -> None:
+        self.values[name] = value
+        self.writes += 1
+
+
+class ListSink:
+    """Collects every batch; can be told to fail the next N calls."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[ProviderEvent]] = []
+        self.fail_next = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, events: Sequence[ProviderEvent]) -> None:
+        with self.lock:
+            if self.fail_next:
+                self.fail_next -= 1
+                raise OSError("disk full (simulated)")
+            self.batches.append(list(events))
+
+    @property
+    def sids(self) -> list[str]:
+        with self.lock:
+            return [e.provider_message_id for b in self.batches for e in b if isinstance(e, InboundMessage)]
+
+
+class StateLog:
+    def __init__(self) -> None:
+        self.entries: list[tuple[ConnectionState, str]] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, state: ConnectionState, message: str) -> None:
+        with self.lock:
+            self.entries.append((state, message))
+
+    def states(self) -> list[ConnectionState]:
+        with self.lock:
+            return [s for s, _ in self.entries]
+
+    def messages(self) -> list[str]:
+        with self.lock:
+            return [m for _, m in self.entries]
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return condition()
