@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 # Each module exposes register(subparsers, common) and sets `handler` on its parsers.
 COMMAND_MODULES: tuple[str, ...] = (
     "desktop_app.commands.selftest",
+    "desktop_app.commands.serve",
 )
 
 

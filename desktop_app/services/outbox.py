@@ -5,14 +5,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from desktop_app.domain.model import ConsentAction, ConsentEventRecord, Decision
 from desktop_app.providers.base import Sender, SendResult
-
-if TYPE_CHECKING:
-    from desktop_app.storage.book import ConsentBook
 
 log = logging.getLogger(__name__)
 
@@ -20,12 +18,29 @@ CONFIRMATION_CATEGORY = "confirmation"  # stored on the outbound message row, no
 SENDING = "sending"
 
 
+class ConsentGate(Protocol):
+    """What the outbox needs of storage.book.ConsentBook (kept as a protocol so that importing
+    services never drags storage into the UI's import graph)."""
+
+    def may_send(self, key_or_phone: str, category: str) -> Decision: ...
+
+    def resolve_key(self, key_or_phone: str) -> str: ...
+
+    def unit_of_work(self) -> AbstractContextManager[Any]: ...
+
+    def mark_confirmation(
+        self, event_id: int, provider_message_id: str | None, sent_at: datetime | None, status: str | None
+    ) -> None: ...
+
+    def event(self, event_id: int) -> ConsentEventRecord | None: ...
+
+
 class GuardedOutbox:
     """Sends through a provider only what the consent book allows; records what it sent."""
 
     def __init__(
         self,
-        book: ConsentBook,
+        book: ConsentGate,
         sender: Sender | None,
         *,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),

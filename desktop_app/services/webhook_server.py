@@ -7,17 +7,19 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeoutError
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from desktop_app.domain.model import IngestResult, ProviderEvent
 from desktop_app.providers.meta_cloud.signature import SIGNATURE_HEADER
 from desktop_app.providers.meta_cloud.webhook import answer_verification, check_delivery
+from desktop_app.services.ingest import IngestWorker
 
 log = logging.getLogger(__name__)
 
@@ -313,3 +315,94 @@ class MetaWebhookRoute:
         if self._on_delivery is not None:
             self._on_delivery()
         return HttpResponse.text(200, "EVENT_RECEIVED")
+
+
+LAST_DELIVERY_CURSOR = "meta.last_delivery_at"
+STALE_AFTER = timedelta(days=3)  # Meta gives up on undelivered webhooks after 7 days
+_PERSIST_EVERY_SECONDS = 60.0
+
+
+class MetaWebhookService:
+    """Server, writer thread and Meta route, started and stopped together (GUI and `serve`)."""
+
+    def __init__(
+        self,
+        ingest: Callable[[Sequence[ProviderEvent]], IngestResult],
+        *,
+        app_secret: str,
+        verify_token: str,
+        host: str = "127.0.0.1",
+        port: int = 8787,
+        book: CursorStore | None = None,
+        max_body_bytes: int = MAX_BODY_BYTES,
+    ) -> None:
+        self.worker = IngestWorker(ingest)
+        self.server = WebhookServer(host, port, max_body_bytes=max_body_bytes)
+        self._book = book
+        self._persisted_at = 0.0
+        self._lock = threading.Lock()
+        self.route = MetaWebhookRoute(
+            app_secret=app_secret,
+            verify_token=verify_token,
+            submit=self.worker.submit,
+            on_delivery=self._delivered,
+        )
+        self.route.mount(self.server)
+
+    def start(self) -> tuple[str, int]:
+        self.worker.start()
+        try:
+            return self.server.start()
+        except OSError:
+            self.worker.stop()
+            raise
+
+    def stop(self) -> None:
+        self.server.stop()
+        self.worker.stop()
+
+    def __enter__(self) -> MetaWebhookService:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _delivered(self) -> None:
+        """Remember (at most once a minute) that Meta reached us, for the 'unreachable' warning."""
+        if self._book is None:
+            return
+        now = time.monotonic()
+        with self._lock:
+            if now - self._persisted_at < _PERSIST_EVERY_SECONDS:
+                return
+            self._persisted_at = now
+        try:
+            self._book.set_cursor(LAST_DELIVERY_CURSOR, datetime.now(UTC).isoformat())
+        except Exception as exc:
+            log.warning("Could not record the last delivery time (%s)", type(exc).__name__)
+
+
+class CursorStore(Protocol):
+    def get_cursor(self, name: str) -> str | None: ...
+
+    def set_cursor(self, name: str, value: str) -> None: ...
+
+
+def unreachable_warning(book: CursorStore, now: datetime | None = None) -> str | None:
+    """A sentence for the owner when Meta has not reached the app for days, else None."""
+    raw = book.get_cursor(LAST_DELIVERY_CURSOR)
+    if not raw:
+        return None
+    try:
+        last = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    gap = (now or datetime.now(UTC)) - last
+    if gap < STALE_AFTER:
+        return None
+    return (
+        f"Meta has not delivered anything for {gap.days} days. Messages Meta could not deliver are "
+        "lost after 7 days: keep the app (or `consent-desk serve`) and the tunnel running on an "
+        "always-on computer."
+    )
