@@ -1,0 +1,91 @@
+"""What automatic mode decided on its own, newest first, each one reversible by the owner."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
+
+from desktop_app.domain.records import DetectionRecord
+from desktop_app.services.inbox import InboxService
+from desktop_app.ui.detection_table import make_detection_table, size_detection_columns
+from desktop_app.ui.models.detections import DetectionTableModel
+
+
+class AutoAppliedView(QWidget):
+    changed = Signal()
+    notice = Signal(str)
+    open_contact = Signal(str)
+
+    def __init__(self, inbox: InboxService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.inbox = inbox
+        heading = QLabel("Applied automatically")
+        font = heading.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        heading.setFont(font)
+        self.explanation = QLabel()
+        self.explanation.setWordWrap(True)
+        self.model = DetectionTableModel(
+            lambda after, limit: inbox.auto_applied(after=after, limit=limit), parent=self
+        )
+        self.table = make_detection_table("autoAppliedTable")
+        self.table.setAccessibleName("Requests applied automatically")
+        self.table.setModel(self.model)
+        size_detection_columns(self.table)
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.table.doubleClicked.connect(self._open)
+        self.reverse_button = QPushButton("Reverse…")
+        self.reverse_button.setAccessibleName("Reverse the selected automatic decision")
+        self.reverse_button.setToolTip("Adds a reversal to the consent book; the original entry stays")
+        self.reverse_button.clicked.connect(self.reverse_selected)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.reverse_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.addWidget(heading)
+        layout.addWidget(self.explanation)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.model.reload(keep_rows=self.model.rowCount())
+        on = self.inbox.auto_mode_enabled()
+        self.explanation.setText(
+            ("Automatic mode is ON. " if on else "Automatic mode is off (Settings → Automatic mode). ")
+            + "Requests the app was sure about were recorded and confirmed without asking you. "
+            "If one is wrong, select it and press Reverse: a reversal is added to the consent book."
+        )
+        self._update_buttons()
+
+    def selected(self) -> list[DetectionRecord]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [d for d in (self.model.item(r) for r in rows) if d is not None]
+
+    def _update_buttons(self, *_args: object) -> None:
+        self.reverse_button.setEnabled(len(self.selected()) == 1)
+
+    def reverse_selected(self, *, ask: bool = True) -> None:
+        chosen = self.selected()
+        if len(chosen) != 1:
+            return
+        detection = chosen[0]
+        if ask:
+            answer = QMessageBox.question(
+                self,
+                "Reverse this decision?",
+                f"Reverse the automatic decision for {detection.contact_name or detection.contact_key}? "
+                "Their earlier consent comes back; the consent book keeps both entries.",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self.notice.emit(self.inbox.reverse(detection.id))
+        self.refresh()
+        self.changed.emit()
+
+    def _open(self, *_args: object) -> None:
+        chosen = self.selected()
+        if len(chosen) == 1:
+            self.open_contact.emit(chosen[0].contact_key)

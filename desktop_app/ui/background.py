@@ -1,0 +1,54 @@
+"""Runs one blocking call (HTTP test, tunnel start) on a QThread and hands the result back to the UI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+
+class _Runner(QObject):
+    finished = Signal(object, str)  # result, error message ("" when fine)
+
+    def __init__(self, call: Callable[[], Any]) -> None:
+        super().__init__()
+        self._call = call
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self._call()
+        except Exception as exc:  # reported to the owner as a sentence
+            self.finished.emit(None, str(exc) or type(exc).__name__)
+            return
+        self.finished.emit(result, "")
+
+
+class BackgroundTask(QObject):
+    """`done(result, error)` arrives in the UI thread; `wait()` joins the thread (teardown)."""
+
+    done = Signal(object, str)
+
+    def __init__(self, call: Callable[[], Any], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.thread = QThread()
+        self.runner = _Runner(call)
+        self.runner.moveToThread(self.thread)
+        self.thread.started.connect(self.runner.run)
+        self.runner.finished.connect(self.thread.quit)
+        self.runner.finished.connect(self._finish)
+
+    def start(self) -> BackgroundTask:
+        self.thread.start()
+        return self
+
+    def wait(self, ms: int = 30_000) -> bool:
+        return self.thread.wait(ms)
+
+    def is_running(self) -> bool:
+        return self.thread.isRunning()
+
+    def _finish(self, result: object, error: str) -> None:
+        self.thread.wait()
+        self.done.emit(result, error)

@@ -1,0 +1,105 @@
+"""Paints one conversation row: name, time, preview, unread pill, ⚠ review tint, ⛔ when opted out."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from desktop_app.services.inbox import ConversationItem
+from desktop_app.ui.models.paged import ItemRole
+from desktop_app.ui.palette import AMBER, review_tint
+from desktop_app.ui.timefmt import short_time
+
+PADDING = 8
+
+
+class ConversationDelegate(QStyledItemDelegate):
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        line = QFontMetrics(option.font).height()
+        return QSize(240, 2 * line + 3 * PADDING // 2 + 4)
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        item = index.data(ItemRole)
+        if not isinstance(item, ConversationItem):
+            super().paint(painter, option, index)
+            return
+        painter.save()
+        palette = option.palette
+        rect = option.rect
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        if selected:
+            painter.fillRect(rect, palette.color(QPalette.ColorRole.Highlight))
+        elif item.pending_reviews:
+            painter.fillRect(rect, review_tint(palette))
+        if item.pending_reviews:  # a strong amber edge stays visible even when selected
+            painter.fillRect(QRect(rect.left(), rect.top(), 4, rect.height()), AMBER)
+        text_role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        text_color = palette.color(text_role)
+        muted = palette.color(QPalette.ColorGroup.Disabled, text_role) if not selected else text_color
+
+        inner = rect.adjusted(PADDING + 4, PADDING // 2 + 2, -PADDING, -PADDING // 2)
+        metrics = QFontMetrics(option.font)
+        line_h = metrics.height()
+        bold = QFont(option.font)
+        bold.setBold(True)
+
+        when = short_time(item.last_at)
+        when_w = metrics.horizontalAdvance(when) + PADDING
+        painter.setFont(option.font)
+        painter.setPen(muted)
+        painter.drawText(
+            QRect(inner.right() - when_w, inner.top(), when_w, line_h),
+            int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+            when,
+        )
+
+        title = item.title + ("  ⛔" if item.opted_out else "")
+        painter.setFont(bold)
+        painter.setPen(text_color)
+        title_rect = QRect(inner.left(), inner.top(), inner.width() - when_w, line_h)
+        painter.drawText(
+            title_rect,
+            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+            QFontMetrics(bold).elidedText(title, Qt.TextElideMode.ElideRight, title_rect.width()),
+        )
+
+        preview_rect = QRect(inner.left(), inner.top() + line_h + 2, inner.width(), line_h)
+        pill = str(item.unread) if item.unread else ""
+        if pill:
+            pill_w = max(line_h, metrics.horizontalAdvance(pill) + PADDING)
+            pill_rect = QRect(preview_rect.right() - pill_w, preview_rect.top(), pill_w, line_h)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(
+                palette.color(QPalette.ColorRole.Highlight if not selected else QPalette.ColorRole.Base)
+            )
+            painter.drawRoundedRect(pill_rect, line_h / 2, line_h / 2)
+            painter.setPen(
+                palette.color(QPalette.ColorRole.HighlightedText if not selected else QPalette.ColorRole.Text)
+            )
+            painter.drawText(pill_rect, int(Qt.AlignmentFlag.AlignCenter), pill)
+            preview_rect.setRight(pill_rect.left() - PADDING // 2)
+
+        if item.pending_reviews:
+            preview = f"⚠ “{item.preview}”"
+            painter.setFont(bold)
+            painter.setPen(text_color)
+            fm = QFontMetrics(bold)
+        else:
+            preview = item.preview
+            painter.setFont(option.font)
+            painter.setPen(muted)
+            fm = metrics
+        painter.drawText(
+            preview_rect,
+            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+            fm.elidedText(preview.replace("\n", " "), Qt.TextElideMode.ElideRight, preview_rect.width()),
+        )
+        if option.state & QStyle.StateFlag.State_HasFocus:
+            painter.setPen(palette.color(QPalette.ColorRole.Highlight))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(rect.adjusted(0, 0, -1, -1))
+        painter.restore()

@@ -1,0 +1,104 @@
+"""Plain-language wording for verdicts, scopes, sources and consent states (no rule ids for the owner)."""
+
+from __future__ import annotations
+
+from desktop_app.domain.records import DetectionRecord
+
+LANGUAGES = {
+    "en": "English",
+    "es": "Spanish",
+    "pt": "Portuguese",
+    "fr": "French",
+    "de": "German",
+    "it": "Italian",
+    "nl": "Dutch",
+    "hi": "Hindi",
+    "ar": "Arabic",
+    "id": "Indonesian",
+    "tr": "Turkish",
+}
+SOURCES = {
+    "keyword": "a stop word",
+    "phrase": "a sentence",
+    "button": "a button tap",
+    "meta_preference": "WhatsApp's own Stop option",
+    "send_error_131050": "WhatsApp refusing a message",
+    "twilio_error_21610": "Twilio refusing a message",
+    "manual": "changed by you",
+    "import": "an import",
+    "reversal": "a reversal",
+    "number_change": "a number change",
+}
+CATEGORY_NAMES = {"all": "All messages", "marketing": "Marketing", "order_updates": "Order updates"}
+
+
+def category_name(category: str) -> str:
+    return CATEGORY_NAMES.get(category, category.replace("_", " ").capitalize())
+
+
+def scope_words(scope: str | None) -> str:
+    if scope in (None, "all"):
+        return "every message from the shop"
+    if scope == "marketing":
+        return "promotions and offers only (order updates can continue)"
+    return f"{category_name(scope).lower()} only"
+
+
+def language_name(code: str | None) -> str:
+    if not code:
+        return "unknown language"
+    return LANGUAGES.get(code, code)
+
+
+def source_words(source: str | None) -> str:
+    return SOURCES.get(source or "", source or "unknown")
+
+
+def verdict_headline(detection: DetectionRecord) -> str:
+    what = "Opt-in request" if detection.kind.value == "opt_in" else "Opt-out request"
+    scope = (
+        "everything" if detection.scope in (None, "all") else f"{category_name(detection.scope).lower()} only"
+    )
+    return f"⚠ {what} · {scope}"
+
+
+def verdict_sentence(detection: DetectionRecord) -> str:
+    """One sentence a person understands; the detector's own explanation when it gave one."""
+    if detection.explanation:
+        return detection.explanation
+    name = detection.contact_name or "The customer"
+    if detection.kind.value == "opt_in":
+        return f"{name} asked to receive messages again."
+    if detection.scope == "marketing":
+        return f"{name} asked to stop promotional messages. Order updates can continue."
+    return f"{name} asked to stop receiving messages from the shop."
+
+
+def rule_words(detection: DetectionRecord) -> str:
+    source = detection.source.value if detection.source is not None else detection.rule.split(":", 1)[0]
+    if source == "button":
+        return "the customer tapped a Stop button"
+    if source == "keyword":
+        return f"a {language_name(detection.language)} stop word"
+    if source == "phrase":
+        return f"a {language_name(detection.language)} sentence asking to stop"
+    return source_words(source)
+
+
+def trigger_words(detection: DetectionRecord) -> str:
+    text = detection.message_text or ""
+    if not detection.spans:
+        return text
+    return " … ".join(text[a:b] for a, b in detection.spans)
+
+
+def verdict_details(detection: DetectionRecord) -> str:
+    return f"“{trigger_words(detection)}” · {rule_words(detection)} · confidence {detection.confidence:.0%}"
+
+
+def state_symbol(state: str) -> str:
+    return {"opted_out": "⛔", "opted_in": "✅"}.get(state, "—")
+
+
+def state_words(state: str) -> str:
+    return {"opted_out": "Opted out", "opted_in": "Opted in"}.get(state, "No choice recorded")

@@ -1,0 +1,77 @@
+"""Runs a CSV export on its own QThread, reporting progress and honouring Cancel."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+# (path, progress(done, total) -> keep_going) -> rows written; raises on failure
+ExportFunction = Callable[[Path, Callable[[int, int], bool]], int]
+
+
+class ExportWorker(QObject):
+    progress = Signal(int, int)  # done, total
+    finished = Signal(int, bool, str)  # rows, cancelled, error ("" when fine)
+
+    def __init__(self, export: ExportFunction, path: Path) -> None:
+        super().__init__()
+        self._export = export
+        self._path = path
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    @Slot()
+    def run(self) -> None:
+        def report(done: int, total: int) -> bool:
+            self.progress.emit(done, total)
+            return not self._cancel.is_set()
+
+        try:
+            rows = self._export(self._path, report)
+        except Exception as exc:  # shown to the owner as a sentence, never a traceback
+            self.finished.emit(0, False, str(exc) or type(exc).__name__)
+            return
+        self.finished.emit(rows, self._cancel.is_set(), "")
+
+
+class ExportJob(QObject):
+    """Owns the thread and the worker; `wait()` makes teardown deterministic."""
+
+    progress = Signal(int, int)
+    done = Signal(int, bool, str)
+
+    def __init__(self, export: ExportFunction, path: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.thread = QThread()
+        self.thread.setObjectName("consent-export")
+        self.worker = ExportWorker(export, path)
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.run)
+        self.worker.progress.connect(self.progress)
+        self.worker.finished.connect(self._finished)
+        self.worker.finished.connect(self.thread.quit)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def cancel(self) -> None:
+        self.worker.cancel()
+
+    def wait(self, ms: int = 10_000) -> bool:
+        return self.thread.wait(ms)
+
+    def is_running(self) -> bool:
+        return self.thread.isRunning()
+
+    def _finished(self, rows: int, cancelled: bool, error: str) -> None:
+        self.thread.wait()
+        self.done.emit(rows, cancelled, error)

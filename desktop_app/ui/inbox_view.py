@@ -1,0 +1,250 @@
+"""The Inbox screen: conversation list, the open thread and the contact panel side by side."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QHBoxLayout,
+    QLineEdit,
+    QListView,
+    QMessageBox,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.services.inbox import ConversationFilter, ConversationItem, InboxService
+from desktop_app.ui.consent_change_dialog import ConsentChangeDialog
+from desktop_app.ui.contact_panel import ContactPanel
+from desktop_app.ui.conversation_delegate import ConversationDelegate
+from desktop_app.ui.models.conversations import ConversationListModel
+from desktop_app.ui.thread_view import ThreadView
+
+FILTERS = (
+    (ConversationFilter.ALL, "All"),
+    (ConversationFilter.NEEDS_REVIEW, "Needs review"),
+    (ConversationFilter.OPTED_OUT, "Opted out"),
+)
+
+
+class InboxView(QWidget):
+    changed = Signal()  # something in the book changed (pending count, states)
+    notice = Signal(str)  # a short message for the status bar
+    dismissed = Signal(str)  # a dismissal the owner may want to undo (description)
+
+    def __init__(self, inbox: InboxService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.inbox = inbox
+        self._contact_key: str | None = None
+
+        self.search = QLineEdit()
+        self.search.setObjectName("conversationSearch")
+        self.search.setPlaceholderText("🔍 Search name, number or text  (Ctrl+F)")
+        self.search.setAccessibleName("Search conversations")
+        self.search.setClearButtonEnabled(True)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(250)
+        self._search_timer.timeout.connect(self._apply_query)
+        self.search.textChanged.connect(self._search_timer.start)
+
+        self.filter_group = QButtonGroup(self)
+        self.filter_group.setExclusive(True)
+        filter_row = QHBoxLayout()
+        filter_row.setSpacing(2)
+        for position, (value, label) in enumerate(FILTERS):
+            button = QToolButton()
+            button.setText(label)
+            button.setCheckable(True)
+            button.setAutoRaise(True)
+            button.setAccessibleName(f"Show {label.lower()} conversations")
+            button.setObjectName(f"filter_{value.value}")
+            self.filter_group.addButton(button, position)
+            filter_row.addWidget(button)
+        filter_row.addStretch(1)
+        self.filter_group.button(0).setChecked(True)
+        self.filter_group.idClicked.connect(lambda _id: self._apply_query())
+
+        self.model = ConversationListModel(inbox, parent=self)
+        self.list = QListView()
+        self.list.setObjectName("conversationList")
+        self.list.setAccessibleName("Conversations")
+        self.list.setModel(self.model)
+        self.list.setItemDelegate(ConversationDelegate(self.list))
+        self.list.setUniformItemSizes(True)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.selectionModel().currentChanged.connect(self._current_changed)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(8, 8, 0, 8)
+        left_layout.addWidget(self.search)
+        left_layout.addLayout(filter_row)
+        left_layout.addWidget(self.list, 1)
+
+        self.thread = ThreadView()
+        self.contact = ContactPanel()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("inboxSplitter")
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.thread)
+        self.splitter.addWidget(self.contact)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 5)
+        self.splitter.setStretchFactor(2, 2)
+        self.splitter.setSizes([300, 640, 300])
+        self.splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+
+        self.thread.banner.confirm_requested.connect(self.confirm)
+        self.thread.banner.dismiss_requested.connect(self.dismiss)
+        self.thread.send_requested.connect(self.send_reply)
+        self.thread.category_changed.connect(lambda _c: self._check_send_allowed())
+        self.contact.change_requested.connect(self.change_consent)
+        self.thread.set_categories(inbox.categories())
+        self.model.reload()
+
+    # -- list ----------------------------------------------------------------------------------
+    @property
+    def contact_key(self) -> str | None:
+        return self._contact_key
+
+    def _apply_query(self) -> None:
+        value = FILTERS[max(self.filter_group.checkedId(), 0)][0]
+        self.model.set_query(value, self.search.text())
+        self._reselect()
+
+    def set_filter(self, value: ConversationFilter) -> None:
+        position = [f for f, _label in FILTERS].index(value)
+        self.filter_group.button(position).setChecked(True)
+        self._apply_query()
+
+    def refresh(self) -> None:
+        """New messages or decisions: reload the list and the open conversation."""
+        self.model.refresh()
+        self._reselect()
+        if self._contact_key is not None:
+            self._show(self._contact_key, mark_read=False)
+
+    def _reselect(self) -> None:
+        if self._contact_key is None:
+            return
+        row = self.model.row_for_contact(self._contact_key)
+        selection = self.list.selectionModel()
+        selection.blockSignals(True)
+        if row >= 0:
+            index = self.model.index(row, 0)
+            selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        else:
+            selection.clearSelection()
+        selection.blockSignals(False)
+        self.list.viewport().update()
+
+    def open_contact(self, contact_key: str) -> None:
+        """Open a conversation by key (from the tray, the review queue or the consent book)."""
+        row = self.model.row_for_contact(contact_key)
+        if row < 0 and self.model.filter is not ConversationFilter.ALL:
+            self.search.blockSignals(True)
+            self.search.clear()
+            self.search.blockSignals(False)
+            self.set_filter(ConversationFilter.ALL)
+            row = self.model.row_for_contact(contact_key)
+        if row >= 0:
+            self.list.setCurrentIndex(self.model.index(row, 0))
+            self.list.scrollTo(self.model.index(row, 0))
+        else:
+            self._show(contact_key, mark_read=True)
+
+    def move(self, step: int) -> None:
+        """J/K: next or previous conversation."""
+        row = self.list.currentIndex().row()
+        target = min(max(row + step, 0), self.model.rowCount() - 1)
+        if target >= 0:
+            self.list.setCurrentIndex(self.model.index(target, 0))
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        item = self.model.item(current.row())
+        if isinstance(item, ConversationItem):
+            self._show(item.contact_key, mark_read=True)
+
+    # -- open conversation ---------------------------------------------------------------------
+    def _show(self, contact_key: str, *, mark_read: bool) -> None:
+        self._contact_key = contact_key
+        view = self.inbox.open_conversation(contact_key, mark_read=mark_read)
+        self.thread.show_conversation(view.title, view.display_number, view.messages)
+        self.thread.show_detection(view.pending[0] if view.pending else None)
+        self.contact.show_contact(contact_key, view.title, view.states, view.history, view.display_number)
+        self._check_send_allowed()
+        if mark_read and view.was_unread:
+            row = self.model.row_for_contact(contact_key)
+            item = self.model.item(row)
+            if item is not None:
+                self.model.replace_item(row, item.read())
+
+    def _check_send_allowed(self) -> None:
+        if self._contact_key is None:
+            return
+        decision = self.inbox.may_send(self._contact_key, self.thread.current_category())
+        self.thread.show_send_warning(None if decision.allowed else decision.reason, decision.since)
+
+    # -- decisions -----------------------------------------------------------------------------
+    def current_detection_id(self) -> int | None:
+        detection = self.thread.banner.detection
+        return detection.id if detection is not None and self.thread.banner.isVisible() else None
+
+    def confirm(self, detection_id: int | None = None) -> bool:
+        detection_id = detection_id if detection_id is not None else self.current_detection_id()
+        if detection_id is None:
+            return False
+        outcome = self.inbox.confirm(detection_id)
+        self.notice.emit(outcome)
+        self._after_decision()
+        return True
+
+    def dismiss(self, detection_id: int | None = None) -> bool:
+        detection_id = detection_id if detection_id is not None else self.current_detection_id()
+        if detection_id is None:
+            return False
+        outcome = self.inbox.dismiss(detection_id)
+        self.dismissed.emit(outcome)
+        self._after_decision()
+        return True
+
+    def _after_decision(self) -> None:
+        self.refresh()
+        self.changed.emit()
+
+    def send_reply(self, text: str, category: str) -> None:
+        if self._contact_key is None:
+            return
+        outcome = self.inbox.send_reply(self._contact_key, text, category)
+        if outcome.sent:
+            self.thread.reply.clear()
+            self.notice.emit("Reply sent.")
+            self.refresh()
+        else:
+            self.thread.show_send_warning(outcome.reason, outcome.since)
+
+    def change_consent(self, contact_key: str) -> None:
+        dialog = ConsentChangeDialog(self.contact.name.text(), self.inbox.categories(), self)
+        dialog.setObjectName("consentChangeDialog")
+        dialog.finished.connect(lambda result: self._record_change(dialog, contact_key, result))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def _record_change(self, dialog: ConsentChangeDialog, contact_key: str, result: int) -> None:
+        if result != ConsentChangeDialog.DialogCode.Accepted:
+            return
+        category, action, reason = dialog.choice()
+        try:
+            message = self.inbox.change_consent(contact_key, category, action, reason)
+        except ValueError as exc:
+            QMessageBox.warning(self, "Consent not changed", str(exc))
+            return
+        self.notice.emit(message)
+        self._after_decision()

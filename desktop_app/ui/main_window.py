@@ -1,0 +1,343 @@
+"""The main window: Inbox, Review, Applied automatically, Consent book and Dashboard, plus status and tray."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.domain.model import IngestResult
+from desktop_app.services.inbox import InboxService
+from desktop_app.ui.auto_applied_view import AutoAppliedView
+from desktop_app.ui.consent_book_view import ConsentBookView
+from desktop_app.ui.dashboard_view import DashboardView
+from desktop_app.ui.first_run import FirstRunDialog
+from desktop_app.ui.icons import icon
+from desktop_app.ui.inbox_view import InboxView
+from desktop_app.ui.palette import banner_background
+from desktop_app.ui.review_view import ReviewView
+from desktop_app.ui.settings_dialog import SettingsDialog
+from desktop_app.ui.status_bar import StatusBar
+from desktop_app.ui.toast import Toast
+from desktop_app.ui.tray import Tray
+
+INBOX, REVIEW, AUTO, BOOK, DASHBOARD = range(5)
+REFRESH_DELAY_MS = 250  # bursts of webhook batches become one refresh
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, runtime: Any, *, first_run: bool | None = None) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.inbox: InboxService = getattr(runtime, "inbox", None) or InboxService(runtime)
+        self.setObjectName("mainWindow")
+        self.setWindowIcon(icon("app"))
+        self._set_title()
+        self.settings_dialog: SettingsDialog | None = None
+
+        self.inbox_view = InboxView(self.inbox)
+        self.review_view = ReviewView(self.inbox)
+        self.auto_view = AutoAppliedView(self.inbox)
+        self.book_view = ConsentBookView(self.inbox)
+        self.dashboard_view = DashboardView(self.inbox)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("mainTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.inbox_view, icon("inbox"), "Inbox")
+        self.tabs.addTab(self.review_view, icon("review"), "Review")
+        self.tabs.addTab(self.auto_view, icon("auto"), "Applied automatically")
+        self.tabs.addTab(self.book_view, icon("book"), "Consent book")
+        self.tabs.addTab(self.dashboard_view, icon("dashboard"), "Dashboard")
+        settings_button = QPushButton(icon("settings"), "Settings")
+        settings_button.setObjectName("settingsButton")
+        settings_button.setAccessibleName("Settings")
+        settings_button.setFlat(True)
+        settings_button.clicked.connect(lambda: self.open_settings())
+        self.tabs.setCornerWidget(settings_button, Qt.Corner.TopRightCorner)
+        self.tabs.currentChanged.connect(self._tab_changed)
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.demo_banner = self._make_demo_banner()
+        layout.addWidget(self.demo_banner)
+        layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+
+        self.status = StatusBar()
+        self.setStatusBar(self.status)
+        self.status.set_connection(
+            getattr(runtime, "connection_state", "not_configured"), getattr(runtime, "connection_message", "")
+        )
+        self.status.review_requested.connect(lambda: self.tabs.setCurrentIndex(REVIEW))
+        self.status.reconnect_requested.connect(lambda: self.open_settings())
+        self.toast = Toast(central)
+        self.tray = Tray(self)
+        self.tray.open_requested.connect(self.bring_to_front)
+        self.tray.quit_requested.connect(self.quit_app)
+        self.tray.conversation_requested.connect(self.open_conversation)
+        self.tray.show()
+        self._quitting = False
+
+        for view in (self.inbox_view, self.review_view, self.auto_view):
+            view.changed.connect(self.book_changed)
+            view.notice.connect(self.show_notice)
+        for view in (self.inbox_view, self.review_view):
+            view.dismissed.connect(self._offer_undo)
+        self.review_view.open_contact.connect(self.open_conversation)
+        self.auto_view.open_contact.connect(self.open_conversation)
+        self.book_view.notice.connect(self.show_notice)
+
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(REFRESH_DELAY_MS)
+        self._refresh_timer.timeout.connect(self.refresh_all)
+        bridge = getattr(runtime, "bridge", None)
+        if bridge is not None:
+            bridge.ingested.connect(self.on_ingested)
+            bridge.connection_changed.connect(self.status.set_connection)
+            bridge.new_opt_out.connect(self.on_new_opt_out)
+
+        self._install_shortcuts()
+        self._update_pending()
+        self.window_settings = QSettings(
+            str(runtime.paths.config_dir / "window.ini"), QSettings.Format.IniFormat
+        )
+        self._restore_geometry()
+        if first_run is None:
+            first_run = not runtime.paths.settings_path.exists()
+        if first_run:
+            QTimer.singleShot(0, self.show_first_run)
+
+    # -- chrome ----------------------------------------------------------------------------------
+    def _set_title(self) -> None:
+        shop = self.runtime.shop_name
+        if self.runtime.is_demo:
+            self.setWindowTitle(f"Consent Desk — Demo · {shop}")
+        else:
+            self.setWindowTitle(f"Consent Desk — {shop}")
+
+    def _make_demo_banner(self) -> QWidget:
+        banner = QWidget()
+        banner.setObjectName("demoBanner")
+        banner.setAutoFillBackground(True)
+        palette = banner.palette()
+        palette.setColor(banner.backgroundRole(), banner_background(palette))
+        banner.setPalette(palette)
+        text = QLabel(
+            "<b>This is the demo.</b> The customers and their messages are simulated and nothing is sent "
+            "to anyone. To use your own WhatsApp number, open <b>Settings → Connection</b>."
+        )
+        text.setWordWrap(True)
+        connect = QPushButton("Connect my number…")
+        connect.setAccessibleName("Connect my WhatsApp number")
+        connect.clicked.connect(lambda: self.open_settings(provider="meta"))
+        row = QHBoxLayout(banner)
+        row.setContentsMargins(12, 6, 12, 6)
+        row.addWidget(text, 1)
+        row.addWidget(connect)
+        banner.setVisible(bool(self.runtime.is_demo))
+        return banner
+
+    def _install_shortcuts(self) -> None:
+        bindings = [
+            (("Return", "Enter"), self.confirm_current),
+            (("Delete", "Backspace"), self.dismiss_current),
+            ((QKeySequence.StandardKey.Undo,), self.undo),
+            ((QKeySequence.StandardKey.Find,), self.focus_search),
+            (("J",), lambda: self._move(+1)),
+            (("K",), lambda: self._move(-1)),
+        ]
+        bindings += [((f"Ctrl+{n + 1}",), lambda n=n: self.tabs.setCurrentIndex(n)) for n in range(5)]
+        self.shortcuts: list[QShortcut] = []
+        for keys, slot in bindings:
+            for key in keys:
+                shortcut = QShortcut(QKeySequence(key), self)
+                shortcut.activated.connect(slot)
+                self.shortcuts.append(shortcut)
+        self.undo_action = QAction("Undo", self)
+
+    def show_notice(self, text: str) -> None:
+        self.status.showMessage(text, 8000)
+
+    def _offer_undo(self, text: str) -> None:
+        self.toast.show_message(text, "Undo", self.undo)
+
+    # -- keyboard routing ------------------------------------------------------------------------
+    def _typing(self) -> bool:
+        from PySide6.QtWidgets import QAbstractSpinBox, QLineEdit, QPlainTextEdit, QTextEdit
+
+        focus = QApplication.focusWidget()
+        return isinstance(focus, QLineEdit | QPlainTextEdit | QTextEdit | QAbstractSpinBox)
+
+    def confirm_current(self) -> None:
+        if self._typing():
+            return
+        if self.tabs.currentIndex() == INBOX:
+            self.inbox_view.confirm()
+        elif self.tabs.currentIndex() == REVIEW:
+            self.review_view.confirm_selected()
+
+    def dismiss_current(self) -> None:
+        if self._typing():
+            return
+        if self.tabs.currentIndex() == INBOX:
+            self.inbox_view.dismiss()
+        elif self.tabs.currentIndex() == REVIEW:
+            self.review_view.dismiss_selected()
+
+    def _move(self, step: int) -> None:
+        if not self._typing() and self.tabs.currentIndex() == INBOX:
+            self.inbox_view.move(step)
+
+    def focus_search(self) -> None:
+        if self.tabs.currentIndex() == BOOK:
+            self.book_view.search.setFocus()
+        else:
+            self.tabs.setCurrentIndex(INBOX)
+            self.inbox_view.search.setFocus()
+            self.inbox_view.search.selectAll()
+
+    def undo(self) -> None:
+        message = self.inbox.undo()
+        self.toast.hide()
+        if message is None:
+            self.show_notice("Nothing to undo.")
+            return
+        self.show_notice(message)
+        self.book_changed()
+
+    # -- data flow -------------------------------------------------------------------------------
+    def on_ingested(self, result: IngestResult) -> None:
+        self.status.set_last_event(datetime.now(UTC))
+        self._refresh_timer.start()
+
+    def on_new_opt_out(self, contact_key: str) -> None:
+        who, words = self.inbox.describe_request(contact_key)
+        self.tray.notify_opt_out(contact_key, who, words)
+
+    def book_changed(self) -> None:
+        """A decision in one view: bring every view up to date at once."""
+        self.refresh_all()
+
+    def refresh_all(self) -> None:
+        self.inbox_view.refresh()
+        self.review_view.refresh()
+        self.auto_view.refresh()
+        current = self.tabs.currentWidget()
+        self.book_view.loaded = current is self.book_view and self.book_view.loaded
+        self.dashboard_view.loaded = current is self.dashboard_view and self.dashboard_view.loaded
+        if current is self.book_view:
+            self.book_view.refresh()
+        elif current is self.dashboard_view:
+            self.dashboard_view.refresh()
+        self._update_pending()
+
+    def _update_pending(self) -> None:
+        count = self.inbox.pending_count()
+        self.tabs.setTabText(REVIEW, f"Review ({count})" if count else "Review")
+        self.status.set_pending(count)
+        self.tray.set_pending(count)
+
+    def _tab_changed(self, index: int) -> None:
+        widget = self.tabs.widget(index)
+        if widget is self.review_view:
+            self.review_view.table.setFocus()
+        elif widget is self.inbox_view:
+            self.inbox_view.list.setFocus()
+
+    def open_conversation(self, contact_key: str) -> None:
+        self.bring_to_front()
+        self.tabs.setCurrentIndex(INBOX)
+        self.inbox_view.open_contact(contact_key)
+
+    # -- dialogs ---------------------------------------------------------------------------------
+    def open_settings(self, provider: str | None = None, tab: int = 0) -> SettingsDialog:
+        dialog = SettingsDialog(self.runtime, self.inbox, self)
+        if provider is not None:
+            dialog.connection.set_provider(provider)
+        dialog.tabs.setCurrentIndex(tab)
+        dialog.saved.connect(self._settings_saved)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.finished.connect(lambda _r: setattr(self, "settings_dialog", None))
+        self.settings_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _settings_saved(self, message: str) -> None:
+        self._set_title()
+        self.show_notice(message)
+        self.auto_view.refresh()
+
+    def show_first_run(self) -> FirstRunDialog:
+        dialog = FirstRunDialog(self)
+        dialog.accepted.connect(lambda: self._first_run_chosen(dialog.choice()))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        self.first_run_dialog = dialog
+        return dialog
+
+    def _first_run_chosen(self, choice: str) -> None:
+        if choice == "demo":
+            settings = self.runtime.settings
+            settings.provider = "demo"
+            self.runtime.update_settings(settings)
+            return
+        self.open_settings(provider=choice)
+
+    # -- window life -----------------------------------------------------------------------------
+    def _restore_geometry(self) -> None:
+        geometry = self.window_settings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        splitter = self.window_settings.value("inbox_splitter")
+        if splitter is not None:
+            self.inbox_view.splitter.restoreState(splitter)
+
+    def save_geometry(self) -> None:
+        self.window_settings.setValue("geometry", self.saveGeometry())
+        self.window_settings.setValue("inbox_splitter", self.inbox_view.splitter.saveState())
+        self.window_settings.sync()
+
+    def bring_to_front(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    def quit_app(self) -> None:
+        self._quitting = True
+        self.close()
+        QApplication.quit()
+
+    def shutdown(self) -> None:
+        """Wait for every thread this window started (exports, connection tests)."""
+        self._refresh_timer.stop()
+        self.toast.timer.stop()
+        self.book_view.shutdown()
+        if self.settings_dialog is not None:
+            self.settings_dialog.connection.shutdown()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_geometry()
+        if not self._quitting and self.tray.available() and self.runtime.settings.minimize_to_tray:
+            self.hide()  # the webhook keeps running; the tray brings the window back
+            event.ignore()
+            return
+        self.shutdown()
+        self.tray.hide()
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""Item models (model/view) behind the inbox lists and the consent book table."""

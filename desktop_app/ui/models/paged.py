@@ -1,0 +1,127 @@
+"""A list/table model that loads pages from a service as the view scrolls (canFetchMore/fetchMore)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QAbstractItemModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from desktop_app.services.inbox import Page
+
+T = TypeVar("T")
+ItemRole = Qt.ItemDataRole.UserRole + 1
+PAGE_SIZE = 200
+
+Index = QModelIndex | QPersistentModelIndex
+PageLoader = Callable[[object | None, int], Page[Any]]
+
+
+class PagedListModel(QAbstractTableModel, Generic[T]):
+    """Holds only the rows fetched so far; asks the loader for the next page when the view needs it.
+
+    A list view shows column 0; table subclasses name their columns in `headers`.
+    """
+
+    headers: tuple[str, ...] = ("",)
+
+    def __init__(self, loader: PageLoader, page_size: int = PAGE_SIZE, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._loader = loader
+        self._page_size = page_size
+        self._items: list[T] = []
+        self._after: object | None = None
+        self._exhausted = True
+
+    # -- loading -------------------------------------------------------------------------------
+    def set_loader(self, loader: PageLoader) -> None:
+        self._loader = loader
+        self.reload()
+
+    def reload(self, keep_rows: int = 0) -> None:
+        """Start over from the first page, loading at least `keep_rows` rows (to keep the scroll)."""
+        wanted = max(self._page_size, keep_rows)
+        items: list[T] = []
+        after: object | None = None
+        exhausted = False
+        while len(items) < wanted:
+            page = self._loader(after, min(self._page_size, wanted - len(items)) or self._page_size)
+            items.extend(page.items)
+            after = page.after
+            if after is None:
+                exhausted = True
+                break
+        self.beginResetModel()
+        self._items, self._after, self._exhausted = items, after, exhausted
+        self.endResetModel()
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008 - Qt's signature
+        return not parent.isValid() and not self._exhausted
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008 - Qt's signature
+        if parent.isValid() or self._exhausted:
+            return
+        page = self._loader(self._after, self._page_size)
+        self._after = page.after
+        self._exhausted = page.after is None
+        if page.items:
+            first = len(self._items)
+            self.beginInsertRows(QModelIndex(), first, first + len(page.items) - 1)
+            self._items.extend(page.items)
+            self.endInsertRows()
+
+    # -- reading -------------------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._items)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.headers[section] if 0 <= section < len(self.headers) else None
+        return None
+
+    def item(self, row: int) -> T | None:
+        return self._items[row] if 0 <= row < len(self._items) else None
+
+    def items(self) -> list[T]:
+        return list(self._items)
+
+    def row_of(self, predicate: Callable[[T], bool]) -> int:
+        for row, item in enumerate(self._items):
+            if predicate(item):
+                return row
+        return -1
+
+    def replace_item(self, row: int, item: T) -> None:
+        self._items[row] = item
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.headers) - 1))
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        item = self.item(index.row()) if index.isValid() else None
+        if item is None:
+            return None
+        if role == ItemRole:
+            return item
+        return self.cell(item, index.column(), role)
+
+    def cell(self, item: T, column: int, role: int) -> Any:
+        """What one cell shows; list models describe the whole item in column 0."""
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self.describe(item)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.tooltip(item)
+        return None
+
+    def describe(self, item: T) -> str:
+        return str(item)
+
+    def tooltip(self, item: T) -> str | None:
+        return None
+
+
+def item_at(model: QAbstractItemModel, index: QModelIndex | QPersistentModelIndex) -> Any:
+    return model.data(index, ItemRole) if index.isValid() else None

@@ -1,0 +1,384 @@
+"""Settings: connection, automatic mode, confirmation messages, categories and keywords."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.services.secrets import SecretStoreUnavailableError
+from desktop_app.services.settings import Settings
+from desktop_app.ui.explain import category_name, language_name
+from desktop_app.ui.palette import outbound_bubble
+from desktop_app.ui.settings_connection import ConnectionTab
+
+AUTO_EXPLANATION = (
+    "When this is on, Consent Desk handles the clearest requests without asking you: a customer who "
+    "writes only “STOP”, taps the Stop promotions button, or uses WhatsApp's own Stop option. "
+    "It records the choice in the consent book and sends the customer one short confirmation in "
+    "their language. Anything less certain still waits in Review. Everything done automatically "
+    "is listed under “Applied automatically”, where you can reverse it."
+)
+
+
+class AutomaticTab(QWidget):
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.enabled = QCheckBox("Handle clear opt-out and opt-in requests automatically")
+        self.enabled.setObjectName("autoMode")
+        self.enabled.setChecked(settings.auto_mode)
+        explanation = QLabel(AUTO_EXPLANATION)
+        explanation.setWordWrap(True)
+        self.threshold = QDoubleSpinBox()
+        self.threshold.setObjectName("autoThreshold")
+        self.threshold.setAccessibleName("Minimum confidence")
+        self.threshold.setRange(80.0, 100.0)
+        self.threshold.setSingleStep(1.0)
+        self.threshold.setDecimals(0)
+        self.threshold.setSuffix(" %")
+        self.threshold.setValue(settings.auto_threshold * 100)
+        self.threshold.setToolTip(
+            "Only requests the detector is at least this sure about are applied without you"
+        )
+        self.confirmations = QCheckBox("Send the customer a confirmation message")
+        self.confirmations.setChecked(settings.send_confirmations)
+        form = QFormLayout()
+        form.addRow("Minimum confidence", self.threshold)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.enabled)
+        layout.addWidget(explanation)
+        layout.addLayout(form)
+        layout.addWidget(self.confirmations)
+        layout.addStretch(1)
+
+    def apply(self, settings: Settings) -> None:
+        settings.auto_mode = self.enabled.isChecked()
+        settings.auto_threshold = round(self.threshold.value() / 100, 2)
+        settings.send_confirmations = self.confirmations.isChecked()
+
+
+class ConfirmationsTab(QWidget):
+    def __init__(self, settings: Settings, inbox: Any, shop_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.inbox = inbox
+        self.shop_name = shop_name
+        self.templates = dict(settings.confirmation_templates)
+        self.language = QComboBox()
+        self.language.setAccessibleName("Language")
+        for code in inbox.confirmation_languages():
+            self.language.addItem(language_name(code), code)
+        self.text = QPlainTextEdit()
+        self.text.setObjectName("confirmationText")
+        self.text.setAccessibleName("Confirmation message")
+        self.preview = QLabel()
+        self.preview.setObjectName("confirmationPreview")
+        self.preview.setWordWrap(True)
+        self.preview.setMargin(10)
+        self.preview.setAutoFillBackground(True)
+        palette = self.preview.palette()
+        palette.setColor(QPalette.ColorRole.Window, outbound_bubble(palette))
+        self.preview.setPalette(palette)
+        self.preview.setMaximumWidth(420)
+        reset = QPushButton("Use the standard text")
+        reset.clicked.connect(self._reset)
+        note = QLabel("The confirmation never contains offers. {shop} is replaced by your shop's name.")
+        note.setWordWrap(True)
+        self._current = str(self.language.currentData() or "")
+        self.language.currentIndexChanged.connect(self._language_changed)
+        self.text.textChanged.connect(self._text_changed)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.language)
+        layout.addWidget(self.text)
+        layout.addWidget(reset, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(note)
+        layout.addWidget(QLabel("Preview"))
+        layout.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addStretch(1)
+        self._load()
+
+    def _load(self) -> None:
+        code = self._current
+        self.text.blockSignals(True)
+        self.text.setPlainText(self.templates.get(code) or self.inbox.default_confirmation(code))
+        self.text.blockSignals(False)
+        self._render()
+
+    def _language_changed(self) -> None:
+        self._current = str(self.language.currentData() or "")
+        self._load()
+
+    def _text_changed(self) -> None:
+        text = self.text.toPlainText().strip()
+        if text and text != self.inbox.default_confirmation(self._current):
+            self.templates[self._current] = text
+        else:
+            self.templates.pop(self._current, None)
+        self._render()
+
+    def _reset(self) -> None:
+        self.templates.pop(self._current, None)
+        self._load()
+
+    def _render(self) -> None:
+        self.preview.setText(self.text.toPlainText().replace("{shop}", self.shop_name))
+
+    def apply(self, settings: Settings) -> None:
+        settings.confirmation_templates = dict(self.templates)
+
+
+class CategoriesTab(QWidget):
+    def __init__(self, inbox: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.inbox = inbox
+        self.list = QListWidget()
+        self.list.setAccessibleName("Categories")
+        self.name = QLineEdit()
+        self.name.setAccessibleName("New category")
+        self.name.setPlaceholderText("e.g. appointment_reminders")
+        add = QPushButton("Add category")
+        add.clicked.connect(self.add)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        row = QHBoxLayout()
+        row.addWidget(self.name, 1)
+        row.addWidget(add)
+        explanation = QLabel(
+            "Kinds of messages a customer can say yes or no to separately. “All messages” covers everything; "
+            "“Marketing” covers offers and announcements."
+        )
+        explanation.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(explanation)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(row)
+        layout.addWidget(self.message)
+        self._fill()
+
+    def _fill(self) -> None:
+        self.list.clear()
+        for category in self.inbox.categories():
+            self.list.addItem(f"{category_name(category)}  ({category})")
+
+    def add(self) -> None:
+        try:
+            self.inbox.add_category(self.name.text())
+        except ValueError as exc:
+            self.message.setText(f"⚠ {exc}")
+            return
+        self.message.setText("Category added.")
+        self.name.clear()
+        self._fill()
+
+
+class KeywordsTab(QWidget):
+    def __init__(self, settings: Settings, inbox: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.inbox = inbox
+        self.additions: dict[str, dict[str, list[str]]] = copy.deepcopy(settings.lexicon_additions)
+        self.removals: dict[str, dict[str, list[str]]] = copy.deepcopy(settings.lexicon_removals)
+        self.language = QComboBox()
+        self.language.setObjectName("keywordLanguage")
+        self.language.setAccessibleName("Language")
+        for code in inbox.lexicon_languages():
+            self.language.addItem(language_name(code), code)
+        self.language.currentIndexChanged.connect(lambda _i: self._fill())
+        self.lists: dict[str, QListWidget] = {}
+        self.inputs: dict[str, QLineEdit] = {}
+        columns = QHBoxLayout()
+        for kind, title in (
+            ("opt_out", "Words that mean “stop”"),
+            ("opt_in", "Words that mean “start again”"),
+        ):
+            box = QVBoxLayout()
+            box.addWidget(QLabel(title))
+            words = QListWidget()
+            words.setObjectName(f"keywords_{kind}")
+            words.setAccessibleName(title)
+            self.lists[kind] = words
+            box.addWidget(words, 1)
+            entry = QLineEdit()
+            entry.setObjectName(f"newKeyword_{kind}")
+            entry.setAccessibleName(f"New word for: {title}")
+            entry.setPlaceholderText("Add a word or short phrase")
+            entry.returnPressed.connect(lambda kind=kind: self.add_word(kind))
+            self.inputs[kind] = entry
+            add = QPushButton("Add")
+            add.clicked.connect(lambda _c=False, kind=kind: self.add_word(kind))
+            remove = QPushButton("Remove selected")
+            remove.clicked.connect(lambda _c=False, kind=kind: self.remove_selected(kind))
+            row = QHBoxLayout()
+            row.addWidget(entry, 1)
+            row.addWidget(add)
+            box.addLayout(row)
+            box.addWidget(remove)
+            columns.addLayout(box)
+        self.test_box = QLineEdit()
+        self.test_box.setObjectName("keywordTest")
+        self.test_box.setAccessibleName("Try a sentence")
+        self.test_box.setPlaceholderText("Try a sentence, e.g. “please no more offers”")
+        self.test_box.textChanged.connect(self._test)
+        self.test_result = QLabel("")
+        self.test_result.setObjectName("keywordTestResult")
+        self.test_result.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.language)
+        layout.addLayout(columns, 1)
+        layout.addWidget(QLabel("What the detector says (with your changes):"))
+        layout.addWidget(self.test_box)
+        layout.addWidget(self.test_result)
+        self._fill()
+
+    def _lang(self) -> str:
+        return str(self.language.currentData() or "en")
+
+    def _fill(self) -> None:
+        for kind, widget in self.lists.items():
+            widget.clear()
+            widget.addItems(list(self.inbox.keywords(self._lang(), kind, self.additions, self.removals)))
+        self._test()
+
+    def add_word(self, kind: str) -> None:
+        word = self.inputs[kind].text().strip()
+        if not word:
+            return
+        lang = self._lang()
+        removed = self.removals.get(lang, {}).get(kind, [])
+        if word.casefold() in (w.casefold() for w in removed):
+            self.removals[lang][kind] = [w for w in removed if w.casefold() != word.casefold()]
+        added = self.additions.setdefault(lang, {}).setdefault(kind, [])
+        if word not in added:
+            added.append(word)
+        self.inputs[kind].clear()
+        self._fill()
+
+    def remove_selected(self, kind: str) -> None:
+        lang = self._lang()
+        for item in self.lists[kind].selectedItems():
+            word = item.text()
+            added = self.additions.get(lang, {}).get(kind, [])
+            if word in added:
+                added.remove(word)
+            else:
+                self.removals.setdefault(lang, {}).setdefault(kind, []).append(word)
+        self._fill()
+
+    def _test(self) -> None:
+        text = self.test_box.text().strip()
+        if not text:
+            self.test_result.setText("")
+            return
+        verdict = self.inbox.preview_verdict(text, self.additions, self.removals)
+        if not verdict.is_request:
+            self.test_result.setText("Not a request: this message would be left alone.")
+            return
+        what = "an opt-out request" if verdict.kind.value == "opt_out" else "an opt-in request"
+        scope = "everything" if verdict.scope in (None, "all") else category_name(verdict.scope).lower()
+        handled = "could be applied automatically" if verdict.auto else "would wait for your review"
+        self.test_result.setText(
+            f"{what.capitalize()} ({scope}), confidence {verdict.confidence:.0%} — {handled}. "
+            f"{verdict.explanation}"
+        )
+
+    def apply(self, settings: Settings) -> None:
+        settings.lexicon_additions = {
+            lang: {k: v for k, v in lists.items() if v}
+            for lang, lists in self.additions.items()
+            if any(lists.values())
+        }
+        settings.lexicon_removals = {
+            lang: {k: v for k, v in lists.items() if v}
+            for lang, lists in self.removals.items()
+            if any(lists.values())
+        }
+
+
+class SettingsDialog(QDialog):
+    saved = Signal(str)  # a sentence for the status bar
+
+    def __init__(self, runtime: Any, inbox: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("settingsDialog")
+        self.setWindowTitle("Settings")
+        self.resize(760, 640)
+        self.runtime = runtime
+        settings: Settings = runtime.settings
+        self.connection = ConnectionTab(runtime, inbox)
+        self.automatic = AutomaticTab(settings)
+        self.confirmations = ConfirmationsTab(settings, inbox, runtime.shop_name)
+        self.categories = CategoriesTab(inbox)
+        self.keywords = KeywordsTab(settings, inbox)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("settingsTabs")
+        self.tabs.addTab(self.connection, "Connection")
+        self.tabs.addTab(self.automatic, "Automatic mode")
+        self.tabs.addTab(self.confirmations, "Confirmation messages")
+        self.tabs.addTab(self.categories, "Categories")
+        self.tabs.addTab(self.keywords, "Keywords")
+        self.error = QLabel("")
+        self.error.setObjectName("settingsError")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+
+    def show_error(self, text: str) -> None:
+        self.error.setText(f"⚠ {text}")
+        self.error.show()
+
+    def save(self) -> bool:
+        """Secrets go to the keychain (or nowhere); everything else to the settings file."""
+        new = Settings(**copy.deepcopy(self.runtime.settings.to_dict()))
+        for tab in (self.connection, self.automatic, self.confirmations, self.keywords):
+            tab.apply(new)
+        typed = self.connection.typed_secrets()
+        if typed:
+            available, message = self.runtime.secrets.available()
+            if not available:
+                self.show_error(f"{message} Nothing was saved.")
+                return False
+            try:
+                for name, value in typed.items():
+                    self.runtime.secrets.set(name, value)
+            except SecretStoreUnavailableError as exc:
+                self.show_error(f"{exc} Nothing else was saved.")
+                return False
+        provider_changed = new.provider != self.runtime.settings.provider
+        self.runtime.update_settings(new)
+        message = "Settings saved."
+        if typed:
+            message += " Passwords and tokens are in the system keychain."
+        if provider_changed:
+            message += " Restart Consent Desk to connect with the new provider."
+        self.saved.emit(message)
+        self.accept()
+        return True
+
+    def done(self, result: int) -> None:
+        self.connection.shutdown()
+        super().done(result)

@@ -1,0 +1,64 @@
+"""The status bar: connection state in plain words, time of the last event, requests to review."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar, QWidget
+
+STATE_WORDS = {
+    "connected": ("●", "Connected"),
+    "polling": ("●", "Connected (checking for messages)"),
+    "webhook_waiting": ("◌", "Waiting for Meta to call the webhook"),
+    "offline": ("○", "Offline — messages will be caught up when the connection is back"),
+    "token_expired": ("⚠", "The access token has expired"),
+    "bad_credentials": ("⚠", "The credentials were refused"),
+    "not_configured": ("○", "Not connected"),
+    "demo": ("●", "Demo"),
+}
+NEEDS_ACTION = {"token_expired", "bad_credentials", "not_configured"}
+
+
+class StatusBar(QStatusBar):
+    reconnect_requested = Signal()
+    review_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.connection = QLabel()
+        self.connection.setObjectName("connectionState")
+        self.connection.setAccessibleName("Connection")
+        self.reconnect = QPushButton("Reconnect…")
+        self.reconnect.setObjectName("reconnectButton")
+        self.reconnect.setFlat(True)
+        self.reconnect.clicked.connect(self.reconnect_requested)
+        self.reconnect.hide()
+        self.last_event = QLabel("No messages yet")
+        self.last_event.setObjectName("lastEvent")
+        self.pending = QPushButton()
+        self.pending.setObjectName("pendingButton")
+        self.pending.setFlat(True)
+        self.pending.setAccessibleName("Requests to review")
+        self.pending.clicked.connect(self.review_requested)
+        self.addWidget(self.connection)
+        self.addWidget(self.reconnect)
+        self.addPermanentWidget(self.last_event)
+        self.addPermanentWidget(self.pending)
+        self.set_connection("not_configured", "")
+        self.set_pending(0)
+
+    def set_connection(self, state: str, message: str) -> None:
+        symbol, words = STATE_WORDS.get(state, ("○", state))
+        text = f"{symbol} {words}"
+        if message and message != words:
+            text += f" · {message}"
+        self.connection.setText(text)
+        self.connection.setToolTip(message)
+        self.reconnect.setVisible(state in NEEDS_ACTION)
+
+    def set_last_event(self, moment: datetime) -> None:
+        self.last_event.setText(f"Last message {moment.astimezone().strftime('%H:%M:%S')}")
+
+    def set_pending(self, count: int) -> None:
+        self.pending.setText(f"⚠ {count} to review" if count else "Nothing to review ✓")

@@ -1,0 +1,176 @@
+"""The middle pane: header, message bubbles, the verdict banner and the guarded reply box."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QPalette, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.domain.records import DetectionRecord, MessageRecord
+from desktop_app.ui.bubble_delegate import BubbleDelegate
+from desktop_app.ui.explain import category_name
+from desktop_app.ui.models.thread import ThreadModel
+from desktop_app.ui.palette import bad_tint
+from desktop_app.ui.timefmt import full_time
+from desktop_app.ui.verdict_banner import VerdictBanner
+
+
+class ThreadListView(QListView):
+    """Re-lays out bubbles when the width changes (bubble height depends on it)."""
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self.scheduleDelayedItemsLayout()
+
+
+class ThreadView(QWidget):
+    send_requested = Signal(str, str)  # text, category
+    category_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel("Pick a conversation on the left")
+        self.title.setObjectName("threadTitle")
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.subtitle = QLabel("")
+        self.subtitle.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+
+        self.model = ThreadModel(self)
+        self.list = ThreadListView()
+        self.list.setObjectName("threadList")
+        self.list.setAccessibleName("Messages")
+        self.list.setModel(self.model)
+        self.list.setItemDelegate(BubbleDelegate(self.list))
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.list.setUniformItemSizes(False)
+        self.list.setFrameShape(QListView.Shape.NoFrame)
+        self.list.setWordWrap(True)
+
+        self.banner = VerdictBanner()
+
+        self.warning = QLabel()
+        self.warning.setObjectName("sendWarning")
+        self.warning.setWordWrap(True)
+        self.warning.setAutoFillBackground(True)
+        self.warning.setMargin(6)
+        self.warning.setAccessibleName("Sending warning")
+        palette = self.warning.palette()
+        palette.setColor(QPalette.ColorRole.Window, bad_tint(palette))
+        self.warning.setPalette(palette)
+        self.warning.hide()
+
+        self.reply = QPlainTextEdit()
+        self.reply.setObjectName("replyBox")
+        self.reply.setPlaceholderText("Type a reply…")
+        self.reply.setAccessibleName("Reply")
+        self.reply.setFixedHeight(self.reply.fontMetrics().height() * 3 + 12)
+        self.category = QComboBox()
+        self.category.setAccessibleName("Kind of message")
+        self.category.setToolTip(
+            "What kind of message this is decides whether the customer's choice allows it"
+        )
+        self.category.currentIndexChanged.connect(self._emit_category)
+        self.send_button = QPushButton("Send")
+        self.send_button.setAccessibleName("Send reply")
+        self.send_button.setToolTip("Send (Ctrl+Enter)")
+        self.send_button.clicked.connect(self._send)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            shortcut = QShortcut(QKeySequence(keys), self.reply)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(self._send)
+
+        header = QVBoxLayout()
+        header.setSpacing(0)
+        header.addWidget(self.title)
+        header.addWidget(self.subtitle)
+        reply_row = QHBoxLayout()
+        reply_row.addWidget(self.reply, 1)
+        side = QVBoxLayout()
+        side.addWidget(self.category)
+        side.addWidget(self.send_button)
+        reply_row.addLayout(side)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(header)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.warning)
+        layout.addLayout(reply_row)
+        self.set_enabled_for_contact(False)
+
+    # -- content -------------------------------------------------------------------------------
+    def set_categories(self, categories: list[str]) -> None:
+        current = self.current_category()
+        self.category.blockSignals(True)
+        self.category.clear()
+        for category in categories:
+            if category == "all":
+                continue
+            self.category.addItem(category_name(category), category)
+        index = self.category.findData(current or "order_updates")
+        self.category.setCurrentIndex(max(index, 0))
+        self.category.blockSignals(False)
+
+    def current_category(self) -> str:
+        return str(self.category.currentData() or "")
+
+    def set_enabled_for_contact(self, enabled: bool) -> None:
+        for widget in (self.reply, self.category, self.send_button):
+            widget.setEnabled(enabled)
+
+    def show_conversation(self, title: str, subtitle: str, messages: list[MessageRecord]) -> None:
+        self.title.setText(title)
+        self.subtitle.setText(subtitle)
+        self.model.set_messages(messages)
+        self.list.scrollToBottom()
+        self.set_enabled_for_contact(True)
+
+    def clear(self) -> None:
+        self.title.setText("Pick a conversation on the left")
+        self.subtitle.setText("")
+        self.model.set_messages([])
+        self.banner.show_detection(None)
+        self.show_send_warning(None)
+        self.set_enabled_for_contact(False)
+
+    def show_detection(self, detection: DetectionRecord | None) -> None:
+        self.banner.show_detection(detection)
+        if detection is not None:
+            row = self.model.row_of_detection(detection.id)
+            if row >= 0:
+                self.list.scrollTo(self.model.index(row, 0))
+
+    def show_send_warning(self, reason: str | None, since: object = None) -> None:
+        """A forbidden send: say why and since when, and keep the Send button off."""
+        if not reason:
+            self.warning.hide()
+            self.send_button.setEnabled(self.reply.isEnabled())
+            return
+        when = f" (since {full_time(since)})" if since is not None else ""  # type: ignore[arg-type]
+        self.warning.setText(f"⛔ Not sent: {reason}{when}. Choose another kind of message or leave it.")
+        self.warning.show()
+        self.send_button.setEnabled(False)
+
+    # -- actions -------------------------------------------------------------------------------
+    def _emit_category(self) -> None:
+        self.category_changed.emit(self.current_category())
+
+    def _send(self) -> None:
+        text = self.reply.toPlainText().strip()
+        if text and self.send_button.isEnabled():
+            self.send_requested.emit(text, self.current_category())
