@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import Connection, Engine
 
@@ -36,10 +36,12 @@ from desktop_app.domain.records import (
     ContactRecord,
     ConversationSummary,
     DetectionRecord,
+    ImportReport,
     MessageRecord,
     VerifyResult,
+    WeekStats,
 )
-from desktop_app.storage import backup, migrate, reads
+from desktop_app.storage import backup, dsr, exchange, migrate, reads, stats
 from desktop_app.storage.engine import BUSY_TIMEOUT_MS, make_engine
 from desktop_app.storage.errors import translate
 from desktop_app.storage.ledger import rebuild_state, verify_chain
@@ -90,16 +92,17 @@ class ConsentBook:
         backup_dir: Path | None,
         keep_backups: int,
         now: Callable[[], datetime],
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
     ) -> None:
         self.path = path
         self.default_region = default_region
         self.backup_dir = backup_dir
         self.keep_backups = keep_backups
         self.now = now
-        self._write: Engine = make_engine(path, immediate=True)
-        self._read: Engine = make_engine(path, immediate=False)
+        self._write: Engine = make_engine(path, immediate=True, busy_timeout_ms=busy_timeout_ms)
+        self._read: Engine = make_engine(path, immediate=False, busy_timeout_ms=busy_timeout_ms)
         self._fast = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._fast.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        self._fast.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         self._fast_lock = threading.Lock()
         self._categories: tuple[str, ...] = ()
         self._closed = False
@@ -116,6 +119,7 @@ class ConsentBook:
         *,
         now: Callable[[], datetime] = _utcnow,
         target_revision: str = "head",
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
     ) -> ConsentBook:
         """Open (creating or upgrading) the book: back up first when upgrading an existing file."""
         path = Path(path).expanduser().resolve()
@@ -124,7 +128,12 @@ class ConsentBook:
         try:
             cls._migrate(path, existed, backups, keep_backups, now, target_revision)
             book = cls(
-                path, default_region=default_region, backup_dir=backups, keep_backups=keep_backups, now=now
+                path,
+                default_region=default_region,
+                backup_dir=backups,
+                keep_backups=keep_backups,
+                now=now,
+                busy_timeout_ms=busy_timeout_ms,
             )
         except (sqlite3.Error, Exception) as exc:
             translated = translate(exc, path)
@@ -459,3 +468,80 @@ class ConsentBook:
             },
             "may_send": effective_may_send(states, self._categories),
         }
+
+    # exchange -------------------------------------------------------------------------------------------
+    @contextmanager
+    def _raw_reading(self) -> Iterator[sqlite3.Connection]:
+        with self._reading() as conn:
+            raw = conn.connection.driver_connection
+            assert isinstance(raw, sqlite3.Connection)
+            yield raw
+
+    def export_consent(
+        self,
+        fp: IO[str],
+        fmt: str = "csv",
+        progress: exchange.Progress | None = None,
+        cancelled: exchange.Cancelled | None = None,
+    ) -> int:
+        """Stream the current state (one row per contact and category); returns rows written."""
+        with self._raw_reading() as raw:
+            total = int(raw.execute("SELECT count(*) FROM consent_state").fetchone()[0])
+            return exchange.stream_rows(
+                raw, exchange.CONSENT_SQL, exchange.CONSENT_COLUMNS, fp, fmt, total, progress, cancelled
+            )
+
+    def export_ledger(
+        self,
+        fp: IO[str],
+        fmt: str = "csv",
+        progress: exchange.Progress | None = None,
+        cancelled: exchange.Cancelled | None = None,
+    ) -> int:
+        """Stream the full ledger with evidence, hashes and confirmations; returns rows written."""
+        with self._raw_reading() as raw:
+            total = int(raw.execute("SELECT coalesce(max(id), 0) FROM consent_events").fetchone()[0])
+            return exchange.stream_rows(
+                raw, exchange.LEDGER_SQL, exchange.LEDGER_COLUMNS, fp, fmt, total, progress, cancelled
+            )
+
+    def import_opt_outs(self, path: str | Path, default_region: str | None = None) -> ImportReport:
+        """Append an opt-out per good row; bad rows are reported by line; re-importing changes nothing."""
+        source = Path(path)
+        report = ImportReport()
+        events = exchange.read_opt_outs(
+            source, default_region or self.default_region, self._categories, self.now(), report
+        )
+        batch: list[NewConsentEvent] = []
+
+        def flush() -> None:
+            with self.unit_of_work() as uow:
+                for new in batch:
+                    if uow.append_event(new) is None:
+                        report.skipped_duplicates += 1
+                    else:
+                        report.imported += 1
+            batch.clear()
+
+        for new in events:
+            batch.append(new)
+            if len(batch) >= exchange.BATCH:
+                flush()
+        if batch:
+            flush()
+        return report
+
+    # data-subject requests ------------------------------------------------------------------------------
+    def export_contact(self, key_or_phone: str) -> dict[str, Any]:
+        with self._raw_reading() as raw:
+            return dsr.export_contact(raw, self.resolve_key(key_or_phone), self.now())
+
+    def erase_contact_messages(self, key_or_phone: str) -> int:
+        """Erase message contents and the name; the ledger keeps the minimal proof of their choices."""
+        with self.unit_of_work() as uow:
+            return dsr.erase_messages(uow._raw, self.resolve_key(key_or_phone), self.now())
+
+    # dashboard ------------------------------------------------------------------------------------------
+    def weekly_stats(self, weeks: int = 12) -> list[WeekStats]:
+        with self._raw_reading() as raw:
+            return stats.weekly_stats(raw, weeks, self.now())

@@ -11,13 +11,15 @@ from sqlalchemy import Engine, create_engine, event
 BUSY_TIMEOUT_MS = 10_000
 
 
-def configure_connection(dbapi_connection: sqlite3.Connection, *, foreign_keys: bool = True) -> None:
+def configure_connection(
+    dbapi_connection: sqlite3.Connection, *, foreign_keys: bool = True, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+) -> None:
     """Per-connection settings, in the order that avoids BUSY on the WAL switch itself."""
     # Let us (not pysqlite) emit BEGIN, so writers can take the lock up front.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         mode = cursor.execute("PRAGMA journal_mode=WAL").fetchone()
         if mode is None or str(mode[0]).lower() != "wal":
             raise sqlite3.OperationalError(f"could not switch the consent book to WAL (got {mode!r})")
@@ -27,7 +29,14 @@ def configure_connection(dbapi_connection: sqlite3.Connection, *, foreign_keys: 
         cursor.close()
 
 
-def make_engine(path: Path, *, immediate: bool, foreign_keys: bool = True, pool: str | None = None) -> Engine:
+def make_engine(
+    path: Path,
+    *,
+    immediate: bool,
+    foreign_keys: bool = True,
+    pool: str | None = None,
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+) -> Engine:
     """An engine whose transactions start with BEGIN IMMEDIATE (writers) or a plain BEGIN (readers)."""
     kwargs: dict[str, Any] = {}
     if pool == "null":
@@ -39,7 +48,7 @@ def make_engine(path: Path, *, immediate: bool, foreign_keys: bool = True, pool:
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-        configure_connection(dbapi_connection, foreign_keys=foreign_keys)
+        configure_connection(dbapi_connection, foreign_keys=foreign_keys, busy_timeout_ms=busy_timeout_ms)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
