@@ -30,6 +30,7 @@ THREAD_LIMIT = 200  # newest messages shown when a conversation opens
 PENDING_SCAN = 2000  # pending requests scanned to show trigger words in the list
 UNDO_DEPTH = 20
 EXPORT_PAGE = 1000
+SHORT_GAP = 4  # characters of filler allowed between two trigger words before they read as one phrase
 SHOP_PLACEHOLDER = "{shop}"  # as in services.confirmations (not imported: it pulls in storage)
 
 
@@ -503,11 +504,25 @@ def _csv_row(row: ConsentRow) -> list[object]:
     ]
 
 
+def merge_spans(text: str, spans: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
+    """Join trigger spans separated only by spaces or one short word ("stop [the] promo messages")."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged:
+            gap = text[merged[-1][1] : start]
+            if len(gap.strip()) <= SHORT_GAP and not any(mark in gap for mark in ".,;:!?\n"):
+                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+                continue
+        merged.append((start, end))
+    return tuple(merged)
+
+
 def trigger_text(detection: DetectionRecord) -> str:
+    """The words that triggered a detection, as the owner should read them."""
     text = detection.message_text or ""
     if not detection.spans:
         return text
-    return " … ".join(text[a:b] for a, b in detection.spans)
+    return " … ".join(text[a:b] for a, b in merge_spans(text, detection.spans))
 
 
 def _who(detection: DetectionRecord | None) -> str:

@@ -9,6 +9,7 @@ from PySide6.QtGui import QAbstractTextDocumentLayout, QFontMetrics, QPainter, Q
 from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desktop_app.domain.records import MessageRecord
+from desktop_app.services.inbox import merge_spans
 from desktop_app.ui.models.paged import ItemRole
 from desktop_app.ui.palette import AMBER, inbound_bubble, outbound_bubble, trigger_highlight
 from desktop_app.ui.timefmt import short_time
@@ -46,7 +47,7 @@ class BubbleDelegate(QStyledItemDelegate):
         doc.setDefaultFont(option.font)
         doc.setDocumentMargin(0)
         text = message.text or f"[{message.kind}]"
-        spans = message.detection.spans if message.detection is not None else ()
+        spans = merge_spans(text, message.detection.spans) if message.detection is not None else ()
         doc.setHtml(highlighted_html(text, spans, trigger_highlight(option.palette).name()))
         width = max(120.0, self._view.viewport().width() * MAX_SHARE - 2 * PAD)
         doc.setTextWidth(width)

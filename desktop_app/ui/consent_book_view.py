@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from desktop_app.services.inbox import ConsentFilter, InboxService
 from desktop_app.ui.export_worker import ExportJob
 from desktop_app.ui.history_dialog import HistoryDialog
+from desktop_app.ui.icons import icon
 from desktop_app.ui.models.consent_table import ConsentTableModel
 
 FILTERS = (
@@ -47,7 +48,8 @@ class ConsentBookView(QWidget):
 
         self.search = QLineEdit()
         self.search.setObjectName("consentSearch")
-        self.search.setPlaceholderText("🔍 Search name or number")
+        self.search.setPlaceholderText("Search name or number")
+        self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.search.setAccessibleName("Search the consent book")
         self.search.setClearButtonEnabled(True)
         self._search_timer = QTimer(self)
@@ -92,8 +94,8 @@ class ConsentBookView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        header.resizeSection(0, 200)
-        header.resizeSection(1, 170)
+        for column, width in enumerate((200, 160, 130, 140, 170, 220)):
+            header.resizeSection(column, width)
         self.table.doubleClicked.connect(self.show_history)
 
         bar = QHBoxLayout()
@@ -115,7 +117,7 @@ class ConsentBookView(QWidget):
         value = self.filter.currentData() or ConsentFilter.ALL
         self.model.set_query(ConsentFilter(value), self.search.text())
         total = self.model.total()
-        self.count.setText(f"{total:,} contact{'s' if total != 1 else ''}")
+        self.count.setText(f"{total:,} recorded choice{'s' if total != 1 else ''}")
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -126,7 +128,7 @@ class ConsentBookView(QWidget):
         self.loaded = True
         self.model.reload(keep_rows=self.model.rowCount())
         total = self.model.total()
-        self.count.setText(f"{total:,} contact{'s' if total != 1 else ''}")
+        self.count.setText(f"{total:,} recorded choice{'s' if total != 1 else ''}")
 
     def show_history(self, index: object = None) -> HistoryDialog | None:
         row = self.table.currentIndex().row()

@@ -7,6 +7,7 @@ from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desktop_app.services.inbox import ConversationItem
+from desktop_app.ui.icons import icon
 from desktop_app.ui.models.paged import ItemRole
 from desktop_app.ui.palette import AMBER, review_tint
 from desktop_app.ui.timefmt import short_time
@@ -56,15 +57,15 @@ class ConversationDelegate(QStyledItemDelegate):
             when,
         )
 
-        title = item.title + ("  ⛔" if item.opted_out else "")
         painter.setFont(bold)
         painter.setPen(text_color)
-        title_rect = QRect(inner.left(), inner.top(), inner.width() - when_w, line_h)
-        painter.drawText(
-            title_rect,
-            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-            QFontMetrics(bold).elidedText(title, Qt.TextElideMode.ElideRight, title_rect.width()),
-        )
+        badge = line_h - 2 if item.opted_out else 0
+        title_rect = QRect(inner.left(), inner.top(), inner.width() - when_w - badge - 4, line_h)
+        title = QFontMetrics(bold).elidedText(item.title, Qt.TextElideMode.ElideRight, title_rect.width())
+        painter.drawText(title_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), title)
+        if item.opted_out:  # the ⛔ badge, drawn as an icon so it never depends on an emoji font
+            left = inner.left() + QFontMetrics(bold).horizontalAdvance(title) + 6
+            icon("opted-out").paint(painter, QRect(left, inner.top() + 1, badge, badge))
 
         preview_rect = QRect(inner.left(), inner.top() + line_h + 2, inner.width(), line_h)
         pill = str(item.unread) if item.unread else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from desktop_app.domain.records import DetectionRecord
+from desktop_app.services.inbox import trigger_text
 
 LANGUAGES = {
     "en": "English",
@@ -64,6 +65,8 @@ def verdict_headline(detection: DetectionRecord) -> str:
 
 def verdict_sentence(detection: DetectionRecord) -> str:
     """One sentence a person understands; the detector's own explanation when it gave one."""
+    if detection.explanation.startswith("They ") and detection.contact_name:
+        return f"{detection.contact_name} {detection.explanation[5:]}"
     if detection.explanation:
         return detection.explanation
     name = detection.contact_name or "The customer"
@@ -79,17 +82,18 @@ def rule_words(detection: DetectionRecord) -> str:
     if source == "button":
         return "the customer tapped a Stop button"
     if source == "keyword":
-        return f"a {language_name(detection.language)} stop word"
+        return with_article(f"{language_name(detection.language)} stop word")
     if source == "phrase":
-        return f"a {language_name(detection.language)} sentence asking to stop"
+        return with_article(f"{language_name(detection.language)} sentence asking to stop")
     return source_words(source)
 
 
+def with_article(phrase: str) -> str:
+    return ("an " if phrase[:1].lower() in "aeiou" else "a ") + phrase
+
+
 def trigger_words(detection: DetectionRecord) -> str:
-    text = detection.message_text or ""
-    if not detection.spans:
-        return text
-    return " … ".join(text[a:b] for a, b in detection.spans)
+    return trigger_text(detection)
 
 
 def verdict_details(detection: DetectionRecord) -> str:
@@ -97,7 +101,7 @@ def verdict_details(detection: DetectionRecord) -> str:
 
 
 def state_symbol(state: str) -> str:
-    return {"opted_out": "⛔", "opted_in": "✅"}.get(state, "—")
+    return {"opted_out": "⊘", "opted_in": "✓"}.get(state, "—")
 
 
 def state_words(state: str) -> str:

@@ -20,6 +20,7 @@ from desktop_app.services.inbox import ConversationFilter, ConversationItem, Inb
 from desktop_app.ui.consent_change_dialog import ConsentChangeDialog
 from desktop_app.ui.contact_panel import ContactPanel
 from desktop_app.ui.conversation_delegate import ConversationDelegate
+from desktop_app.ui.icons import icon
 from desktop_app.ui.models.conversations import ConversationListModel
 from desktop_app.ui.thread_view import ThreadView
 
@@ -42,7 +43,8 @@ class InboxView(QWidget):
 
         self.search = QLineEdit()
         self.search.setObjectName("conversationSearch")
-        self.search.setPlaceholderText("🔍 Search name, number or text  (Ctrl+F)")
+        self.search.setPlaceholderText("Search name or number  (Ctrl+F)")
+        self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.search.setAccessibleName("Search conversations")
         self.search.setClearButtonEnabled(True)
         self._search_timer = QTimer(self)

@@ -51,7 +51,9 @@ class StatusBar(QStatusBar):
     def set_connection(self, state: str, message: str) -> None:
         symbol, words = STATE_WORDS.get(state, ("○", state))
         text = f"{symbol} {words}"
-        if message and message != words:
+        if message.startswith(words):
+            text = f"{symbol} {message}"
+        elif message:
             text += f" · {message}"
         self.connection.setText(text)
         self.connection.setToolTip(message)

@@ -8,11 +8,13 @@ from PySide6.QtCore import Qt
 
 from desktop_app.domain.records import ConsentRow
 from desktop_app.services.inbox import ConsentFilter, InboxService, display_number
-from desktop_app.ui.explain import category_name, source_words, state_symbol, state_words
+from desktop_app.ui.explain import category_name, source_words, state_words
+from desktop_app.ui.icons import icon
 from desktop_app.ui.models.paged import PAGE_SIZE, PagedListModel
 from desktop_app.ui.timefmt import full_time
 
 STATE_COLUMN = 3
+STATE_ICONS = {"opted_out": "opted-out", "opted_in": "opted-in"}
 
 
 class ConsentTableModel(PagedListModel[ConsentRow]):
@@ -48,6 +50,8 @@ class ConsentTableModel(PagedListModel[ConsentRow]):
             return f"{self.headers[column]}: {text}"
         if role == Qt.ItemDataRole.ToolTipRole and column == STATE_COLUMN:
             return state_words(item.state)
+        if role == Qt.ItemDataRole.DecorationRole and column == STATE_COLUMN and item.state in STATE_ICONS:
+            return icon(STATE_ICONS[item.state])
         return None
 
     def _text(self, item: ConsentRow, column: int) -> str:
@@ -58,7 +62,7 @@ class ConsentTableModel(PagedListModel[ConsentRow]):
         if column == 2:
             return category_name(item.category)
         if column == STATE_COLUMN:
-            return f"{state_symbol(item.state)} {state_words(item.state)}"
+            return state_words(item.state)
         if column == 4:
             return full_time(item.since) if item.since else ""
         if column == 5:

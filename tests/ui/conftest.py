@@ -1,0 +1,66 @@
+"""Fixtures for the desktop UI tests: a real runtime on a real SQLite book, and its main window."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from desktop_app.domain.model import ContactRef, InboundMessage
+from desktop_app.services.paths import AppPaths
+from desktop_app.services.qtbridge import RuntimeBridge
+from desktop_app.services.runtime import AppRuntime
+from desktop_app.services.settings import Settings
+
+_ids = itertools.count(1)
+
+
+class Customers:
+    """Sends customer messages through the real ingest pipeline, as a provider would."""
+
+    def __init__(self, runtime: AppRuntime) -> None:
+        self.runtime = runtime
+        self.clock = datetime.now(UTC) - timedelta(hours=2)
+
+    def say(self, wa_id: str, name: str, text: str) -> str:
+        self.clock += timedelta(minutes=1)
+        message = InboundMessage(
+            provider="demo",
+            provider_message_id=f"test.{next(_ids)}",
+            sender=ContactRef(wa_id, name=name),
+            occurred_at=self.clock,
+            text=text,
+        )
+        self.runtime.pipeline.ingest([message])
+        return "+" + wa_id
+
+
+@pytest.fixture
+def runtime(qtbot) -> Iterator[AppRuntime]:  # noqa: ARG001 - qtbot first: a QApplication must exist
+    """The demo runtime (real book, pipeline, outbox and demo sender) without the simulator running."""
+    paths = AppPaths.resolve()
+    bridge = RuntimeBridge()
+    app_runtime = AppRuntime(paths, Settings(), demo=True, bridge=bridge)
+    yield app_runtime
+    app_runtime.stop()
+    bridge.deleteLater()
+
+
+@pytest.fixture
+def customers(runtime: AppRuntime) -> Customers:
+    return Customers(runtime)
+
+
+@pytest.fixture
+def window(qtbot, runtime: AppRuntime):
+    from desktop_app.ui.main_window import MainWindow
+
+    main = MainWindow(runtime, first_run=False)
+    qtbot.addWidget(main)
+    main.resize(1280, 800)
+    main.show()
+    qtbot.waitExposed(main)
+    yield main
+    main.shutdown()
