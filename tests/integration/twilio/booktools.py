@@ -28,3 +28,13 @@ def stored_inbound_sids(path: Path) -> list[str]:
             "SELECT provider_message_id FROM messages WHERE provider = 'twilio' AND direction = 'inbound'"
         ).fetchall()
     return [row[0] for row in rows]
+
+
+def sids_when_ready(path: Path) -> list[str]:
+    """For polling from another process/thread: a book still being created reads as empty."""
+    if not path.exists():
+        return []
+    try:
+        return stored_inbound_sids(path)
+    except sqlite3.OperationalError:
+        return []
