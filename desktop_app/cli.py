@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 COMMAND_MODULES: tuple[str, ...] = (
     "desktop_app.commands.selftest",
     "desktop_app.commands.serve",
+    "desktop_app.commands.detect",
 )
 
 

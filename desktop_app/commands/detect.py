@@ -1,0 +1,171 @@
+"""`consent-desk classify` (JSON Lines in, verdicts out) and `consent-desk eval` (score a corpus)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from desktop_app.commands.context import CommandContext
+from desktop_app.domain.detection import Detector, default_detector
+from desktop_app.domain.detection.evaluation import TARGETS, Report, evaluate
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    classify_parser = subparsers.add_parser(
+        "classify",
+        parents=[common],
+        help="classify JSON Lines messages (text, id, button_payload) as opt-out / opt-in",
+    )
+    classify_parser.add_argument("file", nargs="?", help="JSON Lines file (default: standard input)")
+    classify_parser.set_defaults(handler=run_classify)
+
+    eval_parser = subparsers.add_parser(
+        "eval", parents=[common], help="score the detector on a labelled corpus (JSON Lines)"
+    )
+    eval_parser.add_argument("corpus", help="labelled corpus, e.g. ../shared/corpus/optout-dev.jsonl")
+    eval_parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    eval_parser.add_argument(
+        "--errors", action="store_true", help="also list the rows the detector got wrong"
+    )
+    eval_parser.set_defaults(handler=run_eval)
+
+
+def classify_line(detector: Detector, line: str, number: int) -> dict[str, Any]:
+    """One output object for one input line; never raises for bad input."""
+    try:
+        item = json.loads(line)
+    except ValueError as exc:
+        return {"error": f"line is not valid JSON: {exc.msg}", "line": number}
+    if not isinstance(item, dict):
+        return {"error": "line must be a JSON object with a 'text' field", "line": number}
+    text = item.get("text")
+    if not isinstance(text, str):
+        return {"error": "missing 'text' (a string)", "line": number}
+    payload = item.get("button_payload")
+    button_text = item.get("button_text")
+    verdict = detector.classify(
+        text,
+        button_payload=payload if isinstance(payload, str) else None,
+        button_text=button_text if isinstance(button_text, str) else None,
+    )
+    return {
+        "id": item.get("id"),
+        "verdict": verdict.kind.value,
+        "scope": verdict.scope,
+        "confidence": verdict.confidence,
+        "auto": verdict.auto,
+        "language": verdict.language,
+        "rule": verdict.rule,
+    }
+
+
+def classify_stream(detector: Detector, lines: Iterable[str]) -> Iterator[dict[str, Any]]:
+    for number, line in enumerate(lines, start=1):
+        yield classify_line(detector, line.rstrip("\r\n"), number)
+
+
+def run_classify(args: argparse.Namespace, ctx: CommandContext) -> int:
+    detector = default_detector()
+    if args.file:
+        try:
+            with open(args.file, encoding="utf-8") as source:
+                _write_all(detector, source, sys.stdout)
+        except OSError as exc:
+            print(f"cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        except UnicodeDecodeError:
+            print(f"cannot read {args.file}: it is not UTF-8 text", file=sys.stderr)
+            return 2
+        return 0
+    _write_all(detector, sys.stdin, sys.stdout)
+    return 0
+
+
+def _write_all(detector: Detector, source: TextIO, out: TextIO) -> None:
+    for result in classify_stream(detector, source):
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        out.flush()
+
+
+def _read_corpus(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    rows: list[dict[str, Any]] = []
+    problems: list[str] = []
+    with open(path, encoding="utf-8") as source:
+        for number, line in enumerate(source, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError as exc:
+                problems.append(f"line {number}: not valid JSON ({exc.msg})")
+                continue
+            if not isinstance(row, dict) or not isinstance(row.get("text"), str) or "label" not in row:
+                problems.append(f"line {number}: needs 'text' and 'label'")
+                continue
+            rows.append(row)
+    return rows, problems
+
+
+def run_eval(args: argparse.Namespace, ctx: CommandContext) -> int:
+    try:
+        rows, problems = _read_corpus(Path(args.corpus))
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"cannot read {args.corpus}: {exc}", file=sys.stderr)
+        return 2
+    for problem in problems:
+        print(f"skipped {problem}", file=sys.stderr)
+    if not rows:
+        print(f"{args.corpus}: no labelled rows", file=sys.stderr)
+        return 2
+    report = evaluate(default_detector(), rows)
+    if args.json:
+        data = report.as_dict()
+        if not args.errors:
+            data.pop("errors")
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        print(format_report(report, show_errors=args.errors))
+    return 0
+
+
+def _pct(value: float | int | None) -> str:
+    return "   n/a" if value is None else f"{value * 100:6.1f}%"
+
+
+def format_report(report: Report, *, show_errors: bool = False) -> str:
+    labels = {
+        "opt_out_recall": "opt-out recall",
+        "auto_precision": "precision of auto opt-outs",
+        "keyword_auto_rate": "bare keywords applied automatically",
+        "hard_negative_false_alarms": "false alarms on hard negatives",
+        "opt_in_recall": "opt-in recall",
+        "scope_accuracy": "scope accuracy on true opt-outs",
+    }
+    lines = [f"Detector on {report.counts['rows']} messages", ""]
+    lines.append(f"{'metric':<38} {'value':>7}  {'target':>8}  ok")
+    for name, target, higher in TARGETS:
+        met = report.met(name)
+        mark = "yes" if met else ("n/a" if met is None else "NO")
+        sign = ">=" if higher else "<="
+        lines.append(f"{labels[name]:<38} {_pct(report.metrics[name])}  {sign}{target * 100:5.1f}%  {mark}")
+    lines.append(f"{'overall accuracy':<38} {_pct(report.metrics['accuracy'])}")
+    lines += ["", f"{'language':<9} {'rows':>5} {'accuracy':>9} {'opt-out recall':>15} {'false alarms':>13}"]
+    for lang, row in report.languages.items():
+        lines.append(
+            f"{lang:<9} {row['rows']:>5} {_pct(row['accuracy']):>9} {_pct(row['opt_out_recall']):>15} "
+            f"{row['false_alarms']:>13}"
+        )
+    if show_errors and report.errors:
+        lines += ["", "Errors (label/scope -> verdict/scope, rule):"]
+        for s in report.errors:
+            lines.append(
+                f"  {s.row.get('id')} [{s.row.get('lang')}/{s.row.get('kind')}]"
+                f" {s.row.get('label')}/{s.row.get('scope')}"
+                f" -> {s.verdict.kind.value}/{s.verdict.scope} ({s.verdict.rule}, {s.verdict.confidence:.2f},"
+                f" auto={s.verdict.auto}): {s.row.get('text')}"
+            )
+    return "\n".join(lines)

@@ -1,0 +1,142 @@
+"""A message's tokens and lexicon hits grouped by clause, with the small queries rules ask."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from desktop_app.domain.detection.matcher import Hit
+from desktop_app.domain.detection.normalize import Tokenized
+
+NOUNS = ("message_noun", "marketing_noun", "list_noun")
+LANG_PRIORITY = (
+    "en",
+    "es",
+    "pt",
+    "fr",
+    "de",
+    "it",
+    "nl",
+    "id",
+    "tr",
+    "ru",
+    "pl",
+    "ar",
+    "hi",
+    "hi-Latn",
+    "sw",
+)
+# How far (in tokens) a negation may sit before / after the word it negates.
+NEG_BEFORE = 3
+NEG_AFTER = 2
+
+
+@dataclass(slots=True)
+class Clause:
+    index: int
+    start: int  # token range [start, end)
+    end: int
+    question: bool
+    hits: dict[str, list[Hit]] = field(default_factory=lambda: defaultdict(list))
+
+    def get(self, concept: str) -> list[Hit]:
+        return self.hits.get(concept, [])
+
+    def has(self, *concepts: str) -> bool:
+        return any(self.hits.get(c) for c in concepts)
+
+    def nouns(self) -> list[Hit]:
+        return [h for c in NOUNS for h in self.hits.get(c, ())]
+
+    def negated(self, hit: Hit) -> Hit | None:
+        """The negation governing `hit`, if any ("don't stop", "band mat karo")."""
+        for neg in self.get("negation"):
+            if neg.end <= hit.start and hit.start - neg.end <= NEG_BEFORE:
+                return neg
+        for neg in self.get("negation_after"):
+            if neg.start >= hit.end and neg.start - hit.end <= NEG_AFTER:
+                return neg
+        return None
+
+    def between(self, concept: str, left: Hit, right: Hit) -> bool:
+        lo, hi = min(left.end, right.end), max(left.start, right.start)
+        return any(lo <= h.start and h.end <= hi for h in self.get(concept))
+
+
+class Analysis:
+    """Everything the rules need about one message, computed once."""
+
+    def __init__(self, text: str, tokenized: Tokenized, hits: list[Hit]) -> None:
+        self.text = text
+        self.tokens = tokenized.tokens
+        trapped = {i for h in hits if h.concept == "trap" for i in range(h.start, h.end)}
+        self.hits = [
+            h for h in hits if h.concept == "trap" or not trapped.intersection(range(h.start, h.end))
+        ]
+        self.clause_of = self._clauses(tokenized)
+        self.clauses: list[Clause] = []
+        self.by_concept: dict[str, list[Hit]] = defaultdict(list)
+        for token_index, clause_index in enumerate(self.clause_of):
+            if not self.clauses or self.clauses[-1].index != clause_index:
+                question = self.tokens[token_index].clause in tokenized.questions
+                self.clauses.append(Clause(clause_index, token_index, token_index + 1, question))
+            else:
+                self.clauses[-1].end = token_index + 1
+        clause_by_index = {c.index: c for c in self.clauses}
+        for hit in self.hits:
+            self.by_concept[hit.concept].append(hit)
+            clause_by_index[self.clause_of[hit.start]].hits[hit.concept].append(hit)
+
+    def _clauses(self, tokenized: Tokenized) -> list[int]:
+        """Punctuation clauses, further split at contrast words such as "but"."""
+        contrast_starts = {h.start for h in self.hits if h.concept == "contrast"}
+        clause_of: list[int] = []
+        extra = 0
+        for i, token in enumerate(tokenized.tokens):
+            if i in contrast_starts:
+                extra += 1
+            clause_of.append(token.clause * 1000 + extra)
+        return clause_of
+
+    def has(self, *concepts: str) -> bool:
+        return any(self.by_concept.get(c) for c in concepts)
+
+    def get(self, concept: str) -> list[Hit]:
+        return self.by_concept.get(concept, [])
+
+    def span(self, *hits: Hit) -> tuple[tuple[int, int], ...]:
+        spans = sorted({(self.tokens[h.start].start, self.tokens[h.end - 1].end) for h in hits})
+        return tuple(spans)
+
+    def language(self, preferred: tuple[Hit, ...] = ()) -> str | None:
+        """The language with the most lexicon words in the message, favouring the trigger's."""
+        votes: Counter[str] = Counter()
+        for hit in self.hits:
+            if hit.lang is not None:
+                votes[hit.lang] += 1
+        for hit in preferred:
+            if hit.lang is not None:
+                votes[hit.lang] += 0.5  # type: ignore[assignment]
+        if not votes:
+            return _script_language(self.text)
+        order = {lang: i for i, lang in enumerate(LANG_PRIORITY)}
+        return max(votes, key=lambda lang: (votes[lang], -order.get(lang, 99)))
+
+    def only_vague_after(self, clause: Clause, position: int) -> bool:
+        """True when nothing but "me"/"this"/fillers follows `position` in the clause."""
+        covered: set[int] = set()
+        for concept in ("self", "vague_object", "filler", "more", "again", "negation_after"):
+            for h in clause.get(concept):
+                covered.update(range(h.start, h.end))
+        return all(i in covered or self.tokens[i].emoji for i in range(position, clause.end))
+
+
+def _script_language(text: str) -> str | None:
+    for char in text:
+        if "\u0600" <= char <= "\u06ff":
+            return "ar"
+        if "\u0900" <= char <= "\u097f":
+            return "hi"
+        if "\u0400" <= char <= "\u04ff":
+            return "ru"
+    return None

@@ -1,0 +1,150 @@
+"""The detector: bare keywords, platform buttons and sentence rules combined into one verdict."""
+
+from __future__ import annotations
+
+import re
+
+from desktop_app.domain.detection.analysis import Analysis
+from desktop_app.domain.detection.buttons import ButtonTable
+from desktop_app.domain.detection.explain import explain
+from desktop_app.domain.detection.keywords import KeywordMatch, match_bare_keyword
+from desktop_app.domain.detection.lexicon import Lexicon
+from desktop_app.domain.detection.matcher import Index
+from desktop_app.domain.detection.normalize import tokenize
+from desktop_app.domain.detection.review_rules import review_candidates
+from desktop_app.domain.detection.rules import Candidate, clause_candidates
+from desktop_app.domain.model import MARKETING, NO_VERDICT, EventSource, Verdict, VerdictKind
+
+AUTO_THRESHOLD = 0.85
+QUESTION_PENALTY = 0.1
+LONG_MESSAGE = 300  # longer messages are never applied unattended
+BUTTON_FLOOR = 0.95  # a tapped reply button is deliberate even when it is not Meta's own
+_SLUG_RE = re.compile(r"[^\w]+")
+
+
+def _slug(text: str) -> str:
+    return _SLUG_RE.sub("_", text.casefold()).strip("_") or "keyword"
+
+
+def _keyword_rule(match: KeywordMatch) -> str:
+    rule = f"keyword:{match.lang or 'any'}:{_slug(match.entry)}"
+    return f"{rule}:{match.variant}" if match.variant else rule
+
+
+class Detector:
+    """Pure and immutable once built; `classify` is safe to call from any thread."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self._index = Index(lexicon)
+        self._buttons = ButtonTable(lexicon)
+
+    def classify(
+        self, text: str | None, button_payload: str | None = None, button_text: str | None = None
+    ) -> Verdict:
+        if button_payload or button_text:
+            return self._classify_button(text, button_payload, button_text)
+        return self._classify_text(text or "")
+
+    def _classify_button(self, text: str | None, payload: str | None, label: str | None) -> Verdict:
+        exact = self._buttons.match(payload, label)
+        if exact is not None:
+            kind, shown = exact
+            return Verdict(
+                kind=kind,
+                scope=MARKETING,
+                confidence=1.0,
+                auto=True,
+                language=self._buttons.language(label or payload or ""),
+                rule="button:stop_promotions" if kind is VerdictKind.OPT_OUT else "button:resume_promotions",
+                explanation=explain(kind, MARKETING, "button", shown),
+                spans=((0, len(text)),) if text and label and text.strip() == label.strip() else (),
+                source=EventSource.BUTTON,
+            )
+        shown_text = label or text or payload or ""
+        verdict = self._classify_text(shown_text)
+        if not verdict.is_request:
+            return verdict
+        confidence = max(verdict.confidence, BUTTON_FLOOR)
+        return Verdict(
+            kind=verdict.kind,
+            scope=verdict.scope,
+            confidence=confidence,
+            auto=True,
+            language=verdict.language,
+            rule=f"button_text:{verdict.rule}",
+            explanation=verdict.explanation,
+            spans=verdict.spans if shown_text == text else (),
+            source=EventSource.BUTTON,
+        )
+
+    def _classify_text(self, text: str) -> Verdict:
+        if not text.strip():
+            return NO_VERDICT
+        tokenized = tokenize(text)
+        analysis = Analysis(text, tokenized, self._index.find(tokenized.tokens))
+        bare = match_bare_keyword(analysis, self._index)
+        if bare is not None:
+            return self._keyword_verdict(analysis, bare)
+        label = self._buttons.match(None, text)
+        if label is not None:
+            kind, shown = label
+            return Verdict(
+                kind,
+                MARKETING,
+                0.97,
+                True,
+                analysis.language(),
+                f"phrase:{_slug(shown)}",
+                explain(kind, MARKETING, "phrase"),
+                ((0, len(text)),),
+                EventSource.PHRASE,
+            )
+        candidates = [*clause_candidates(analysis), *review_candidates(analysis)]
+        if not candidates:
+            return Verdict(
+                VerdictKind.NONE,
+                None,
+                0.0,
+                False,
+                analysis.language(),
+                "none",
+                explain(VerdictKind.NONE, None, "none"),
+            )
+        best = max(
+            candidates,
+            key=lambda c: (c.confidence - QUESTION_PENALTY * c.question, c.kind is VerdictKind.OPT_OUT),
+        )
+        return self._phrase_verdict(analysis, best)
+
+    def _keyword_verdict(self, analysis: Analysis, match: KeywordMatch) -> Verdict:
+        kind = VerdictKind.OPT_IN if match.kind == "opt_in" else VerdictKind.OPT_OUT
+        confidence = match.confidence - (QUESTION_PENALTY * 2 if match.question else 0.0)
+        auto = match.kind != "weak_opt_out" and not match.question and confidence >= AUTO_THRESHOLD
+        return Verdict(
+            kind=kind,
+            scope="all",
+            confidence=round(confidence, 3),
+            auto=auto,
+            language=match.lang,
+            rule=_keyword_rule(match),
+            explanation=explain(kind, "all", "keyword", match.entry, match.question),
+            spans=match.spans,
+            source=EventSource.KEYWORD,
+        )
+
+    def _phrase_verdict(self, analysis: Analysis, best: Candidate) -> Verdict:
+        confidence = best.confidence - (QUESTION_PENALTY if best.question else 0.0)
+        language = analysis.language(best.hits)
+        auto = confidence >= AUTO_THRESHOLD and len(analysis.text) <= LONG_MESSAGE
+        return Verdict(
+            kind=best.kind,
+            scope=best.scope,
+            confidence=round(confidence, 3),
+            auto=auto,
+            language=language,
+            rule=f"phrase:{language or 'any'}:{best.rule}",
+            explanation=explain(best.kind, best.scope, best.rule, question=best.question),
+            spans=analysis.span(*best.hits),
+            source=EventSource.PHRASE,
+        )

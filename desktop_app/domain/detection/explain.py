@@ -1,0 +1,40 @@
+"""One plain sentence per verdict, written for a shop owner rather than an engineer."""
+
+from __future__ import annotations
+
+from desktop_app.domain.model import MARKETING, VerdictKind
+
+_OPT_OUT_MARKETING = "They asked to stop promotional messages. Order updates can continue."
+_OPT_OUT_ALL = "They asked to stop all messages from the shop."
+_BY_FAMILY = {
+    "too_many_messages": "They complained about the messages; treat it as a request to stop, or review it.",
+    "no_consent": "They say they never agreed to hear from the shop; that withdraws consent.",
+    "rejects_messages": "They said they don't want these messages; treat it as a request to stop.",
+    "threatens_block": "They threatened to block the shop over the messages; treat it as a request to stop.",
+}
+
+
+def explain(
+    kind: VerdictKind, scope: str | None, family: str, keyword: str | None = None, question: bool = False
+) -> str:
+    """The sentence shown next to a detection, e.g. 'They replied STOP: stop all messages.'"""
+    if kind is VerdictKind.NONE:
+        return "No request to stop or start messages was found."
+    marketing = scope == MARKETING
+    if kind is VerdictKind.OPT_IN:
+        what = "promotional messages" if marketing else "messages"
+        if family == "button":
+            return f'They tapped "{keyword}": send them {what} again.'
+        if keyword:
+            return f"They replied {keyword.upper()}: they want {what} again."
+        return f"They asked to receive {what} again."
+    if family == "button":
+        return f'They tapped "{keyword}": stop promotional messages. Order updates can continue.'
+    if keyword:
+        what = "stop promotional messages" if marketing else "stop all messages"
+        prefix = "They asked" if question else "They replied"
+        return f"{prefix} {keyword.upper()}{'?' if question else ''}: {what}."
+    if family in _BY_FAMILY:
+        return _BY_FAMILY[family]
+    sentence = _OPT_OUT_MARKETING if marketing else _OPT_OUT_ALL
+    return sentence if not question else sentence.replace("They asked", "They asked (as a question)")

@@ -1,0 +1,138 @@
+"""Bare keywords: a message that is only "STOP" (plus politeness, emoji, stretching or a typo)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from desktop_app.domain.detection.analysis import LANG_PRIORITY, Analysis
+from desktop_app.domain.detection.matcher import Index, Keyword
+from desktop_app.domain.detection.normalize import squeeze
+
+EXACT = 0.99
+WITH_FILLERS = 0.97
+NOISY = 0.95  # stretched or doubled letters: "stoooop", "STOPP"
+TYPO = 0.9
+WEAK = 0.75
+STOP_SIGN = "🛑"
+MIN_TYPO_LENGTH = 4  # shorter words have too many real neighbours ("top", "dur")
+FREE_EDIT_LENGTH = 6  # from this length any single edit is a typo; below it only a swap
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordMatch:
+    kind: str  # "opt_out" | "opt_in" | "weak_opt_out"
+    lang: str | None
+    entry: str
+    confidence: float
+    question: bool
+    spans: tuple[tuple[int, int], ...]
+    variant: str = ""  # "", "noisy" or "typo"
+
+
+def _edit_distance_at_most_one(a: str, b: str, swaps_only: bool) -> bool:
+    """Optimal-string-alignment distance <= 1 (an adjacent swap counts as one edit)."""
+    if a == b:
+        return True
+    if len(a) == len(b):
+        diffs = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diffs) == 2 and diffs[1] == diffs[0] + 1:
+            i = diffs[0]
+            return a[i] == b[i + 1] and a[i + 1] == b[i]
+        return len(diffs) == 1 and not swaps_only
+    if swaps_only or abs(len(a) - len(b)) != 1:
+        return False
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long[i]:
+        i += 1
+    return short[i:] == long[i + 1 :]
+
+
+def _pick(keywords: list[Keyword], analysis: Analysis) -> Keyword:
+    votes = Counter(h.lang for h in analysis.hits if h.lang is not None)
+    order = {lang: i for i, lang in enumerate(LANG_PRIORITY)}
+    rank = {"opt_out": 0, "opt_in": 1, "weak_opt_out": 2}
+    return max(keywords, key=lambda k: (votes[k.lang], -rank[k.kind], -order.get(k.lang, 99)))
+
+
+def match_bare_keyword(analysis: Analysis, index: Index) -> KeywordMatch | None:
+    tokens = analysis.tokens
+    words = [i for i, t in enumerate(tokens) if not t.emoji]
+    if not words:
+        if any(t.norm == STOP_SIGN for t in tokens):
+            spans = tuple((t.start, t.end) for t in tokens if t.norm == STOP_SIGN)
+            return KeywordMatch("weak_opt_out", None, STOP_SIGN, WEAK, False, spans, "emoji")
+        return None
+    fillers = {i for h in analysis.get("filler") for i in range(h.start, h.end)}
+    content = [i for i in words if i not in fillers]
+    full = " ".join(tokens[i].norm for i in words)
+    found = _lookup(full, words, EXACT, "", analysis, index)
+    if found is None and content:
+        text = " ".join(tokens[i].norm for i in content)
+        found = _lookup(text, content, WITH_FILLERS, "", analysis, index)
+        if found is None:
+            found = _repeated(content, analysis, index)
+        if found is None:
+            found = _lookup_squeezed(text, content, analysis, index)
+        if found is None and len(content) == 1:
+            found = _typo(content[0], analysis, index)
+    return found
+
+
+def _is_question(analysis: Analysis, positions: list[int]) -> bool:
+    clauses = {analysis.clause_of[i] for i in positions}
+    return any(c.question for c in analysis.clauses if c.index in clauses)
+
+
+def _result(
+    keywords: list[Keyword], positions: list[int], confidence: float, variant: str, analysis: Analysis
+) -> KeywordMatch:
+    keyword = _pick(keywords, analysis)
+    tokens = analysis.tokens
+    spans = tuple((tokens[i].start, tokens[i].end) for i in positions)
+    if keyword.kind == "weak_opt_out":
+        confidence = min(confidence, WEAK)
+    return KeywordMatch(
+        keyword.kind,
+        keyword.lang,
+        keyword.entry,
+        confidence,
+        _is_question(analysis, positions),
+        spans,
+        variant,
+    )
+
+
+def _lookup(
+    text: str, positions: list[int], confidence: float, variant: str, analysis: Analysis, index: Index
+) -> KeywordMatch | None:
+    keywords = index.keywords.get(text)
+    return _result(keywords, positions, confidence, variant, analysis) if keywords else None
+
+
+def _repeated(content: list[int], analysis: Analysis, index: Index) -> KeywordMatch | None:
+    """ "stop stop", "stop stop stop": the same keyword said more than once."""
+    norms = [analysis.tokens[i].norm for i in content]
+    for size in range(1, len(norms) // 2 + 1):
+        if len(norms) % size == 0 and norms == norms[:size] * (len(norms) // size):
+            return _lookup(" ".join(norms[:size]), content, WITH_FILLERS, "", analysis, index)
+    return None
+
+
+def _lookup_squeezed(text: str, content: list[int], analysis: Analysis, index: Index) -> KeywordMatch | None:
+    keywords = index.squeezed_keywords.get(squeeze(text.replace(" ", "")))
+    return _result(keywords, content, NOISY, "noisy", analysis) if keywords else None
+
+
+def _typo(position: int, analysis: Analysis, index: Index) -> KeywordMatch | None:
+    word = analysis.tokens[position].norm
+    if len(word) < MIN_TYPO_LENGTH or any(h.concept != "filler" for h in analysis.hits):
+        return None
+    for norm, keywords in index.keywords.items():
+        if " " in norm or len(norm) < MIN_TYPO_LENGTH or abs(len(norm) - len(word)) > 1:
+            continue
+        strong = [k for k in keywords if k.kind != "weak_opt_out"]
+        if strong and _edit_distance_at_most_one(word, norm, swaps_only=len(norm) < FREE_EDIT_LENGTH):
+            return _result(strong, [position], TYPO, "typo", analysis)
+    return None

@@ -1,0 +1,139 @@
+"""Tokenises a message into normalised words that remember where they sit in the original text."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Word characters plus the combining marks that Devanagari and Arabic words are built from.
+_WORD = r"[\w\u0300-\u036f\u0483-\u0489\u0610-\u061a\u064b-\u065f\u0670\u0900-\u0963\u0966-\u097f]+"
+_TOKEN_RE = re.compile(
+    rf"(?P<word>{_WORD}(?:['’]{_WORD})*)"
+    r"|(?P<emoji>[\U0001F300-\U0001FAFF\u2600-\u27BF])"
+    r"|(?P<stop>[.!?;,…¿¡،؟。:()\[\]\"“”«»]+|\s[-–—]\s)"
+)
+# English contraction tails that stay glued to their word ("don't" -> "dont").
+_GLUED_TAILS = frozenset({"t", "s", "m", "ll", "re", "ve", "d"})
+_QUESTION_MARKS = frozenset("?¿؟")
+_LATIN_FOLDS = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "ŀ": "l"})
+_ARABIC_FOLDS = str.maketrans(
+    {"إ": "ا", "أ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ؤ": "و", "ئ": "ي", "ة": "ه", "ـ": ""}
+)
+_ARABIC_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال")
+_STRETCH_RE = re.compile(r"(.)\1{2,}")
+_SQUEEZE_RE = re.compile(r"(.)\1+")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One word (or a meaningful emoji) of a message."""
+
+    norm: str
+    start: int  # character offsets in the original text
+    end: int
+    clause: int  # index of the clause (split at . ! ? , ; and friends)
+    emoji: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Tokenized:
+    tokens: tuple[Token, ...]
+    questions: frozenset[int]  # clauses that end with (or open with) a question mark
+    clause_count: int
+
+
+def _is_devanagari(char: str) -> bool:
+    return "\u0900" <= char <= "\u097f"
+
+
+@lru_cache(maxsize=65536)
+def normalize_word(raw: str) -> str:
+    """Case-, accent- and stretch-folded form of one word, the key every lexicon lookup uses."""
+    text = unicodedata.normalize("NFKC", raw).casefold()
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in decomposed if _is_devanagari(ch) or unicodedata.category(ch) != "Mn")
+        text = unicodedata.normalize("NFC", text).translate(_LATIN_FOLDS).translate(_ARABIC_FOLDS)
+        if "\u0600" <= text[:1] <= "\u06ff":
+            for prefix in _ARABIC_PREFIXES:
+                if text.startswith(prefix) and len(text) - len(prefix) >= 3:
+                    text = text[len(prefix) :]
+                    break
+    text = text.replace("'", "").replace("’", "")
+    return _STRETCH_RE.sub(r"\1", text)
+
+
+def squeeze(text: str) -> str:
+    """Collapse every run of a repeated letter: "stopp" and "stooop" both become "stop"."""
+    return _SQUEEZE_RE.sub(r"\1", text)
+
+
+def _split_apostrophes(raw: str, start: int) -> list[tuple[str, int, int]]:
+    """Keep "don't"/"I'll" whole, split elisions such as "m'envoyer" or "dell'autobus"."""
+    parts = re.split(r"['’]", raw)
+    if len(parts) == 1:
+        return [(raw, start, start + len(raw))]
+    pieces: list[tuple[str, int, int]] = []
+    piece_start, piece_end = start, start + len(parts[0])
+    for tail in parts[1:]:
+        tail_start = piece_end + 1
+        if normalize_word(tail) in _GLUED_TAILS:
+            piece_end = tail_start + len(tail)
+            continue
+        pieces.append((raw[piece_start - start : piece_end - start], piece_start, piece_end))
+        piece_start, piece_end = tail_start, tail_start + len(tail)
+    pieces.append((raw[piece_start - start : piece_end - start], piece_start, piece_end))
+    return pieces
+
+
+def _merge_spelled_letters(tokens: list[Token], text: str) -> list[Token]:
+    """Join "s t o p" / "S.T.O.P" (three or more single letters in a row) into one word."""
+    merged: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        j = i
+        while (
+            j < len(tokens)
+            and len(tokens[j].norm) == 1
+            and tokens[j].norm.isalpha()
+            and (j == i or text[tokens[j - 1].end : tokens[j].start].strip(" .-") == "")
+        ):
+            j += 1
+        if j - i >= 3:
+            word = "".join(t.norm for t in tokens[i:j])
+            merged.append(Token(word, tokens[i].start, tokens[j - 1].end, tokens[i].clause))
+            i = j
+        else:
+            merged.append(tokens[i])
+            i += 1
+    return merged
+
+
+def tokenize(text: str) -> Tokenized:
+    """Split a message into normalised tokens grouped in clauses; punctuation only separates."""
+    tokens: list[Token] = []
+    questions: set[int] = set()
+    clause = 0
+    for match in _TOKEN_RE.finditer(text):
+        kind = match.lastgroup
+        if kind == "stop":
+            mark = match.group()
+            if any(ch in _QUESTION_MARKS for ch in mark.replace("¿", "")):
+                questions.add(clause)
+            if tokens and tokens[-1].clause == clause:
+                clause += 1
+            if "¿" in mark:
+                questions.add(clause)
+            continue
+        if kind == "emoji":
+            tokens.append(Token(match.group(), match.start(), match.end(), clause, emoji=True))
+            continue
+        for raw, start, end in _split_apostrophes(match.group(), match.start()):
+            if raw:
+                tokens.append(Token(normalize_word(raw), start, end, clause))
+    if any(len(t.norm) == 1 for t in tokens):
+        tokens = _merge_spelled_letters(tokens, text)
+    clause_count = (tokens[-1].clause + 1) if tokens else 0
+    return Tokenized(tuple(tokens), frozenset(questions), clause_count)

@@ -1,0 +1,62 @@
+"""Softer signals for a human to review: complaints about volume, denied consent, rejected offers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from desktop_app.domain.detection.analysis import Analysis
+from desktop_app.domain.detection.matcher import Hit
+from desktop_app.domain.detection.rules import LIKELY, OPT_IN, OPT_OUT, REVIEW, Candidate, scope_of
+from desktop_app.domain.model import ALL
+
+
+def _nouns(a: Analysis) -> list[Hit]:
+    return [*a.get("message_noun"), *a.get("marketing_noun"), *a.get("list_noun")]
+
+
+def _first(a: Analysis, *concepts: str) -> Hit | None:
+    for concept in concepts:
+        found = a.get(concept)
+        if found:
+            return found[0]
+    return None
+
+
+def review_candidates(a: Analysis) -> Iterator[Candidate]:
+    nouns = _nouns(a)
+    if (nouns or a.has("message_verb")) and not a.has("laugh", "positive"):
+        yield from _complaints(a, nouns)
+    if nouns and a.has("not_interested", "reject", "channel_move") and not a.has("positive"):
+        trigger = _first(a, "not_interested", "reject", "channel_move")
+        assert trigger is not None
+        yield Candidate(OPT_OUT, scope_of(None, a), REVIEW, "rejects_messages", (trigger, *nouns))
+    denial = _first(a, "denial")
+    if denial is not None:
+        yield Candidate(OPT_OUT, ALL, REVIEW, "no_consent", (denial,))
+    who = _first(a, "who_gave")
+    if who is not None and a.has("self_number"):
+        yield Candidate(OPT_OUT, ALL, REVIEW, "no_consent", (who, *a.get("self_number")))
+    block = _first(a, "block")
+    if block is not None:
+        yield Candidate(OPT_OUT, scope_of(None, a), REVIEW, "threatens_block", (block,))
+    yes = _first(a, "yes")
+    if (
+        yes is not None
+        and yes.start == 0
+        and nouns
+        and not a.has("negation", "neg_want", "neg_send", "stop_verb")
+    ):
+        yield Candidate(OPT_IN, scope_of(None, a), LIKELY, "yes_to_messages", (yes, *nouns))
+
+
+def _complaints(a: Analysis, nouns: list[Hit]) -> Iterator[Candidate]:
+    scope = scope_of(None, a)
+    trigger = _first(a, "too_many", "enough", "constant")
+    if trigger is not None and nouns:
+        yield Candidate(OPT_OUT, scope, REVIEW, "too_many_messages", (trigger, *nouns))
+    why = _first(a, "why")
+    if why is not None and a.has("message_verb", "send_verb") and a.has("message_noun", "message_verb"):
+        yield Candidate(OPT_OUT, scope, REVIEW, "too_many_messages", (why, *nouns))
+    upset = _first(a, "annoyance", "angry")
+    if upset is not None and nouns:
+        yield Candidate(OPT_OUT, scope, REVIEW, "too_many_messages", (upset, *nouns))

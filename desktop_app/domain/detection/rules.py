@@ -1,0 +1,191 @@
+"""Sentence rules: combinations of word classes that mean "stop messaging me" or "start again"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from desktop_app.domain.detection.analysis import Analysis, Clause
+from desktop_app.domain.detection.matcher import Hit
+from desktop_app.domain.model import ALL, MARKETING, VerdictKind
+
+OPT_OUT, OPT_IN = VerdictKind.OPT_OUT, VerdictKind.OPT_IN
+# Confidence of the clear sentence rules and of the "review this" tier.
+CLEAR = 0.92
+LIKELY = 0.86
+REVIEW = 0.62
+MARKETING_ADJACENCY = 2  # "promo messages", "mensajes de promociones"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    kind: VerdictKind
+    scope: str
+    confidence: float
+    rule: str  # family name, e.g. "stop_messages"; the detector adds the language
+    hits: tuple[Hit, ...]
+    question: bool = False
+
+
+def scope_of(clause: Clause | None, analysis: Analysis) -> str:
+    """Marketing only when the request names offers/promos and nothing broader."""
+    hits = clause.hits if clause is not None else analysis.by_concept
+    marketing = hits.get("marketing_noun", [])
+    if not marketing:
+        return ALL
+    if hits.get("all_marker"):
+        return ALL
+    for general in (*hits.get("message_noun", []), *hits.get("list_noun", [])):
+        near = any(
+            abs(general.start - m.start) <= MARKETING_ADJACENCY
+            or abs(general.end - m.end) <= MARKETING_ADJACENCY
+            for m in marketing
+        )
+        if not near:
+            return ALL
+    return MARKETING
+
+
+def _blocked(clause: Clause) -> bool:
+    """Questions about how opting out works ("how do I unsubscribe", "if I reply STOP")."""
+    return clause.has("question_mechanics")
+
+
+def stop_messages(a: Analysis, c: Clause) -> Iterator[Candidate]:
+    """ "stop sending me offers", "dejen de escribirme", "offers wale message band kar do"."""
+    for verb in c.get("stop_verb"):
+        if c.negated(verb):
+            continue
+        nouns = c.nouns()
+        message_verbs = c.get("message_verb")
+        if nouns or message_verbs:
+            yield Candidate(
+                OPT_OUT, scope_of(c, a), CLEAR, "stop_messages", (verb, *nouns, *message_verbs), c.question
+            )
+            continue
+        if c.has("service_noun"):
+            continue
+        for send in c.get("send_verb"):
+            if send.start >= verb.end and c.has("self") and a.only_vague_after(c, send.end):
+                yield Candidate(OPT_OUT, ALL, LIKELY, "stop_messages", (verb, send), c.question)
+
+
+def negated_sending(a: Analysis, c: Clause) -> Iterator[Candidate]:
+    """ "don't send me messages", "no quiero recibir ofertas", "bana mesaj atmayın"."""
+    nouns = c.nouns()
+    for concept in ("send_verb", "message_verb", "receive_verb", "want_verb"):
+        for verb in c.get(concept):
+            neg = c.negated(verb)
+            if neg is None or c.between("stop_verb", neg, verb) or c.has("positive"):
+                continue
+            if nouns or (concept in ("send_verb", "message_verb") and c.has("self", "more", "again")):
+                yield Candidate(
+                    OPT_OUT, scope_of(c, a), CLEAR, "do_not_send", (neg, verb, *nouns), c.question
+                )
+    for fused in (*c.get("neg_send"), *c.get("neg_want")):
+        if nouns or (fused.concept == "neg_send" and c.has("self", "more")):
+            yield Candidate(OPT_OUT, scope_of(c, a), CLEAR, "do_not_send", (fused, *nouns), c.question)
+
+
+def no_more(a: Analysis, c: Clause) -> Iterator[Candidate]:
+    """ "no more offers", "keine Nachrichten mehr", "geen aanbiedingen meer"."""
+    for neg in c.get("negation"):
+        for noun in c.nouns():
+            if noun.start < neg.end or noun.start - neg.end > 4:
+                continue
+            more = [m for m in c.get("more") if abs(m.start - noun.end) <= 3 or abs(m.start - neg.end) <= 1]
+            if more and not c.has("positive"):
+                yield Candidate(OPT_OUT, scope_of(c, a), CLEAR, "no_more", (neg, more[0], noun), c.question)
+                return
+
+
+def remove_me(a: Analysis, c: Clause) -> Iterator[Candidate]:
+    """ "take me off your list", "remove my number", "sáquenme de su lista"."""
+    nouns = c.nouns()
+    for verb in (*c.get("remove_verb"), *c.get("remove_self")):
+        if c.negated(verb):
+            continue
+        numbers = c.get("self_number")
+        fused = verb.concept == "remove_self"
+        if numbers or (c.has("self") and nouns) or (fused and (nouns or a.only_vague_after(c, verb.end))):
+            yield Candidate(OPT_OUT, scope_of(c, a), CLEAR, "remove_me", (verb, *numbers, *nouns), c.question)
+
+
+def unsubscribe_sentence(a: Analysis, c: Clause) -> Iterator[Candidate]:
+    """ "unsubscribe me from the weekly specials", "quiero darme de baja de las promociones"."""
+    for verb in c.get("unsubscribe_verb"):
+        if c.negated(verb) or c.has("service_noun"):
+            continue
+        nouns = c.nouns()
+        if nouns or c.has("self", "self_number", "want_verb"):
+            yield Candidate(OPT_OUT, scope_of(c, a), CLEAR, "unsubscribe", (verb, *nouns), c.question)
+
+
+CLAUSE_OPT_OUT_RULES: tuple[Callable[[Analysis, Clause], Iterator[Candidate]], ...] = (
+    stop_messages,
+    negated_sending,
+    no_more,
+    remove_me,
+    unsubscribe_sentence,
+)
+
+
+def resume(a: Analysis, c: Clause) -> Iterator[Candidate]:
+    """ "resume promotions", "reativar mensagens", "riattiva le offerte"."""
+    for verb in c.get("resume_verb"):
+        if not c.negated(verb) and not c.has("stop_verb"):
+            yield Candidate(OPT_IN, scope_of(c, a), CLEAR, "resume", (verb, *c.nouns()), c.question)
+
+
+def again(a: Analysis, c: Clause) -> Iterator[Candidate]:
+    """ "send me offers again", "quero voltar a receber", "tekrar göndermeye başlayın"."""
+    if not c.has("again") or c.has("stop_verb", "neg_send", "neg_want"):
+        return
+    nouns = c.nouns()
+    for concept in ("send_verb", "message_verb", "receive_verb", "want_verb", "start_verb", "subscribe_verb"):
+        for verb in c.get(concept):
+            if c.negated(verb):
+                continue
+            if nouns or c.has("self", "self_number") or concept == "subscribe_verb":
+                yield Candidate(
+                    OPT_IN, scope_of(c, a), CLEAR, "again", (c.get("again")[0], verb, *nouns), c.question
+                )
+                return
+
+
+def add_back(a: Analysis, c: Clause) -> Iterator[Candidate]:
+    """ "add me back", "opt me back in", "add my number to your broadcast list"."""
+    for phrase in c.get("add_back"):
+        if not c.negated(phrase):
+            yield Candidate(OPT_IN, scope_of(c, a), CLEAR, "add_back", (phrase,), c.question)
+    for verb in c.get("add_verb"):
+        if c.negated(verb) or c.has("service_noun"):
+            continue
+        if c.has("self_number") or (c.has("self") and c.has("list_noun", "again")):
+            yield Candidate(OPT_IN, scope_of(c, a), LIKELY, "add_back", (verb,), c.question)
+
+
+def subscribe_sentence(a: Analysis, c: Clause) -> Iterator[Candidate]:
+    """ "subscribe me to the newsletter", "aanmelden voor aanbiedingen"."""
+    for verb in c.get("subscribe_verb"):
+        if c.negated(verb) or c.has("service_noun", "stop_verb"):
+            continue
+        nouns = c.nouns()
+        if nouns or c.has("self", "self_number"):
+            yield Candidate(OPT_IN, scope_of(c, a), LIKELY, "subscribe", (verb, *nouns), c.question)
+
+
+CLAUSE_OPT_IN_RULES: tuple[Callable[[Analysis, Clause], Iterator[Candidate]], ...] = (
+    resume,
+    again,
+    add_back,
+    subscribe_sentence,
+)
+
+
+def clause_candidates(a: Analysis) -> Iterator[Candidate]:
+    for clause in a.clauses:
+        if _blocked(clause):
+            continue
+        for rule in (*CLAUSE_OPT_OUT_RULES, *CLAUSE_OPT_IN_RULES):
+            yield from rule(a, clause)
