@@ -97,7 +97,7 @@ _DATE_HEADERS = ("occurred_at", "date", "opted_out_at", "unsubscribed_at", "time
 
 
 def _pick(header: Sequence[str], names: Iterable[str]) -> str | None:
-    lowered = {h.strip().lower(): h for h in header}
+    lowered = {re.sub(r"[\s\-]+", "_", h.strip().lower()): h for h in header}
     return next((lowered[name] for name in names if name in lowered), None)
 
 

@@ -58,7 +58,7 @@ REBUILD_SQL = (
     "strftime('%Y-%m-%dT%H:%M:%S.000000+00:00', 'now'), 0, 0, 0 FROM consent_state WHERE true "
     "ON CONFLICT(key) DO NOTHING",
     "UPDATE contacts SET opted_out = EXISTS(SELECT 1 FROM consent_state s "
-    "WHERE s.contact_key = contacts.key AND s.state = 'opted_out')",
+    "WHERE s.contact_key = contacts.key AND +s.state = 'opted_out')",
 )
 
 

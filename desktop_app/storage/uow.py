@@ -334,11 +334,16 @@ class UnitOfWork:
                 fields["recorded_at"],
             ),
         )
-        contact_id = self._ensure_contact_key(key)
+        kind = ContactKind.PHONE if is_e164(key) else ContactKind.USER_ID
+        self._raw.execute(
+            "INSERT INTO contacts(key, kind, created_at, unread_count, pending_count, opted_out) "
+            "VALUES (?, ?, ?, 0, 0, 0) ON CONFLICT(key) DO NOTHING",
+            (key, kind.value, fields["recorded_at"]),
+        )
         self._raw.execute(
             "UPDATE contacts SET opted_out = EXISTS(SELECT 1 FROM consent_state "
-            "WHERE contact_key = ? AND state = ?) WHERE id = ?",
-            (key, OPTED_OUT, contact_id),
+            "WHERE contact_key = ?1 AND +state = ?2) WHERE key = ?1",
+            (key, OPTED_OUT),
         )
 
     def carry_over(
@@ -346,7 +351,7 @@ class UnitOfWork:
     ) -> list[ConsentEventRecord]:
         """A customer changed number: their current opt-outs become new ledger events on the new number."""
         rows = self._raw.execute(
-            "SELECT category FROM consent_state WHERE contact_key = ? AND state = ? ORDER BY category",
+            "SELECT category FROM consent_state WHERE contact_key = ? AND +state = ? ORDER BY category",
             (old_key, OPTED_OUT),
         ).fetchall()
         self._ensure_contact_key(new_key)
