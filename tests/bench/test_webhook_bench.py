@@ -1,0 +1,116 @@
+"""Webhook burst benchmark: 10,000 signed POSTs from 8 clients in another process; prints the figures.
+
+Run with `make bench` or `pytest tests/bench/test_webhook_bench.py -s`. It asserts correctness only
+(every POST answered 200, every message stored once, detections made); the numbers are printed.
+The GUI event-loop stall part of the issue's benchmark belongs with the UI tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from desktop_app.domain.model import IngestResult, ProviderEvent
+from desktop_app.services.ingest import IngestPipeline, IngestWorker
+from desktop_app.services.settings import Settings
+from desktop_app.services.webhook_server import HttpRequest, HttpResponse, MetaWebhookService, WebhookServer
+
+SECRET = "bench_app_secret_not_real"
+COUNT = int(os.environ.get("CONSENT_DESK_BENCH_COUNT", "10000"))
+CLIENTS = 8
+CLIENT_SCRIPT = Path(__file__).with_name("webhook_load_client.py")
+
+
+def _burst(host: str, port: int, prefix: str) -> dict:
+    completed = subprocess.run(
+        [sys.executable, str(CLIENT_SCRIPT), host, str(port), str(COUNT), str(CLIENTS), SECRET, prefix],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=True,
+    )
+    return json.loads(completed.stdout)
+
+
+def _figures(label: str, run: dict) -> float:
+    latencies = sorted(run["latencies_ms"])
+    rate = len(latencies) / run["seconds"]
+    p50 = statistics.median(latencies)
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    print(
+        f"  {label:<32} {rate:8.0f} msg/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   "
+        f"max {latencies[-1]:6.1f} ms   ({len(latencies)} POSTs in {run['seconds']:.2f} s)"
+    )
+    return rate
+
+
+@pytest.mark.slow
+def test_webhook_burst(tmp_path: Path) -> None:
+    from desktop_app.domain.detection import Detector, Lexicon
+    from desktop_app.storage.book import ConsentBook
+
+    print(f"\nWebhook burst: {COUNT} signed POSTs, {CLIENTS} keep-alive clients in a separate process")
+
+    # 1. Ceiling: the same server, a handler that does nothing.
+    def noop(request: HttpRequest) -> HttpResponse:
+        return HttpResponse.text(200, "EVENT_RECEIVED")
+
+    with WebhookServer("127.0.0.1", 0) as ceiling_server:
+        ceiling_server.add_route("POST", "/webhook", noop)
+        ceiling = _burst(*ceiling_server.address, prefix="noop")
+    assert ceiling["statuses"] == {"200": COUNT}
+    ceiling_rate = _figures("no-op handler (ceiling)", ceiling)
+
+    # 2. Full path: signature, parse, store, detect, decide, commit, then 200.
+    book = ConsentBook.open(tmp_path / "bench.sqlite3", default_region="US", backup_dir=tmp_path / "bk")
+    commits: list[int] = []
+    try:
+        pipeline = IngestPipeline(book, Detector(Lexicon.load_default()), Settings(auto_mode=False))
+
+        def counted(events: Sequence[ProviderEvent]) -> IngestResult:
+            result = pipeline.ingest(events)
+            commits.append(result.stored_messages)
+            return result
+
+        service = MetaWebhookService(counted, app_secret=SECRET, verify_token="x", host="127.0.0.1", port=0)
+        with service:
+            full = _burst(*service.server.address, prefix="full")
+    finally:
+        book.close()
+    assert full["statuses"] == {"200": COUNT}
+    full_rate = _figures("full ingest (committed before 200)", full)
+    print(
+        f"  group commit: {len(commits)} transactions, "
+        f"{statistics.mean(commits):.1f} messages each on average"
+    )
+    print(f"  full ingest / ceiling: {full_rate / ceiling_rate:.0%}")
+
+    with sqlite3.connect(tmp_path / "bench.sqlite3") as db:
+        stored = db.execute("SELECT COUNT(*) FROM messages WHERE direction = 'inbound'").fetchone()[0]
+        detections = db.execute("SELECT COUNT(*) FROM detections").fetchone()[0]
+    db.close()
+    assert stored == COUNT
+    assert detections >= COUNT * 4 // 10  # STOP, BAJA, unsubscribe, sentences: at least 4 in 10 texts
+
+
+def test_writer_worker_alone_is_correct() -> None:
+    """A cheap companion check so the bench module always asserts something quickly."""
+    seen: list[int] = []
+
+    def ingest(events: Sequence[ProviderEvent]) -> IngestResult:
+        seen.append(len(events))
+        return IngestResult()
+
+    with IngestWorker(ingest) as worker:
+        futures = [worker.submit([]) for _ in range(50)]
+        for future in futures:
+            future.result(timeout=10)
+    assert sum(seen) == 0 and 1 <= len(seen) <= 50
