@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import phonenumbers
 
@@ -445,13 +445,24 @@ class InboxService:
         return str(templates.render(language, "all", shop_name=SHOP_PLACEHOLDER, overrides={}).text)
 
     def test_connection(self, settings: Any, typed_secrets: Mapping[str, str]) -> ConnectionCheck:
-        """Try the provider with these settings; typed secrets are used without being saved."""
+        """Try the provider with these settings; typed secrets are used without being saved.
+
+        The sender comes from the runtime (`sender_for`), so this facade never imports HTTP code.
+        """
         if settings.provider == "demo":
             return ConnectionCheck(True, ConnectionState.DEMO, "The demo needs no account: it is ready.")
-        from desktop_app.services.connections import make_sender
-
-        sender = make_sender(settings, _OverlaySecrets(self._runtime.secrets, typed_secrets))
-        return sender.test_connection()
+        sender_for = getattr(self._runtime, "sender_for", None)
+        if sender_for is None:
+            return ConnectionCheck(
+                False, ConnectionState.NOT_CONFIGURED, "Save the settings and restart to connect."
+            )
+        sender = sender_for(settings, _OverlaySecrets(self._runtime.secrets, typed_secrets))
+        try:
+            return cast(ConnectionCheck, sender.test_connection())
+        finally:
+            close = getattr(sender, "close", None)
+            if close is not None:
+                close()
 
     def tunnel_running(self) -> bool:
         return self._tunnel is not None and self._tunnel.running

@@ -67,21 +67,31 @@ class AutoAppliedView(QWidget):
     def _update_buttons(self, *_args: object) -> None:
         self.reverse_button.setEnabled(len(self.selected()) == 1)
 
-    def reverse_selected(self, *, ask: bool = True) -> None:
+    def reverse_selected(self) -> QMessageBox | None:
+        """Ask first (without blocking the window); the reversal is a new ledger entry."""
         chosen = self.selected()
         if len(chosen) != 1:
-            return
+            return None
         detection = chosen[0]
-        if ask:
-            answer = QMessageBox.question(
-                self,
-                "Reverse this decision?",
-                f"Reverse the automatic decision for {detection.contact_name or detection.contact_key}? "
-                "Their earlier consent comes back; the consent book keeps both entries.",
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                return
-        self.notice.emit(self.inbox.reverse(detection.id))
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Reverse this decision?",
+            f"Reverse the automatic decision for {detection.contact_name or detection.contact_key}? "
+            "Their earlier consent comes back; the consent book keeps both entries.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setObjectName("reverseQuestion")
+        box.button(QMessageBox.StandardButton.Yes).setText("Reverse")
+        box.finished.connect(lambda result: self._reverse(detection.id, result))
+        box.finished.connect(box.deleteLater)
+        box.open()
+        return box
+
+    def _reverse(self, detection_id: int, result: int) -> None:
+        if result != QMessageBox.StandardButton.Yes:
+            return
+        self.notice.emit(self.inbox.reverse(detection_id))
         self.refresh()
         self.changed.emit()
 

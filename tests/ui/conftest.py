@@ -38,7 +38,7 @@ class Customers:
 
 
 @pytest.fixture
-def runtime(qtbot) -> Iterator[AppRuntime]:  # noqa: ARG001 - qtbot first: a QApplication must exist
+def runtime(qtbot) -> Iterator[AppRuntime]:
     """The demo runtime (real book, pipeline, outbox and demo sender) without the simulator running."""
     paths = AppPaths.resolve()
     bridge = RuntimeBridge()

@@ -1,0 +1,157 @@
+"""Settings: secrets to the keychain and nowhere else, refusal without one, keywords live, templates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keyring.backends.fail
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from desktop_app.services.secrets import SecretStore
+from desktop_app.ui.first_run import FirstRunDialog
+
+TOKEN = "EAAGm0PX4ZCpsBAGZCZBtheSECRETtoken1234567890"
+APP_SECRET = "a1b2c3d4e5f6-app-secret-never-on-disk"
+
+
+def save(qtbot, dialog) -> None:
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+
+
+def every_file_under(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file()]
+
+
+def test_credentials_go_to_the_keyring_and_nowhere_else(
+    qtbot, window, runtime, memory_keyring, isolated_data_dir
+):
+    dialog = window.open_settings()
+    connection = dialog.connection
+    qtbot.mouseClick(connection.provider_buttons["meta"], Qt.MouseButton.LeftButton, pos=QPoint(8, 8))
+    assert connection.meta_box.isVisible() and connection.webhook_box.isVisible()
+    assert connection.keychain_label.text().startswith("🔒 Secrets are kept in the system keychain")
+    qtbot.keyClicks(connection.phone_number_id, "106540352242922")
+    qtbot.keyClicks(connection.secret_fields["meta.access_token"], TOKEN)
+    qtbot.keyClicks(connection.secret_fields["meta.app_secret"], APP_SECRET)
+    connection.port.setValue(8899)
+
+    save(qtbot, dialog)
+
+    assert memory_keyring.store[("consent-desk", "meta.access_token")] == TOKEN
+    assert memory_keyring.store[("consent-desk", "meta.app_secret")] == APP_SECRET
+    assert runtime.settings.provider == "meta"
+    assert runtime.settings.meta_phone_number_id == "106540352242922"
+    assert runtime.settings.webhook_port == 8899
+    window.save_geometry()  # QSettings written too
+    files = every_file_under(isolated_data_dir)
+    assert runtime.paths.settings_path in files
+    assert runtime.paths.config_dir / "window.ini" in files
+    for path in files:
+        content = path.read_bytes()
+        assert TOKEN.encode() not in content, path
+        assert APP_SECRET.encode() not in content, path
+    assert "Restart Consent Desk" in window.status.currentMessage()
+
+    reopened = window.open_settings()
+    field = reopened.connection.secret_fields["meta.access_token"]
+    assert field.text() == ""  # a saved secret is never shown again
+    assert "Saved in the system keychain" in field.placeholderText()
+    reopened.reject()
+
+
+def test_without_a_keychain_it_says_so_and_saves_nothing(qtbot, window, runtime, memory_keyring):
+    runtime.secrets = SecretStore(backend=keyring.backends.fail.Keyring())
+    dialog = window.open_settings(provider="twilio")
+    connection = dialog.connection
+    available, message = runtime.secrets.available()
+    assert not available
+    assert connection.keychain_label.text() == "⚠ " + message
+    field = connection.secret_fields["twilio.auth_token"]
+    assert not field.isEnabled()
+
+    field.setEnabled(True)  # even if a value gets typed somehow, it is refused
+    qtbot.keyClicks(field, "twilio-auth-token-value")
+    save(qtbot, dialog)
+
+    assert dialog.isVisible()
+    assert dialog.error.isVisible() and "Nothing was saved" in dialog.error.text()
+    assert memory_keyring.store == {}
+    assert not runtime.paths.settings_path.exists()
+    assert runtime.settings.provider == "demo"
+    dialog.reject()
+
+
+def test_test_connection_reports_plainly(qtbot, window):
+    dialog = window.open_settings()
+    task = dialog.connection.test_connection()
+    with qtbot.waitSignal(task.done, timeout=5000):
+        pass
+    assert dialog.connection.test_result.text() == "✓ The demo needs no account: it is ready."
+    dialog.reject()
+
+
+def test_keywords_change_detection_immediately(qtbot, window, runtime, customers):
+    assert not runtime.detector.classify("pineapple").is_request
+    dialog = window.open_settings(tab=4)
+    keywords = dialog.keywords
+    keywords.language.setCurrentIndex(keywords.language.findData("en"))
+    qtbot.keyClicks(keywords.test_box, "pineapple")
+    assert keywords.test_result.text().startswith("Not a request")
+
+    qtbot.keyClicks(keywords.inputs["opt_out"], "pineapple")
+    qtbot.keyClick(keywords.inputs["opt_out"], Qt.Key.Key_Return)
+    assert "pineapple" in [
+        keywords.lists["opt_out"].item(i).text() for i in range(keywords.lists["opt_out"].count())
+    ]
+    assert keywords.test_result.text().startswith("An opt-out request")
+    save(qtbot, dialog)
+
+    assert runtime.settings.lexicon_additions == {"en": {"opt_out": ["pineapple"]}}
+    assert runtime.pipeline.detector.classify("pineapple").is_request
+    key = customers.say("15550101234", "Ana Souza", "pineapple")
+    assert window.inbox.pending_count() == 1
+    assert runtime.book.pending_detections()[0].contact_key == key
+
+
+def test_confirmation_text_per_language_with_preview(qtbot, window, runtime):
+    dialog = window.open_settings(tab=2)
+    tab = dialog.confirmations
+    tab.language.setCurrentIndex(tab.language.findData("es"))
+    standard = tab.text.toPlainText()
+    assert standard and tab.preview.text() == standard.replace("{shop}", runtime.shop_name)
+    tab.text.setPlainText("Hecho: no le enviaremos más mensajes de {shop}.")
+    assert tab.preview.text() == f"Hecho: no le enviaremos más mensajes de {runtime.shop_name}."
+    save(qtbot, dialog)
+    assert runtime.settings.confirmation_templates == {
+        "es": "Hecho: no le enviaremos más mensajes de {shop}."
+    }
+
+
+def test_a_new_category_is_offered_everywhere(qtbot, window, runtime):
+    dialog = window.open_settings(tab=3)
+    qtbot.keyClicks(dialog.categories.name, "Bad Name!")
+    qtbot.mouseClick(
+        dialog.categories.findChildren(type(dialog.buttons.buttons()[0]))[0], Qt.MouseButton.LeftButton
+    )
+    assert dialog.categories.message.text().startswith("⚠")
+    dialog.categories.name.setText("appointment_reminders")
+    dialog.categories.add()
+    assert "appointment_reminders" in runtime.book.categories()
+    dialog.reject()
+
+
+def test_first_run_offers_the_demo_by_default(qtbot, runtime):
+    from desktop_app.ui.main_window import MainWindow
+
+    main = MainWindow(runtime)  # no settings file yet: first run
+    qtbot.addWidget(main)
+    main.show()
+    dialog = qtbot.waitUntil(lambda: main.findChild(FirstRunDialog) is not None) or main.findChild(
+        FirstRunDialog
+    )
+    assert dialog.buttons["demo"].isChecked()
+    dialog.accept()
+    assert runtime.paths.settings_path.exists()
+    assert runtime.settings.provider == "demo"
+    main.shutdown()
