@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import functools
 import json
 import threading
 import uuid
@@ -84,7 +85,9 @@ class FakeTwilio:
         self.on_request: Callable[[RecordedRequest], None] | None = None
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-twilio", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="fake-twilio", daemon=True
+        )
 
     # -- lifecycle -----------------------------------------------------------------------------
     def __enter__(self) -> FakeTwilio:
@@ -281,8 +284,13 @@ def _error(status: int, code: int, message: str) -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=65536)
+def _parse_time(stamp: str) -> datetime:
+    return email.utils.parsedate_to_datetime(stamp)
+
+
 def _sort_key(message: dict[str, Any]) -> tuple[datetime, str]:
-    return email.utils.parsedate_to_datetime(message["date_sent"]), message["sid"]
+    return _parse_time(message["date_sent"]), message["sid"]
 
 
 def _matches(message: dict[str, Any], query: dict[str, str]) -> bool:
@@ -290,7 +298,7 @@ def _matches(message: dict[str, Any], query: dict[str, str]) -> bool:
         return False
     if "From" in query and message["from"] != query["From"]:
         return False
-    day = email.utils.parsedate_to_datetime(message["date_sent"]).astimezone(UTC).date()
+    day = _parse_time(message["date_sent"]).astimezone(UTC).date()
     checks: dict[str, Callable[[date], bool]] = {
         "DateSent": lambda d: day == d,
         "DateSent>": lambda d: day >= d,  # Twilio: on or after that GMT day
