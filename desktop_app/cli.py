@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "desktop_app.commands.selftest",
     "desktop_app.commands.serve",
     "desktop_app.commands.detect",
+    "desktop_app.commands.book",
 )
 
 

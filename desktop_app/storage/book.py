@@ -27,7 +27,7 @@ from desktop_app.domain.model import (
     NewConsentEvent,
     VerdictKind,
 )
-from desktop_app.domain.phone import PhoneNumberError, is_e164, normalize_phone
+from desktop_app.domain.phone import is_e164, normalize_phone
 from desktop_app.domain.records import (
     BookCorruptError,
     BookError,
@@ -50,6 +50,7 @@ from desktop_app.storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+PHONE_LIKE = re.compile(r"^(whatsapp:|tel:)?[\d\s()+.\-/]+$", re.IGNORECASE)
 CATEGORY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 AUTO_BACKUP_EVERY = timedelta(days=1)
 _MAY_SEND_SQL = (
@@ -250,17 +251,20 @@ class ConsentBook:
         text = key_or_phone.strip()
         if is_e164(text):
             return text
-        try:
-            return normalize_phone(text, self.default_region).key
-        except PhoneNumberError:
+        if not PHONE_LIKE.match(text):
             return text  # a WhatsApp user id is a key as it stands
+        return normalize_phone(text, self.default_region).key  # raises PhoneNumberError when impossible
 
     def _check_category(self, category: str) -> None:
         if category not in self._categories:
             raise ValueError(f"unknown consent category {category!r}; known: {', '.join(self._categories)}")
 
     def may_send(self, key_or_phone: str, category: str) -> Decision:
-        """The single gate for every outgoing message except the one confirmation of an opt-out."""
+        """The single gate for every outgoing message except the one confirmation of an opt-out.
+
+        Unknown contacts are allowed. A phone-like argument that is not a possible number raises
+        PhoneNumberError; an unknown category raises ValueError (a typo must never mean "allowed").
+        """
         self._check_category(category)
         key = self.resolve_key(key_or_phone)
         with self._fast_lock:

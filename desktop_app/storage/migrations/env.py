@@ -14,6 +14,7 @@ context.configure(
     connection=connection,
     target_metadata=Base.metadata,
     render_as_batch=True,  # SQLite cannot ALTER most things; batch mode copies the table instead
+    transactional_ddl=True,  # SQLite DDL is transactional: an upgrade applies completely or not at all
     transaction_per_migration=False,
 )
 with context.begin_transaction():

@@ -95,6 +95,9 @@ def test_opt_out_of_all_blocks_every_category_and_marketing_only_blocks_marketin
     assert book.may_send("+15550109999", "marketing").allowed
     with pytest.raises(ValueError, match="unknown consent category"):
         book.may_send("+15550101234", "marketting")
+    with pytest.raises(PhoneNumberError):
+        book.may_send("+1 555", "marketing")
+    assert book.may_send("US.12345", "marketing").allowed  # a username-only WhatsApp user id
 
 
 def test_state_follows_occurred_at_not_arrival_order(book: ConsentBook) -> None:
