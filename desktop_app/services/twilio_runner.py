@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import TYPE_CHECKING, Protocol
@@ -87,18 +88,19 @@ def attach_opt_out_signal(provider: TwilioProvider, ingest: Ingest) -> None:
 
 
 def build_poller(
-    provider: TwilioProvider,
+    client: TwilioClient,
     settings: Settings,
     cursor_store: CursorStore,
     sink: Ingest,
     on_state: StateCallback | None = None,
 ) -> TwilioPoller:
+    """The poller for settings.twilio_from; give it its own client (a Session per thread)."""
     return TwilioPoller(
-        provider.client,
-        provider.from_address,
+        client,
+        settings.twilio_from.strip(),
         cursor_store,
         sink,
-        cursor_name=cursor_name(provider.client.credentials.account_sid, provider.from_address),
+        cursor_name=cursor_name(client.credentials.account_sid, settings.twilio_from.strip()),
         interval=float(settings.twilio_poll_seconds),
         lookback=timedelta(hours=float(settings.twilio_lookback_hours)),
         on_state=on_state,
@@ -156,10 +158,14 @@ class TwilioConnection:
         provider: TwilioProvider | None = None,
     ) -> None:
         self.provider = provider or build_provider(settings, secrets, allow_env=allow_env)
-        attach_opt_out_signal(self.provider, pipeline.ingest)
         if pipeline.sender is None:
             pipeline.sender = self.provider
-        self.poller = build_poller(self.provider, settings, pipeline.book, pipeline.ingest, on_state)
+        for sender in {id(s): s for s in (self.provider, pipeline.sender)}.values():
+            if isinstance(sender, TwilioProvider):
+                attach_opt_out_signal(sender, pipeline.ingest)
+        client = self.provider.client
+        self.poll_client = TwilioClient(client.credentials, client.base_url, timeout=client.timeout)
+        self.poller = build_poller(self.poll_client, settings, pipeline.book, pipeline.ingest, on_state)
         auth_token = secrets.get("twilio.auth_token", allow_env=allow_env)
         self.route = (
             TwilioWebhookRoute(auth_token=auth_token, public_url=settings.public_url, ingest=pipeline.ingest)
@@ -173,8 +179,15 @@ class TwilioConnection:
     def poll_now(self) -> None:
         self.poller.poll_now()
 
+    def apply_settings(self, settings: Settings) -> None:
+        """Interval and look-back take effect at the next poll; credentials or number need a restart."""
+        self.poller.interval = max(0.05, float(settings.twilio_poll_seconds))
+        self.poller.lookback = timedelta(hours=float(settings.twilio_lookback_hours))
+        self.poller.poll_now()
+
     def stop(self, timeout: float = 30.0) -> bool:
         stopped = self.poller.stop(timeout)
+        self.poll_client.close()
         self.provider.close()
         return stopped
 
@@ -202,8 +215,15 @@ def run_headless(args: argparse.Namespace, ctx: HeadlessContext, stop: threading
         print(f"Warning: {check.message} Polling anyway; it retries.", file=sys.stderr)
 
     book = ctx.open_book()
+    # Confirmations go out on their own thread, so a slow send never delays the next poll.
+    confirmations = ThreadPoolExecutor(max_workers=1, thread_name_prefix="twilio-confirmations")
     pipeline = IngestPipeline(
-        book, build_detector(settings), settings, sender=provider, on_result=_log_result
+        book,
+        build_detector(settings),
+        settings,
+        sender=provider,
+        on_result=_log_result,
+        confirmation_executor=confirmations,
     )
     connection = TwilioConnection(
         pipeline, settings, secrets, on_state=_print_state, allow_env=True, provider=provider
@@ -224,6 +244,7 @@ def run_headless(args: argparse.Namespace, ctx: HeadlessContext, stop: threading
     finally:
         if server is not None:
             server.stop()
+        confirmations.shutdown(wait=True)
         stopped = connection.stop()
         _restore_handlers(previous)
         print("Stopped." if stopped else "Stopped (a Twilio request was still open).", flush=True)
