@@ -134,13 +134,19 @@ class AppRuntime:
                 "Demo — customers are simulated. Connect your number in Settings → Connection.",
             )
             return
-        try:
-            from desktop_app.services.connections import start_source
+        from desktop_app.services.connections import NotConfiguredError, start_source
 
+        try:
             self._source = start_source(self)
-        except Exception as exc:
-            log.warning("Could not start the %s connection: %s", self.settings.provider, exc)
+        except NotConfiguredError as exc:
             self._set_state(ConnectionState.NOT_CONFIGURED.value, str(exc))
+        except OSError as exc:
+            log.warning("Could not start the %s connection: %s", self.settings.provider, exc)
+            self._set_state(
+                ConnectionState.OFFLINE.value,
+                f"Could not listen on port {self.settings.webhook_port} ({exc.strerror or exc}). "
+                "Choose another port in Settings → Connection.",
+            )
 
     def stop(self) -> None:
         """Stops the inbound source and waits for its thread; then closes the book."""

@@ -1,0 +1,136 @@
+"""The app runtime wires each provider into the real pipeline and book, and stops cleanly."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import requests
+
+from desktop_app.domain.model import VerdictKind
+from desktop_app.providers.base import ConnectionState
+from desktop_app.services.paths import AppPaths
+from desktop_app.services.runtime import AppRuntime
+from desktop_app.services.secrets import SecretStore
+from desktop_app.services.settings import Settings
+from tests.fakes.twilio_server import ACCOUNT_SID, API_KEY, API_SECRET, BUSINESS, FakeTwilio
+
+META_SECRET = "test_app_secret_not_real_0000"
+
+
+class StateLog:
+    def __init__(self) -> None:
+        self.states: list[tuple[str, str]] = []
+        self.lock = threading.Lock()
+
+    def report_connection(self, state: str, message: str) -> None:
+        with self.lock:
+            self.states.append((state, message))
+
+    def report_ingest(self, result: object, keys: list[str]) -> None:
+        pass
+
+    def last(self) -> str | None:
+        with self.lock:
+            return self.states[-1][0] if self.states else None
+
+
+def _wait_for(predicate, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return bool(predicate())
+
+
+def test_demo_runs_through_the_real_pipeline_into_a_separate_book(tmp_path: Path) -> None:
+    paths = AppPaths.resolve(tmp_path)
+    bridge = StateLog()
+    runtime = AppRuntime(paths, Settings(), demo=True, bridge=bridge, demo_pace=0.001)
+    runtime.start()
+    try:
+        assert bridge.last() == ConnectionState.DEMO.value
+        assert _wait_for(lambda: runtime.source.finished.is_set())
+        assert _wait_for(lambda: any(text for _, text in runtime.sender.sent))
+        pending = runtime.book.pending_detections()
+        texts = {d.message_text for d in pending}
+        assert "BAJA" in texts and "Sair" in texts
+        assert {d.kind for d in pending} <= {VerdictKind.OPT_OUT, VerdictKind.OPT_IN}
+        assert not any("stop by at 5" in (d.message_text or "") for d in pending)
+        # the Stop promotions button is the customer's explicit choice: recorded at once
+        assert not runtime.book.may_send("+393300000001", "marketing").allowed
+        assert runtime.book.may_send("+393300000001", "order_updates").allowed
+        # Meta-style preference change from the chat menu
+        assert not runtime.book.may_send("+15550104444", "marketing").allowed
+    finally:
+        runtime.stop()
+    assert not runtime.source
+    assert paths.demo_book_path.exists()
+    assert not paths.book_path.exists(), "the demo must never create or touch the real book"
+
+
+def test_meta_provider_serves_the_webhook_and_records_an_opt_out(tmp_path: Path, meta_fixtures: Path) -> None:
+    paths = AppPaths.resolve(tmp_path)
+    secrets = SecretStore()
+    secrets.set("meta.app_secret", META_SECRET)
+    secrets.set("meta.verify_token", "verify-me")
+    settings = Settings(provider="meta", webhook_port=0)
+    bridge = StateLog()
+    runtime = AppRuntime(paths, settings, secrets=secrets, bridge=bridge)
+    runtime.start()
+    try:
+        assert bridge.last() == ConnectionState.WEBHOOK_WAITING.value
+        host, port = runtime.source.service.server.address
+        body = (meta_fixtures / "user-preferences-stop.json").read_bytes()
+        signature = json.loads((meta_fixtures / "signatures.json").read_text())["signatures"][
+            "user-preferences-stop.json"
+        ]
+        answer = requests.post(
+            f"http://{host}:{port}/webhook",
+            data=body,
+            headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},
+            timeout=10,
+        )
+        assert answer.status_code == 200
+        wa_id = json.loads(body)["entry"][0]["changes"][0]["value"]["user_preferences"][0]["wa_id"]
+        assert not runtime.book.may_send(wa_id, "marketing").allowed
+    finally:
+        runtime.stop()
+    assert paths.book_path.exists()
+
+
+def test_meta_without_secrets_opens_and_says_what_is_missing(tmp_path: Path) -> None:
+    bridge = StateLog()
+    runtime = AppRuntime(AppPaths.resolve(tmp_path), Settings(provider="meta"), bridge=bridge)
+    runtime.start()
+    try:
+        state, message = bridge.states[-1]
+        assert state == ConnectionState.NOT_CONFIGURED.value
+        assert "App Secret" in message
+    finally:
+        runtime.stop()
+
+
+def test_twilio_provider_polls_into_the_book(tmp_path: Path) -> None:
+    with FakeTwilio() as fake:
+        fake.add_message("whatsapp:+15550101234", "STOP", date_sent=datetime.now(UTC) - timedelta(minutes=5))
+        secrets = SecretStore()
+        secrets.set("twilio.account_sid", ACCOUNT_SID)
+        secrets.set("twilio.api_key", API_KEY)
+        secrets.set("twilio.api_secret", API_SECRET)
+        settings = Settings(
+            provider="twilio", twilio_base_url=fake.base_url, twilio_from=BUSINESS, twilio_poll_seconds=0.1
+        )
+        bridge = StateLog()
+        runtime = AppRuntime(AppPaths.resolve(tmp_path), settings, secrets=secrets, bridge=bridge)
+        runtime.start()
+        try:
+            assert _wait_for(lambda: bool(runtime.book.pending_detections()))
+            assert runtime.book.pending_detections()[0].message_text == "STOP"
+            assert any(state == ConnectionState.POLLING.value for state, _ in bridge.states)
+        finally:
+            runtime.stop()
