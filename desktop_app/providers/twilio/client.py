@@ -158,9 +158,12 @@ class TwilioClient:
             except ValueError:
                 body = None
             if response.status_code >= 400:
-                raise error_from_response(
+                error = error_from_response(
                     response.status_code, body, _retry_after(response.headers.get("Retry-After"))
                 )
+                if self.credentials.username == self.credentials.account_sid:
+                    error.auth_hint = "the Account SID and Auth Token"
+                raise error
             if not isinstance(body, dict):
                 raise TwilioError(
                     TwilioErrorKind.BAD_RESPONSE,

@@ -48,6 +48,7 @@ class TwilioError(Exception):
         self.http_status = http_status
         self.code = code
         self.retry_after = retry_after
+        self.auth_hint = "the API Key SID and Secret"  # the client names the credentials it used
 
     @property
     def retryable(self) -> bool:
@@ -58,7 +59,7 @@ class TwilioError(Exception):
         """One plain sentence for the owner: what went wrong and what to do."""
         status = f" ({self.http_status})" if self.http_status else ""
         if self.kind is TwilioErrorKind.AUTH:
-            return f"Twilio rejected the credentials{status}. Check the API Key SID and Secret."
+            return f"Twilio rejected the credentials{status}. Check {self.auth_hint}."
         if self.kind is TwilioErrorKind.NOT_FOUND:
             return f"Twilio does not know this Account SID{status}. Check the Account SID."
         if self.kind is TwilioErrorKind.RATE_LIMITED:

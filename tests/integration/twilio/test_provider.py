@@ -95,6 +95,14 @@ def test_test_connection_bad_credentials(fake_twilio: FakeTwilio) -> None:
     assert check.message == "Twilio rejected the credentials (401). Check the API Key SID and Secret."
 
 
+def test_test_connection_wrong_auth_token_names_it(fake_twilio: FakeTwilio) -> None:
+    creds = TwilioCredentials.choose(ACCOUNT_SID, auth_token="wrong-token")
+    with TwilioClient(creds, fake_twilio.base_url) as client:
+        check = TwilioProvider(client, BUSINESS).test_connection()
+    assert check.state is ConnectionState.BAD_CREDENTIALS
+    assert check.message == "Twilio rejected the credentials (401). Check the Account SID and Auth Token."
+
+
 def test_test_connection_unknown_account(fake_twilio: FakeTwilio) -> None:
     creds = TwilioCredentials("AC" + "9" * 32, "AC" + "9" * 32, "x")
     fake_twilio._logins.add(("AC" + "9" * 32, "x"))
