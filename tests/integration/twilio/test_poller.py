@@ -332,3 +332,20 @@ def test_inbound_messages_are_domain_messages(fake_twilio: FakeTwilio, make_poll
         "STOP_PROMO",
         "Stop promotions",
     )
+
+
+def test_stop_while_a_page_is_on_the_wire_ingests_nothing_more(
+    fake_twilio: FakeTwilio, make_poller, sink: ListSink, cursors: MemoryCursors
+) -> None:
+    add_customers(fake_twilio, 30, NOW - timedelta(hours=1))
+    gate = fake_twilio.hold_page(1)
+    poller = make_poller(interval=60.0)
+    poller.start()
+    assert wait_for(lambda: len(fake_twilio.list_requests()) == 2)
+    # The request in flight is not torn down: stop() reports it has not ended yet...
+    assert poller.stop(timeout=0.2) is False
+    gate.set()
+    # ...and once the answer arrives the thread ends without ingesting that page or moving the cursor.
+    assert poller.stop(timeout=10) is True
+    assert len(sink.sids) == 10
+    assert NAME not in cursors.values
