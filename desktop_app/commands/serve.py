@@ -112,8 +112,8 @@ def _serve_meta(args: argparse.Namespace, ctx: CommandContext) -> int:
         on_result=_log_result,
         confirmation_executor=confirmations,
     )
-    service = MetaWebhookService(
-        pipeline.ingest,
+    service = MetaWebhookService.for_pipeline(
+        pipeline,
         app_secret=app_secret,
         verify_token=verify_token,
         host=args.host or settings.webhook_host,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import queue
 import threading
@@ -15,6 +16,8 @@ from desktop_app.domain.model import (
     MARKETING,
     ConsentAction,
     ConsentEventRecord,
+    ContactKind,
+    ContactRef,
     EventSource,
     InboundMessage,
     IngestResult,
@@ -28,6 +31,7 @@ from desktop_app.domain.model import (
     Verdict,
     VerdictKind,
 )
+from desktop_app.domain.phone import normalize_ref
 from desktop_app.providers.base import Sender, SendResult
 from desktop_app.services.confirmations import ConfirmationSender, ConfirmationTemplates
 from desktop_app.services.outbox import GuardedOutbox
@@ -60,6 +64,7 @@ OPT_OUT_SEND_ERRORS: dict[tuple[str, int], tuple[str, EventSource]] = {
     ("twilio", 21610): (ALL, EventSource.TWILIO_ERROR_21610),
 }
 EXACT_RULE_PREFIX = "button:"
+Prepared = tuple[ProviderEvent, Verdict | None]  # an event and, for a customer's words, its verdict
 
 
 @dataclass(slots=True)
@@ -113,16 +118,31 @@ class IngestPipeline:
     def set_detector(self, detector: Detector) -> None:
         self._detector = detector
 
+    def _sender_key(self, ref: ContactRef) -> str:
+        """The key store_inbound filed the message under (same normalisation, cached: hot path)."""
+        return _normalized_key(ref.key, ref.kind, self.book.default_region)
+
     # --- the batch -------------------------------------------------------------------------------
 
     def ingest(self, events: Sequence[ProviderEvent]) -> IngestResult:
         """Store and decide a batch atomically; returns after the commit. Raises if nothing was stored."""
-        settings = self.settings
+        return self.ingest_prepared(self.prepare(events))
+
+    def prepare(self, events: Sequence[ProviderEvent]) -> list[Prepared]:
+        """Classify outside the transaction (pure CPU), so the single writer holds the lock briefly.
+
+        Webhook threads call this before queueing, which overlaps detection with the writer's fsync.
+        """
         detector = self._detector
+        return [(event, _classify(detector, event)) for event in events]
+
+    def ingest_prepared(self, prepared: Sequence[Prepared]) -> IngestResult:
+        """Store and decide already-classified events in one unit of work; commits before returning."""
+        settings = self.settings
         batch = _Batch()
         with self.book.unit_of_work() as uow:
-            for event in events:
-                self._ingest_one(uow, event, batch, settings, detector)
+            for event, verdict in prepared:
+                self._ingest_one(uow, event, verdict, batch, settings)
         batch.result.contacts_touched = list(batch.touched)
         batch.result.opt_out_contacts = list(batch.opting_out)
         if self.on_result is not None:
@@ -135,10 +155,15 @@ class IngestPipeline:
         return batch.result
 
     def _ingest_one(
-        self, uow: UnitOfWork, event: ProviderEvent, batch: _Batch, settings: Settings, detector: Detector
+        self,
+        uow: UnitOfWork,
+        event: ProviderEvent,
+        verdict: Verdict | None,
+        batch: _Batch,
+        settings: Settings,
     ) -> None:
         if isinstance(event, InboundMessage):
-            self._inbound(uow, event, batch, settings, detector)
+            self._inbound(uow, event, verdict, batch, settings)
         elif isinstance(event, StatusUpdate):
             self._status(uow, event, batch)
         elif isinstance(event, PreferenceChange):
@@ -153,21 +178,16 @@ class IngestPipeline:
             raise TypeError(f"not a provider event: {type(event).__name__}")
 
     def _inbound(
-        self, uow: UnitOfWork, msg: InboundMessage, batch: _Batch, settings: Settings, detector: Detector
+        self, uow: UnitOfWork, msg: InboundMessage, verdict: Verdict | None, batch: _Batch, settings: Settings
     ) -> None:
-        key = uow.contact_key(msg.sender, authoritative=True)
-        row_id = uow.store_inbound(msg)
+        row_id = uow.store_inbound(msg)  # creates/updates the contact (and its name) too
         if row_id is None:
             batch.result.duplicates += 1
             return
+        key = self._sender_key(msg.sender)
         batch.result.stored_messages += 1
         batch.touched[key] = None
-        if msg.kind not in CLASSIFIED_KINDS or not (msg.text or msg.button_payload or msg.button_text):
-            return
-        verdict = detector.classify(
-            msg.text or "", button_payload=msg.button_payload, button_text=msg.button_text
-        )
-        if not verdict.is_request:
+        if verdict is None or not verdict.is_request:
             return
         if verdict.kind is VerdictKind.OPT_OUT:
             batch.opting_out[key] = None
@@ -275,6 +295,22 @@ class IngestPipeline:
         return record
 
 
+def _classify(detector: Detector, event: ProviderEvent) -> Verdict | None:
+    """The detector's verdict for a message whose words can carry a request; None otherwise."""
+    if not isinstance(event, InboundMessage) or event.kind not in CLASSIFIED_KINDS:
+        return None
+    if not (event.text or event.button_payload or event.button_text):
+        return None
+    return detector.classify(
+        event.text or "", button_payload=event.button_payload, button_text=event.button_text
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalized_key(key: str, kind: ContactKind, region: str) -> str:
+    return normalize_ref(ContactRef(key, kind), region, authoritative=True).key
+
+
 def _event_from_verdict(key: str, msg: InboundMessage, verdict: Verdict, exact: bool) -> NewConsentEvent:
     return NewConsentEvent(
         contact_key=key,
@@ -289,7 +325,7 @@ def _event_from_verdict(key: str, msg: InboundMessage, verdict: Verdict, exact: 
     )
 
 
-IngestFn = Callable[[Sequence[ProviderEvent]], IngestResult]
+IngestFn = Callable[[Sequence[Any]], IngestResult]  # events, or IngestPipeline.prepare's output
 _STOP = object()
 
 
@@ -332,7 +368,7 @@ class IngestWorker:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def submit(self, events: Sequence[ProviderEvent]) -> Future[IngestResult]:
+    def submit(self, events: Sequence[Any]) -> Future[IngestResult]:
         future: Future[IngestResult] = Future()
         if self._stopped.is_set() or self._thread is None:
             future.set_exception(RuntimeError("the ingest writer is not running"))

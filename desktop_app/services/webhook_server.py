@@ -323,31 +323,43 @@ _PERSIST_EVERY_SECONDS = 60.0
 
 
 class MetaWebhookService:
-    """Server, writer thread and Meta route, started and stopped together (GUI and `serve`)."""
+    """Server, writer thread and Meta route, started and stopped together (GUI and `serve`).
+
+    `commit(items)` runs on the single writer thread; `prepare(events) -> items` (optional) runs on
+    the request threads first, e.g. IngestPipeline.prepare, so detection overlaps the writer's fsync.
+    """
 
     def __init__(
         self,
-        ingest: Callable[[Sequence[ProviderEvent]], IngestResult],
+        commit: Callable[[Sequence[Any]], IngestResult],
         *,
         app_secret: str,
         verify_token: str,
+        prepare: Callable[[Sequence[ProviderEvent]], Sequence[Any]] | None = None,
         host: str = "127.0.0.1",
         port: int = 8787,
         book: CursorStore | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
-        self.worker = IngestWorker(ingest)
+        self.worker = IngestWorker(commit)
         self.server = WebhookServer(host, port, max_body_bytes=max_body_bytes)
+        self._prepare = prepare
         self._book = book
         self._persisted_at = 0.0
         self._lock = threading.Lock()
         self.route = MetaWebhookRoute(
-            app_secret=app_secret,
-            verify_token=verify_token,
-            submit=self.worker.submit,
-            on_delivery=self._delivered,
+            app_secret=app_secret, verify_token=verify_token, submit=self._submit, on_delivery=self._delivered
         )
         self.route.mount(self.server)
+
+    @classmethod
+    def for_pipeline(cls, pipeline: Any, **options: Any) -> MetaWebhookService:
+        """Wire an IngestPipeline: classify on request threads, store+decide+commit on the writer."""
+        return cls(pipeline.ingest_prepared, prepare=pipeline.prepare, **options)
+
+    def _submit(self, events: list[ProviderEvent]) -> Future[IngestResult]:
+        items = self._prepare(events) if self._prepare is not None else events
+        return self.worker.submit(items)
 
     def start(self) -> tuple[str, int]:
         self.worker.start()
