@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
 from desktop_app.domain.model import ProviderEvent
+from desktop_app.domain.records import BookError
 from desktop_app.providers.base import ConnectionState
 from desktop_app.providers.twilio.client import MAX_PAGE_SIZE, MessagePage
 from desktop_app.providers.twilio.cursor import DEFAULT_MARGIN, PollCursor, PollWindow, Step
@@ -135,7 +136,9 @@ class TwilioPoller:
                 break
             self._check_stop()
             page = self.source.next_page(page.next_page_uri)
-        self.cursor_store.set_cursor(self.cursor_name, window.finish().encode())
+        moved = window.finish()
+        if moved != window.cursor:
+            self.cursor_store.set_cursor(self.cursor_name, moved.encode())
         return PollReport(pages=pages, taken=taken)
 
     def _check_stop(self) -> None:
@@ -189,9 +192,11 @@ class TwilioPoller:
             log.exception("Saving polled Twilio messages failed")
             self._failures += 1
             delay = self._backoff(None)
+            # Book errors carry a sentence for the owner; anything else is named by its type only.
+            reason = str(exc) if isinstance(exc, BookError) else type(exc).__name__
             self._report(
                 ConnectionState.OFFLINE,
-                f"Could not save the messages from Twilio ({type(exc).__name__}); retrying in {delay:.0f} s.",
+                f"Could not save the messages from Twilio ({reason}). Next try in {delay:.0f} s.",
             )
             return delay
         self._failures = 0

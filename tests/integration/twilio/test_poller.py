@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from desktop_app.domain.model import InboundMessage
+from desktop_app.domain.records import BookLockedError
 from desktop_app.providers.base import ConnectionState
 from desktop_app.providers.twilio.client import TwilioClient, TwilioCredentials
 from desktop_app.providers.twilio.cursor import PollCursor
@@ -64,7 +65,8 @@ def make_poller(
             "max_backoff": 0.3,
         }
         options.update(kw)
-        poller = TwilioPoller(twilio_client, BUSINESS, cursors, sink, **options)  # type: ignore[arg-type]
+        chosen_sink = options.pop("sink", sink)
+        poller = TwilioPoller(twilio_client, BUSINESS, cursors, chosen_sink, **options)  # type: ignore[arg-type]
         made.append(poller)
         return poller
 
@@ -108,6 +110,7 @@ def test_first_poll_takes_inbound_of_the_lookback_only(
 
     assert poller.poll_once().taken == 0  # nothing new, nothing repeated
     assert len(sink.sids) == 25
+    assert cursors.writes == 1  # an idle poll does not rewrite the cursor
 
 
 def test_steady_state_reads_one_page_and_stops_at_the_floor(
@@ -313,7 +316,9 @@ def test_failing_sink_does_not_move_the_cursor(
     poller = make_poller(interval=0.05, max_backoff=0.1)
     poller.start()
     assert wait_for(lambda: sorted(sink.sids) == sorted(sids))
-    assert any("Could not save the messages from Twilio (OSError)" in m for m in states.messages())
+    assert any(
+        "Could not save the messages from Twilio (OSError). Next try in" in m for m in states.messages()
+    )
     assert NAME in cursors.values
 
 
@@ -349,3 +354,21 @@ def test_stop_while_a_page_is_on_the_wire_ingests_nothing_more(
     assert poller.stop(timeout=10) is True
     assert len(sink.sids) == 10
     assert NAME not in cursors.values
+
+
+def test_book_error_reaches_the_owner_in_its_own_words(
+    fake_twilio: FakeTwilio, make_poller, states: StateLog, cursors: MemoryCursors
+) -> None:
+    add_customers(fake_twilio, 2, NOW)
+
+    def locked(events: object) -> None:
+        raise BookLockedError("The consent book is locked by another program. Nothing was changed.")
+
+    poller = make_poller(sink=locked, interval=60.0, max_backoff=60.0)
+    poller.start()
+    assert wait_for(lambda: ConnectionState.OFFLINE in states.states())
+    message = dict(states.entries)[ConnectionState.OFFLINE]
+    assert message.startswith(
+        "Could not save the messages from Twilio (The consent book is locked by another program."
+    )
+    assert cursors.values == {}
