@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import TYPE_CHECKING, Protocol
+from urllib.parse import urlencode
 
 from desktop_app.domain.model import IngestResult, ProviderEvent
 from desktop_app.providers.base import ConnectionState
@@ -120,7 +121,7 @@ class TwilioWebhookRoute:
 
     def signed_url(self, request: HttpRequest) -> str:
         """The URL Twilio called: the tunnel's public base plus our path and query."""
-        query = "&".join(f"{k}={v}" for k, values in request.query.items() for v in values)
+        query = urlencode([(k, v) for k, values in request.query.items() for v in values])
         return self._public_base + request.path + (f"?{query}" if query else "")
 
     def handle_post(self, request: HttpRequest) -> HttpResponse:

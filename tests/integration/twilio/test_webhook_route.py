@@ -49,12 +49,15 @@ def served(tmp_path: Path) -> Iterator[tuple[WebhookServer, ConsentBook, Path]]:
         book.close()
 
 
-def post(server: WebhookServer, form: dict[str, str], signature: str | None) -> requests.Response:
+def post(
+    server: WebhookServer, form: dict[str, str], signature: str | None, query: str = ""
+) -> requests.Response:
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
     if signature is not None:
         headers["X-Twilio-Signature"] = signature
     with requests.Session() as session:
-        return session.post(server.base_url + TWILIO_PATH, data=urlencode(form), headers=headers, timeout=10)
+        url = server.base_url + TWILIO_PATH + query
+        return session.post(url, data=urlencode(form), headers=headers, timeout=10)
 
 
 def test_signed_button_tap_is_stored_and_applied(served) -> None:
@@ -103,3 +106,10 @@ def test_status_callback_with_21610_records_the_opt_out(served) -> None:
     signature = RequestValidator(TOKEN).compute_signature(PUBLIC + TWILIO_PATH, form)
     assert post(server, form, signature).status_code == 200
     assert book.consent_state("+15550101234")["all"].state == "opted_out"
+
+
+def test_query_string_is_part_of_the_signed_url(served) -> None:
+    server, _, path = served
+    signature = RequestValidator(TOKEN).compute_signature(PUBLIC + TWILIO_PATH + "?shop=rosa%27s", FORM)
+    assert post(server, FORM, signature, query="?shop=rosa%27s").status_code == 200
+    assert stored_inbound_sids(path) == [FORM["MessageSid"]]
