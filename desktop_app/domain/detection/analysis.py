@@ -70,9 +70,9 @@ class Analysis:
         self.text = text
         self.tokens = tokenized.tokens
         trapped = {i for h in hits if h.concept == "trap" for i in range(h.start, h.end)}
-        self.hits = [
-            h for h in hits if h.concept == "trap" or not trapped.intersection(range(h.start, h.end))
-        ]
+        kept = [h for h in hits if h.concept == "trap" or not trapped.intersection(range(h.start, h.end))]
+        self.coverage = _coverage(kept)
+        self.hits = _resolve_collisions(kept, self.coverage)
         self.clause_of = self._clauses(tokenized)
         self.clauses: list[Clause] = []
         self.by_concept: dict[str, list[Hit]] = defaultdict(list)
@@ -129,6 +129,38 @@ class Analysis:
             for h in clause.get(concept):
                 covered.update(range(h.start, h.end))
         return all(i in covered or self.tokens[i].emoji for i in range(position, clause.end))
+
+
+def _coverage(hits: list[Hit]) -> Counter[str]:
+    """How many distinct tokens each language's words cover: the message's language votes."""
+    covered: dict[str, set[int]] = defaultdict(set)
+    for hit in hits:
+        if hit.lang is not None:
+            covered[hit.lang].update(range(hit.start, hit.end))
+    return Counter({lang: len(tokens) for lang, tokens in covered.items()})
+
+
+def _resolve_collisions(hits: list[Hit], coverage: Counter[str]) -> list[Hit]:
+    """Drop a word's reading in a minor language when the message's main language reads it otherwise.
+
+    "mais" is "more" in Portuguese but "but" in French; "spam" is a noun in English but a complaint
+    word in other lists.
+    """
+    by_token: dict[int, list[Hit]] = defaultdict(list)
+    for hit in hits:
+        by_token[hit.start].append(hit)
+    kept = []
+    for hit in hits:
+        outvoted = hit.lang is not None and any(
+            other.lang is not None
+            and other.lang != hit.lang
+            and other.concept != hit.concept
+            and coverage[other.lang] > coverage[hit.lang]
+            for other in by_token[hit.start]
+        )
+        if not outvoted:
+            kept.append(hit)
+    return kept
 
 
 def _script_language(text: str) -> str | None:
