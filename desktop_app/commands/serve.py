@@ -7,7 +7,6 @@ import logging
 import signal
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from types import FrameType
 
 from desktop_app.commands.context import CommandContext
@@ -103,15 +102,7 @@ def _serve_meta(args: argparse.Namespace, ctx: CommandContext) -> int:
     warning = unreachable_warning(book)
     if warning:
         print(f"Warning: {warning}", file=sys.stderr)
-    confirmations = ThreadPoolExecutor(max_workers=1, thread_name_prefix="confirmations")
-    pipeline = IngestPipeline(
-        book,
-        build_detector(settings),
-        settings,
-        sender=sender,
-        on_result=_log_result,
-        confirmation_executor=confirmations,
-    )
+    pipeline = IngestPipeline(book, build_detector(settings), settings, sender=sender, on_result=_log_result)
     service = MetaWebhookService.for_pipeline(
         pipeline,
         app_secret=app_secret,
@@ -126,7 +117,8 @@ def _serve_meta(args: argparse.Namespace, ctx: CommandContext) -> int:
         print(
             f"Cannot listen on {args.host or settings.webhook_host}: {exc.strerror or exc}", file=sys.stderr
         )
-        confirmations.shutdown()
+        if sender is not None:
+            sender.close()
         return 1
     stop = threading.Event()
     previous = _install_stop_handlers(stop)
@@ -136,8 +128,7 @@ def _serve_meta(args: argparse.Namespace, ctx: CommandContext) -> int:
         while not stop.wait(1.0):
             pass
     finally:
-        service.stop()
-        confirmations.shutdown(wait=True)
+        service.stop()  # waits for confirmations already due
         if sender is not None:
             sender.close()
         _restore_handlers(previous)

@@ -101,7 +101,7 @@ class IngestPipeline:
         self.confirmations = ConfirmationSender(
             self.outbox, templates or ConfirmationTemplates.load_default()
         )
-        self._executor = confirmation_executor
+        self.confirmation_executor = confirmation_executor  # None: confirm on the calling thread
 
     @property
     def sender(self) -> Sender | None:
@@ -142,7 +142,14 @@ class IngestPipeline:
         batch = _Batch()
         with self.book.unit_of_work() as uow:
             for event, verdict in prepared:
-                self._ingest_one(uow, event, verdict, batch, settings)
+                try:
+                    self._ingest_one(uow, event, verdict, batch, settings)
+                except ValueError as exc:
+                    # Bad data in one event (an impossible number, an unknown category) must not
+                    # fail the batch: a 5xx would make Meta redeliver this poison for 7 days.
+                    log.warning("Kept an event we could not store as unparsed: %s", exc)
+                    uow.store_unparsed(_provider_of(event), f"could not store: {exc}", _raw_of(event))
+                    batch.result.unparsed += 1
         batch.result.contacts_touched = list(batch.touched)
         batch.result.opt_out_contacts = list(batch.opting_out)
         if self.on_result is not None:
@@ -262,10 +269,11 @@ class IngestPipeline:
     # --- confirmations ---------------------------------------------------------------------------
 
     def _confirm_later(self, jobs: list[tuple[ConsentEventRecord, str | None]]) -> None:
-        if self._executor is None:
+        executor = self.confirmation_executor
+        if executor is None:
             self._confirm_all(jobs)
         else:
-            self._executor.submit(self._confirm_all, jobs)
+            executor.submit(self._confirm_all, jobs)
 
     def _confirm_all(self, jobs: list[tuple[ConsentEventRecord, str | None]]) -> None:
         for record, language in jobs:
@@ -293,6 +301,15 @@ class IngestPipeline:
             detection = self.book.detection(det_id)
             self.send_confirmation(record, detection.language if detection else None)
         return record
+
+
+def _provider_of(event: ProviderEvent) -> str:
+    return str(getattr(event, "provider", "unknown"))
+
+
+def _raw_of(event: ProviderEvent) -> Any:
+    raw = getattr(event, "raw", None)
+    return raw if raw is not None else repr(event)
 
 
 def _classify(detector: Detector, event: ProviderEvent) -> Verdict | None:

@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeoutError
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -345,6 +345,8 @@ class MetaWebhookService:
         self.server = WebhookServer(host, port, max_body_bytes=max_body_bytes)
         self._prepare = prepare
         self._book = book
+        self._pipeline: Any = None  # set by for_pipeline when this service owns the confirmation thread
+        self._executor: ThreadPoolExecutor | None = None
         self._persisted_at = 0.0
         self._lock = threading.Lock()
         self.route = MetaWebhookRoute(
@@ -354,24 +356,38 @@ class MetaWebhookService:
 
     @classmethod
     def for_pipeline(cls, pipeline: Any, **options: Any) -> MetaWebhookService:
-        """Wire an IngestPipeline: classify on request threads, store+decide+commit on the writer."""
-        return cls(pipeline.ingest_prepared, prepare=pipeline.prepare, **options)
+        """Wire an IngestPipeline: classify on request threads, store+decide+commit on the writer.
+
+        Confirmations then go out on their own thread, so neither the 200 nor the writer waits on Graph.
+        """
+        service = cls(pipeline.ingest_prepared, prepare=pipeline.prepare, **options)
+        if pipeline.confirmation_executor is None:
+            service._pipeline = pipeline
+        return service
 
     def _submit(self, events: list[ProviderEvent]) -> Future[IngestResult]:
         items = self._prepare(events) if self._prepare is not None else events
         return self.worker.submit(items)
 
     def start(self) -> tuple[str, int]:
+        if self._pipeline is not None and self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="confirmations")
+            self._pipeline.confirmation_executor = self._executor
         self.worker.start()
         try:
             return self.server.start()
         except OSError:
-            self.worker.stop()
+            self.stop()
             raise
 
     def stop(self) -> None:
         self.server.stop()
         self.worker.stop()
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True)  # confirmations already due still go out
+            if self._pipeline is not None and self._pipeline.confirmation_executor is executor:
+                self._pipeline.confirmation_executor = None
 
     def __enter__(self) -> MetaWebhookService:
         self.start()

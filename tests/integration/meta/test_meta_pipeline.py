@@ -283,3 +283,59 @@ def test_set_detector_and_settings_are_read_per_batch(
     pipeline.settings = Settings(shop_name="Other", auto_mode=True, send_confirmations=False)
     result = _ingest_file(pipeline, meta_fixtures, "text-sair-pt.json")
     assert len(result.applied_event_ids) == 1
+
+
+def test_impossible_number_is_kept_unparsed_and_neighbours_stored(pipeline, book, meta_fixtures) -> None:
+    body = json.loads((meta_fixtures / "batch-3-messages-2-contacts.json").read_text(encoding="utf-8"))
+    body["entry"][0]["changes"][0]["value"]["messages"][0]["from"] = "12"
+    result = pipeline.ingest(parse_body(json.dumps(body).encode()))
+    assert result.unparsed == 1 and result.stored_messages == 2
+    assert len(book.thread(BRUNO)) == 1 and len(book.thread(ANA)) == 1
+
+
+class BlockingSender:
+    """A provider that answers only when the test allows it (stands in for a slow Graph API)."""
+
+    name = "meta"
+
+    def __init__(self) -> None:
+        import threading
+
+        self.release = threading.Event()
+        self.calls: list[tuple[str, str]] = []
+
+    def send_text(self, to: str, text: str):
+        from desktop_app.providers.base import SendResult
+
+        self.calls.append((to, text))
+        self.release.wait(30)
+        return SendResult(ok=True, provider_message_id="wamid.slow-confirmation")
+
+    def test_connection(self):  # pragma: no cover - not used here
+        raise NotImplementedError
+
+
+def test_webhook_answers_before_a_slow_confirmation(book, detector, settings, meta_fixtures) -> None:
+    import http.client
+
+    from desktop_app.services.webhook_server import MetaWebhookService
+    from tests.integration.meta.pipeline_helpers import signed
+
+    sender = BlockingSender()
+    slow = IngestPipeline(book, detector, settings, sender=sender)
+    service = MetaWebhookService.for_pipeline(
+        slow, app_secret="test_app_secret_not_real_0000", verify_token="v", host="127.0.0.1", port=0
+    )
+    body, signature = signed(fresh_body(meta_fixtures, "button-stop-promotions.json"))
+    with service:
+        host, port = service.server.address
+        conn = http.client.HTTPConnection(host, port, timeout=10)
+        conn.request("POST", "/webhook", body, {"X-Hub-Signature-256": signature})
+        assert conn.getresponse().status == 200  # answered while the confirmation is still in flight
+        conn.close()
+        assert not book.may_send(ANA, MARKETING).allowed
+        sender.release.set()
+    assert len(sender.calls) == 1
+    [event] = book.history(ANA)
+    assert book.event(event.id).confirmation_message_id == "wamid.slow-confirmation"
+    assert slow.confirmation_executor is None  # the service's confirmation thread is gone with it

@@ -227,3 +227,22 @@ def test_status_command_shows_the_opt_out(
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["categories"][MARKETING]["state"] == "opted_out"
+
+
+def test_serve_reports_a_busy_port(isolated_data_dir: Path, fake_graph: FakeGraph) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "desktop_app", "serve", "--provider", "meta", "--port", str(port)],
+            env=_env(isolated_data_dir, fake_graph),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert "Cannot listen on 127.0.0.1" in result.stderr
