@@ -339,3 +339,25 @@ def test_webhook_answers_before_a_slow_confirmation(book, detector, settings, me
     [event] = book.history(ANA)
     assert book.event(event.id).confirmation_message_id == "wamid.slow-confirmation"
     assert slow.confirmation_executor is None  # the service's confirmation thread is gone with it
+
+
+def test_twilio_21610_refusal_is_an_opt_out_of_everything(pipeline, book, fake_graph) -> None:
+    from datetime import UTC, datetime
+
+    from desktop_app.domain.model import ContactRef, StatusUpdate
+
+    refusal = StatusUpdate(
+        provider="twilio",
+        provider_message_id="SM0123456789abcdef0123456789abcdef",
+        recipient=ContactRef(ANA),
+        status="failed",
+        occurred_at=datetime.now(UTC),
+        error_code=21610,
+        error_title="Attempt to send to unsubscribed recipient",
+    )
+    result = pipeline.ingest([refusal])
+    assert len(result.applied_event_ids) == 1
+    [event] = book.history(ANA)
+    assert (event.category, event.source) == (ALL, EventSource.TWILIO_ERROR_21610)
+    assert not book.may_send(ANA, "order_updates").allowed
+    assert fake_graph.messages == []  # the platform already told the customer

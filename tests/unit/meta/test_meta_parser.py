@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from desktop_app.domain.model import (
     MARKETING,
@@ -231,3 +233,67 @@ def test_absurd_nesting_is_kept_raw() -> None:
     body = b"[" * 100_000 + b"]" * 100_000
     [event] = parse_body(body)
     assert isinstance(event, UnparsedPayload) and "nested" in event.reason
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=30,
+)
+known_keys = st.sampled_from(
+    [
+        "object",
+        "entry",
+        "changes",
+        "value",
+        "field",
+        "messages",
+        "statuses",
+        "contacts",
+        "from",
+        "id",
+        "timestamp",
+        "type",
+        "text",
+        "body",
+        "button",
+        "interactive",
+        "user_preferences",
+        "errors",
+        "system",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {
+            "object": st.just("whatsapp_business_account"),
+            "entry": st.lists(
+                st.dictionaries(known_keys, json_values, max_size=4)
+                | st.fixed_dictionaries(
+                    {"changes": st.lists(st.dictionaries(known_keys, json_values, max_size=4), max_size=3)}
+                ),
+                max_size=3,
+            ),
+        }
+    )
+)
+def test_any_json_envelope_parses_without_raising(payload: dict) -> None:
+    events = parse_envelope(payload)
+    for event in events:
+        assert isinstance(
+            event, InboundMessage | StatusUpdate | PreferenceChange | NumberChange | UnparsedPayload
+        )
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=200))
+def test_any_bytes_either_parse_or_raise_the_clear_error(body: bytes) -> None:
+    try:
+        parse_body(body)
+    except MalformedBodyError as exc:
+        assert "not valid JSON" in str(exc)
