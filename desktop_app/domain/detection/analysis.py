@@ -144,7 +144,8 @@ def _resolve_collisions(hits: list[Hit], coverage: Counter[str]) -> list[Hit]:
     """Drop a word's reading in a minor language when the message's main language reads it otherwise.
 
     "mais" is "more" in Portuguese but "but" in French; "spam" is a noun in English but a complaint
-    word in other lists.
+    word in other lists. The same reading in several languages keeps only the main language's, so
+    grammar that depends on the language (word order) follows the message.
     """
     by_token: dict[int, list[Hit]] = defaultdict(list)
     for hit in hits:
@@ -154,7 +155,7 @@ def _resolve_collisions(hits: list[Hit], coverage: Counter[str]) -> list[Hit]:
         outvoted = hit.lang is not None and any(
             other.lang is not None
             and other.lang != hit.lang
-            and other.concept != hit.concept
+            and (other.concept != hit.concept or other.end == hit.end)
             and coverage[other.lang] > coverage[hit.lang]
             for other in by_token[hit.start]
         )

@@ -7,7 +7,12 @@ import re
 from desktop_app.domain.detection.analysis import Analysis
 from desktop_app.domain.detection.buttons import ButtonTable
 from desktop_app.domain.detection.explain import explain
-from desktop_app.domain.detection.keywords import KeywordMatch, match_bare_keyword
+from desktop_app.domain.detection.keywords import (
+    TRAILING,
+    KeywordMatch,
+    match_bare_keyword,
+    match_trailing_keyword,
+)
 from desktop_app.domain.detection.lexicon import Lexicon
 from desktop_app.domain.detection.matcher import Index
 from desktop_app.domain.detection.normalize import tokenize
@@ -88,34 +93,34 @@ class Detector:
             return self._keyword_verdict(analysis, bare)
         label = self._buttons.match(None, text)
         if label is not None:
-            kind, shown = label
-            return Verdict(
-                kind,
-                MARKETING,
-                0.97,
-                True,
-                analysis.language(),
-                f"phrase:{_slug(shown)}",
-                explain(kind, MARKETING, "phrase"),
-                ((0, len(text)),),
-                EventSource.PHRASE,
-            )
+            return self._label_verdict(analysis, *label)
         candidates = [*clause_candidates(analysis), *review_candidates(analysis)]
+        if not any(c.confidence >= TRAILING for c in candidates):
+            trailing = match_trailing_keyword(analysis, self._index)
+            if trailing is not None:
+                return self._keyword_verdict(analysis, trailing)
         if not candidates:
-            return Verdict(
-                VerdictKind.NONE,
-                None,
-                0.0,
-                False,
-                analysis.language(),
-                "none",
-                explain(VerdictKind.NONE, None, "none"),
-            )
+            none = explain(VerdictKind.NONE, None, "none")
+            return Verdict(VerdictKind.NONE, None, 0.0, False, analysis.language(), "none", none)
         best = max(
             candidates,
             key=lambda c: (c.confidence - QUESTION_PENALTY * c.question, c.kind is VerdictKind.OPT_OUT),
         )
         return self._phrase_verdict(analysis, best)
+
+    def _label_verdict(self, analysis: Analysis, kind: VerdictKind, shown: str) -> Verdict:
+        """A typed message that reads exactly like a platform button ("Stop promotions")."""
+        return Verdict(
+            kind=kind,
+            scope=MARKETING,
+            confidence=0.97,
+            auto=True,
+            language=analysis.language(),
+            rule=f"phrase:{analysis.language() or 'any'}:{_slug(shown)}",
+            explanation=explain(kind, MARKETING, "phrase"),
+            spans=((0, len(analysis.text)),),
+            source=EventSource.PHRASE,
+        )
 
     def _keyword_verdict(self, analysis: Analysis, match: KeywordMatch) -> Verdict:
         kind = VerdictKind.OPT_IN if match.kind == "opt_in" else VerdictKind.OPT_OUT

@@ -14,9 +14,13 @@ WITH_FILLERS = 0.97
 NOISY = 0.95  # stretched or doubled letters: "stoooop", "STOPP"
 TYPO = 0.9
 WEAK = 0.75
+TRAILING = 0.75  # keyword closing a longer message: likely, but a human should glance at it
 STOP_SIGN = "🛑"
 MIN_TYPO_LENGTH = 4  # shorter words have too many real neighbours ("top", "dur")
-FREE_EDIT_LENGTH = 6  # from this length any single edit is a typo; below it only a swap
+FREE_EDIT_LENGTH = 6
+_LEET = str.maketrans(
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
+)  # from this length any single edit is a typo; below it only a swap
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +130,8 @@ def _lookup_squeezed(text: str, content: list[int], analysis: Analysis, index: I
 
 
 def _typo(position: int, analysis: Analysis, index: Index) -> KeywordMatch | None:
-    word = analysis.tokens[position].norm
-    if len(word) < MIN_TYPO_LENGTH or any(h.concept != "filler" for h in analysis.hits):
+    word = analysis.tokens[position].norm.translate(_LEET)
+    if len(word) < MIN_TYPO_LENGTH or any(h.start <= position < h.end for h in analysis.hits):
         return None
     for norm, keywords in index.keywords.items():
         if " " in norm or len(norm) < MIN_TYPO_LENGTH or abs(len(norm) - len(word)) > 1:
@@ -136,3 +140,22 @@ def _typo(position: int, analysis: Analysis, index: Index) -> KeywordMatch | Non
         if strong and _edit_distance_at_most_one(word, norm, swaps_only=len(norm) < FREE_EDIT_LENGTH):
             return _result(strong, [position], TYPO, "typo", analysis)
     return None
+
+
+def match_trailing_keyword(analysis: Analysis, index: Index) -> KeywordMatch | None:
+    """ "who gave you my number? STOP": a sentence followed by a bare opt-out keyword."""
+    if len(analysis.clauses) < 2 or analysis.has("service_noun", "question_mechanics", "positive"):
+        return None
+    last = analysis.clauses[-1]
+    fillers = {i for h in last.get("filler") for i in range(h.start, h.end)}
+    content = [i for i in range(last.start, last.end) if i not in fillers and not analysis.tokens[i].emoji]
+    if not content or last.question:
+        return None
+    keywords = [
+        k
+        for k in index.keywords.get(" ".join(analysis.tokens[i].norm for i in content), [])
+        if k.kind == "opt_out"
+    ]
+    if not keywords:
+        return None
+    return _result(keywords, content, TRAILING, "trailing", analysis)

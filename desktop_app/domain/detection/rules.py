@@ -14,7 +14,11 @@ OPT_OUT, OPT_IN = VerdictKind.OPT_OUT, VerdictKind.OPT_IN
 CLEAR = 0.92
 LIKELY = 0.86
 REVIEW = 0.62
-MARKETING_ADJACENCY = 2  # "promo messages", "mensajes de promociones"
+MARKETING_ADJACENCY = 2
+# Languages where the object may come before the verb ("Werbung stoppen", "mesajları durdurun").
+FREE_ORDER = frozenset(
+    {"de", "nl", "tr", "hi", "hi-Latn", "ru", "pl", "ar", "ar-Latn"}
+)  # "promo messages", "mensajes de promociones"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +50,13 @@ def scope_of(clause: Clause | None, analysis: Analysis) -> str:
     return MARKETING
 
 
+def _objects_of(verb: Hit, candidates: list[Hit]) -> list[Hit]:
+    """Words the verb can act on: those after it, or anywhere in verb-final languages."""
+    if verb.lang in FREE_ORDER:
+        return candidates
+    return [h for h in candidates if h.start >= verb.end or h.lang in FREE_ORDER]
+
+
 def _blocked(clause: Clause) -> bool:
     """Questions about how opting out works ("how do I unsubscribe", "if I reply STOP")."""
     return clause.has("question_mechanics")
@@ -56,8 +67,8 @@ def stop_messages(a: Analysis, c: Clause) -> Iterator[Candidate]:
     for verb in c.get("stop_verb"):
         if c.negated(verb):
             continue
-        nouns = c.nouns()
-        message_verbs = c.get("message_verb")
+        nouns = _objects_of(verb, c.nouns())
+        message_verbs = _objects_of(verb, c.get("message_verb"))
         if nouns or message_verbs:
             yield Candidate(
                 OPT_OUT, scope_of(c, a), CLEAR, "stop_messages", (verb, *nouns, *message_verbs), c.question
@@ -97,6 +108,17 @@ def no_more(a: Analysis, c: Clause) -> Iterator[Candidate]:
             if more and not c.has("positive"):
                 yield Candidate(OPT_OUT, scope_of(c, a), CLEAR, "no_more", (neg, more[0], noun), c.question)
                 return
+            if _bare_refusal(a, c, neg, noun):
+                yield Candidate(OPT_OUT, scope_of(c, a), LIKELY, "no_more", (neg, noun), c.question)
+                return
+
+
+def _bare_refusal(a: Analysis, c: Clause, neg: Hit, noun: Hit) -> bool:
+    """A clause that is only "no promos" / "keine Werbung" / "pas de pub" (plus fillers)."""
+    if c.question or noun.start - neg.end > 1 or a.has("positive", "stop_verb"):
+        return False
+    fillers = {i for h in c.get("filler") for i in range(h.start, h.end)}
+    return all(i in fillers for i in range(c.start, neg.start)) and a.only_vague_after(c, noun.end)
 
 
 def remove_me(a: Analysis, c: Clause) -> Iterator[Candidate]:
