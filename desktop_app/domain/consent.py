@@ -25,7 +25,7 @@ def iso_utc(moment: datetime) -> str:
     """Fixed-width UTC text: sorts like time, and hashes the same on every machine."""
     if moment.tzinfo is None:
         raise ValueError(f"naive datetime {moment!r}: consent times must be timezone-aware")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")  # 2026-01-05T12:00:00.000000+00:00
 
 
 def parse_iso(text: str | None) -> datetime | None:
@@ -63,7 +63,7 @@ def derive_states(events: Iterable[ConsentEventRecord]) -> dict[str, CategorySta
 
 
 def _when(moment: datetime | None) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "an unknown time"
+    return moment.astimezone(UTC).isoformat(" ", "minutes")[:16] + " UTC" if moment else "an unknown time"
 
 
 def decide(states: Mapping[str, CategoryState], category: str) -> Decision:

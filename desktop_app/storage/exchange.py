@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 import sqlite3
@@ -20,6 +21,23 @@ FORMATS = ("csv", "json")
 BATCH = 5000
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_CHARS = frozenset("=+-@\t\r")
+# Columns that can carry text from customers, owners or other tools; the rest are ours (ids, times, hashes).
+FREE_TEXT_COLUMNS = frozenset(
+    {
+        "contact_key",
+        "name",
+        "decided_by",
+        "evidence_message_id",
+        "evidence_text",
+        "note",
+        "dedupe_key",
+        "confirmation_message_id",
+        "confirmation_status",
+        "category",
+        "source",
+    }
+)
 
 CONSENT_COLUMNS = ("contact_key", "name", "category", "state", "since", "source", "event_id", "changed_at")
 CONSENT_SQL = (
@@ -49,6 +67,22 @@ def safe_cell(value: Any) -> Any:
     return "'" + value
 
 
+def _neutralised(rows: list[tuple[Any, ...]], text_columns: Sequence[int]) -> list[Sequence[Any]]:
+    """Rows with risky text cells escaped; only columns that can hold outside text are checked (speed)."""
+    result: list[Sequence[Any]] = []
+    for row in rows:
+        fixed: list[Any] | None = None
+        for index in text_columns:
+            value = row[index]
+            if value and value[0] in _FORMULA_CHARS and not (value[0] == "+" and value[1:].isdigit()):
+                cleaned = safe_cell(value)
+                if cleaned is not value:
+                    fixed = fixed if fixed is not None else list(row)
+                    fixed[index] = cleaned
+        result.append(row if fixed is None else fixed)
+    return result
+
+
 def stream_rows(
     raw: sqlite3.Connection,
     sql: str,
@@ -62,11 +96,13 @@ def stream_rows(
     """Write rows as they come (fetchmany batches): memory stays flat whatever the row count."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; use csv or json")
-    writer = csv.writer(fp) if fmt == "csv" else None
+    buffer = io.StringIO()
+    writer = csv.writer(buffer) if fmt == "csv" else None
     if writer is not None:
-        writer.writerow(columns)
+        fp.write(",".join(columns) + "\r\n")
     else:
         fp.write("[")
+    text_columns = [i for i, name in enumerate(columns) if name in FREE_TEXT_COLUMNS]
     done = 0
     cursor = raw.execute(sql)
     try:
@@ -75,20 +111,20 @@ def stream_rows(
             if not rows:
                 break
             if writer is not None:
-                writer.writerows([safe_cell(v) for v in row] for row in rows)
+                buffer.seek(0)
+                buffer.truncate()
+                writer.writerows(_neutralised(rows, text_columns))
+                fp.write(buffer.getvalue())  # one write per batch instead of one per row
             else:
-                fp.write(
-                    ("," if done else "")
-                    + ",".join("\n" + json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False)
-                               for row in rows)
-                )  # fmt: skip
+                chunk = json.dumps([dict(zip(columns, row, strict=True)) for row in rows], ensure_ascii=False)
+                fp.write(("," if done else "") + chunk[1:-1])
             done += len(rows)
             if progress:
                 progress(done, total)
     finally:
         cursor.close()
     if writer is None:
-        fp.write("\n]\n")
+        fp.write("]\n")
     return done
 
 

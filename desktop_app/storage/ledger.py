@@ -47,23 +47,38 @@ def verify_chain(raw: sqlite3.Connection) -> VerifyResult:
 
 REBUILD_SQL = (
     "DELETE FROM consent_state",
+    # The latest event per (contact, category) by occurred_at, ties to the later row, in one ordered pass
+    # over ix_consent_events_contact; SQLite takes the bare columns from the row that holds the max().
     "INSERT INTO consent_state(contact_key, category, state, since, source, event_id, changed_at) "
-    "SELECT contact_key, category, CASE action WHEN 'opt_out' THEN 'opted_out' ELSE 'opted_in' END, "
-    "occurred_at, source, id, recorded_at FROM ("
-    "  SELECT *, row_number() OVER ("
-    "    PARTITION BY contact_key, category ORDER BY occurred_at DESC, id DESC) AS rn"
-    "  FROM consent_events) WHERE rn = 1",
+    "SELECT contact_key, category, state, since, source, event_id, changed_at FROM ("
+    "SELECT contact_key, category, CASE action WHEN 'opt_out' THEN 'opted_out' ELSE 'opted_in' END AS state,"
+    "  occurred_at AS since, source, id AS event_id, recorded_at AS changed_at,"
+    "  max(occurred_at || printf('%015d', id)) AS sort_key"
+    "  FROM consent_events GROUP BY contact_key, category)",
     "INSERT INTO contacts(key, kind, created_at, unread_count, pending_count, opted_out) "
     "SELECT DISTINCT contact_key, CASE WHEN contact_key GLOB '+[0-9]*' THEN 'phone' ELSE 'user_id' END, "
     "strftime('%Y-%m-%dT%H:%M:%S.000000+00:00', 'now'), 0, 0, 0 FROM consent_state WHERE true "
     "ON CONFLICT(key) DO NOTHING",
-    "UPDATE contacts SET opted_out = EXISTS(SELECT 1 FROM consent_state s "
-    "WHERE s.contact_key = contacts.key AND +s.state = 'opted_out')",
+    "UPDATE contacts SET opted_out = 0 WHERE opted_out",
+    "UPDATE contacts SET opted_out = 1 "
+    "WHERE key IN (SELECT contact_key FROM consent_state WHERE state = 'opted_out')",
 )
 
 
 def rebuild_state(raw: sqlite3.Connection) -> int:
-    """Regenerate consent_state from consent_events (inside the caller's write transaction)."""
+    """Regenerate consent_state from consent_events (inside the caller's write transaction).
+
+    The state table's secondary indexes are dropped and recreated around the bulk insert: building an
+    index by sorting once is much faster than a million random index inserts.
+    """
+    indexes = raw.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'consent_state' "
+        "AND sql IS NOT NULL"
+    ).fetchall()
+    for name, _ in indexes:
+        raw.execute(f'DROP INDEX "{name}"')
     for statement in REBUILD_SQL:
         raw.execute(statement)
+    for _, sql in indexes:
+        raw.execute(sql)
     return int(raw.execute("SELECT count(*) FROM consent_state").fetchone()[0])

@@ -171,6 +171,8 @@ def test_reversal_is_a_new_event_and_does_not_override_later_requests(book: Cons
     assert [e.action for e in book.history("+15550101234")] == [ConsentAction.OPT_OUT, ConsentAction.OPT_IN]
     with pytest.raises(ValueError, match="reversed"):
         book.reverse_detection(d1)
+    book.rebuild_state()  # same occurred_at as the reversed event: the later row wins in rebuild too
+    assert book.may_send("+15550101234", "marketing").allowed
 
     # a later genuine opt-out stays in force when an earlier auto-applied one is reversed
     with book.unit_of_work() as uow:

@@ -97,3 +97,27 @@ def test_rebuild_regenerates_state_from_the_ledger_alone(book: ConsentBook, book
     assert book.count_consent("opted_out") == sum(
         1 for states in after.values() if states["all"].state == "opted_out"
     )
+
+
+def test_rebuild_matches_incremental_state_for_shuffled_events_with_ties(book: ConsentBook) -> None:
+    import random
+
+    rng = random.Random(11)
+    keys = [f"+1555020{i:04d}" for i in range(40)]
+    with book.unit_of_work() as uow:
+        for _ in range(600):  # few distinct minutes: many ties on occurred_at, decided by row order
+            uow.append_event(
+                NewConsentEvent(
+                    rng.choice(keys),
+                    rng.choice(["all", "marketing", "order_updates"]),
+                    rng.choice(list(ConsentAction)),
+                    T0 + timedelta(minutes=rng.randrange(5)),
+                    EventSource.KEYWORD,
+                    "auto:test",
+                )
+            )
+    incremental = {key: book.consent_state(key) for key in keys}
+    opted_out = book.count_conversations("opted_out"), book.count_consent("opted_out")
+    book.rebuild_state()
+    assert {key: book.consent_state(key) for key in keys} == incremental
+    assert (book.count_conversations("opted_out"), book.count_consent("opted_out")) == opted_out

@@ -1,0 +1,266 @@
+"""Consent book benchmark: may_send latency, append rate, rebuild, export speed and memory, UI queries.
+
+Prints figures (run with `pytest tests/bench/test_book_bench.py -s`); asserts correctness only.
+Size: CONSENT_DESK_BENCH_CONTACTS (default 50,000; the issue's figure is 1,000,000), with twice as many
+ledger events, and messages for up to 100,000 contacts (5 each).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from desktop_app.domain.consent import GENESIS_HASH, decide, derive_states, event_hash
+from desktop_app.domain.model import ConsentAction, EventSource, NewConsentEvent
+from desktop_app.storage.book import ConsentBook
+
+CONTACTS = int(os.environ.get("CONSENT_DESK_BENCH_CONTACTS", "50000"))
+EVENTS = 2 * CONTACTS
+MESSAGE_CONTACTS = min(CONTACTS, 100_000)
+MESSAGES_EACH = 5
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+CATEGORIES = ("all", "marketing", "order_updates")
+SOURCES = ("keyword", "phrase", "button", "meta_preference", "import")
+BATCH = 50_000
+
+pytestmark = pytest.mark.slow
+
+
+def key_of(i: int) -> str:
+    return f"+1{2_000_000_000 + i}"
+
+
+def report(name: str, value: str) -> None:
+    print(f"  {name:<46} {value}")
+
+
+def generate(book: ConsentBook) -> None:
+    """Bulk-load contacts, a valid hash-chained ledger (occurred_at out of arrival order) and messages."""
+    rng = random.Random(4)
+    created = T0.isoformat(timespec="microseconds")
+    with book.unit_of_work() as uow:
+        raw = uow._raw
+        for start in range(0, CONTACTS, BATCH):
+            raw.executemany(
+                "INSERT INTO contacts(key, kind, name, created_at, unread_count, pending_count, opted_out) "
+                "VALUES (?, 'phone', ?, ?, 0, 0, 0)",
+                ((key_of(i), f"Customer {i}", created) for i in range(start, min(CONTACTS, start + BATCH))),
+            )
+        previous = GENESIS_HASH
+        rows = []
+        for event_id in range(1, EVENTS + 1):
+            recorded = T0 + timedelta(seconds=event_id)
+            occurred = recorded - timedelta(seconds=rng.randrange(0, 7200))  # up to 2 h late
+            fields = {
+                "id": event_id,
+                "contact_key": key_of(rng.randrange(CONTACTS)),
+                "category": CATEGORIES[rng.randrange(3)],
+                "action": "opt_out" if rng.random() < 0.6 else "opt_in",
+                "occurred_at": occurred.isoformat(timespec="microseconds"),
+                "recorded_at": recorded.isoformat(timespec="microseconds"),
+                "source": SOURCES[event_id % len(SOURCES)],
+                "decided_by": "auto:bench",
+                "evidence_message_id": f"wamid.{event_id}",
+                "evidence_text": "STOP",
+                "note": None,
+                "dedupe_key": None,
+            }
+            previous = event_hash(previous, fields)
+            rows.append((*fields.values(), "", previous))
+            if len(rows) == BATCH:
+                _insert_events(raw, rows)
+        _insert_events(raw, rows)
+        for start in range(0, MESSAGE_CONTACTS, 10_000):
+            raw.executemany(
+                "INSERT INTO messages(contact_id, direction, provider, provider_message_id, kind, text, "
+                "occurred_at, recorded_at) VALUES (?, 'inbound', 'bench', ?, 'text', ?, ?, ?)",
+                (
+                    (cid, f"m{cid}-{n}", f"hello {n} from {cid}", at, at)
+                    for cid in range(start + 1, min(MESSAGE_CONTACTS, start + 10_000) + 1)
+                    for n in range(MESSAGES_EACH)
+                    for at in [(T0 + timedelta(minutes=cid + n)).isoformat(timespec="microseconds")]
+                ),
+            )
+        raw.execute(
+            "UPDATE contacts SET last_message_id = m.id, last_text = m.text, last_at = m.occurred_at, "
+            "last_direction = 'inbound', unread_count = 1 FROM (SELECT contact_id, max(id) AS id, text, "
+            "max(occurred_at) AS occurred_at FROM messages GROUP BY contact_id) AS m "
+            "WHERE m.contact_id = contacts.id"
+        )
+
+
+def _insert_events(raw, rows: list) -> None:
+    # prev_hash is the previous row's hash; fill it from the list we just built
+    fixed = [(*row[:12], rows[i - 1][13] if i else _last_hash(raw), row[13]) for i, row in enumerate(rows)]
+    raw.executemany(
+        "INSERT INTO consent_events(id, contact_key, category, action, occurred_at, recorded_at, source, "
+        "decided_by, evidence_message_id, evidence_text, note, dedupe_key, prev_hash, hash) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        fixed,
+    )
+    rows.clear()
+
+
+def _last_hash(raw) -> str:
+    row = raw.execute("SELECT hash FROM consent_events ORDER BY id DESC LIMIT 1").fetchone()
+    return row[0] if row else GENESIS_HASH
+
+
+@pytest.fixture(scope="module")
+def big_book(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsentBook]:
+    folder = Path(os.environ.get("CONSENT_DESK_BENCH_DIR") or tmp_path_factory.mktemp("bench"))
+    path = folder / "bench-book.sqlite3"
+    path.unlink(missing_ok=True)
+    book = ConsentBook.open(path)
+    print(
+        f"\nconsent book benchmark: {CONTACTS:,} contacts, {EVENTS:,} ledger events, "
+        f"{MESSAGE_CONTACTS * MESSAGES_EACH:,} messages"
+    )
+    started = time.perf_counter()
+    generate(book)
+    report("generate (bulk, with hashes)", f"{time.perf_counter() - started:.1f} s")
+    started = time.perf_counter()
+    states = book.rebuild_state()
+    report("rebuild state from ledger", f"{time.perf_counter() - started:.2f} s ({states:,} state rows)")
+    report("file size", f"{path.stat().st_size / 1e6:.0f} MB")
+    yield book
+    book.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def test_may_send_latency_and_correctness(big_book: ConsentBook) -> None:
+    rng = random.Random(7)
+    sample = [key_of(rng.randrange(CONTACTS)) for _ in range(100_000)]
+    for key in sample[:2000]:
+        big_book.may_send(key, "marketing")  # warm the page cache like a running app
+    timings = []
+    for key in sample:
+        started = time.perf_counter_ns()
+        big_book.may_send(key, "marketing")
+        timings.append(time.perf_counter_ns() - started)
+    timings.sort()
+    p50, p99 = timings[len(timings) // 2] / 1000, timings[int(len(timings) * 0.99)] / 1000
+    report("may_send(E.164) p50 / p99 / max", f"{p50:.1f} / {p99:.1f} / {timings[-1] / 1000:.0f} us")
+    typed = [f"({k[2:5]}) {k[5:8]}-{k[8:]}" for k in sample[:20_000]]
+    started = time.perf_counter()
+    for number in typed:
+        big_book.may_send(number, "marketing")
+    report(
+        "may_send(typed local number) mean", f"{(time.perf_counter() - started) / len(typed) * 1e6:.1f} us"
+    )
+
+    for key in sample[:300]:  # the gate agrees with the pure rules applied to the full history
+        expected = decide(derive_states(big_book.history(key)), "marketing")
+        assert big_book.may_send(key, "marketing").allowed == expected.allowed
+
+
+def test_append_rate_single_writer(big_book: ConsentBook) -> None:
+    now = datetime.now(UTC)
+    total, per_tx = 20_000, 1_000
+    started = time.perf_counter()
+    for start in range(0, total, per_tx):
+        with big_book.unit_of_work() as uow:
+            for i in range(start, start + per_tx):
+                uow.append_event(
+                    NewConsentEvent(
+                        key_of(i * 37 % CONTACTS),
+                        CATEGORIES[i % 3],
+                        ConsentAction.OPT_OUT,
+                        now,
+                        EventSource.KEYWORD,
+                        "auto:bench",
+                        evidence_text="STOP",
+                    )
+                )
+    elapsed = time.perf_counter() - started
+    report(f"append (hash + state), {per_tx} per transaction", f"{total / elapsed:,.0f} events/s")
+    assert not big_book.may_send(key_of(37), "marketing").allowed  # i = 1 opted it out of marketing just now
+    single = 300
+    started = time.perf_counter()
+    for i in range(single):
+        with big_book.unit_of_work() as uow:
+            uow.append_event(
+                NewConsentEvent(
+                    key_of(i), "marketing", ConsentAction.OPT_IN, now, EventSource.MANUAL, "owner"
+                )
+            )
+    elapsed = time.perf_counter() - started
+    report("append, one event per transaction (fsync)", f"{single / elapsed:,.0f} events/s")
+
+
+_EXPORT_SCRIPT = """
+import json, os, resource, sys, time
+from desktop_app.storage.book import ConsentBook
+book = ConsentBook.open(sys.argv[1])
+book.verify  # imported and ready
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+with open(os.devnull, "w", newline="", encoding="utf-8") as sink:
+    started = time.perf_counter()
+    rows = book.export_ledger(sink, sys.argv[2])
+    elapsed = time.perf_counter() - started
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+book.close()
+print(json.dumps({"rows": rows, "seconds": elapsed, "rss_before_kb": before, "rss_after_kb": after}))
+"""
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_ledger_export_streams_with_flat_memory(big_book: ConsentBook, fmt: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _EXPORT_SCRIPT, str(big_book.path), fmt],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=1200,
+    )
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    grown = (figures["rss_after_kb"] - figures["rss_before_kb"]) / 1024
+    report(
+        f"export ledger {fmt}",
+        f"{figures['rows'] / figures['seconds']:,.0f} rows/s "
+        f"({figures['rows']:,} rows, peak RSS +{grown:.1f} MB)",
+    )
+    assert figures["rows"] >= EVENTS
+
+
+def test_verify_and_ui_queries(big_book: ConsentBook) -> None:
+    started = time.perf_counter()
+    result = big_book.verify()
+    report("verify whole chain", f"{time.perf_counter() - started:.1f} s ({result.checked:,} rows)")
+    assert result.ok and result.checked >= EVENTS
+
+    def timed(label: str, call) -> object:
+        runs = []
+        value = None
+        for _ in range(5):
+            started = time.perf_counter()
+            value = call()
+            runs.append(time.perf_counter() - started)
+        report(label, f"{statistics.median(runs) * 1000:.1f} ms")
+        return value
+
+    page = timed("conversations(all) first page of 100", lambda: big_book.conversations(limit=100))
+    assert len(page) == 100
+    timed(
+        "conversations(all) page at offset 50,000", lambda: big_book.conversations(offset=50_000, limit=100)
+    )
+    assert timed("count_conversations(all)", big_book.count_conversations) == MESSAGE_CONTACTS
+    timed("conversations(search='Customer 4242')", lambda: big_book.conversations(search="Customer 4242"))
+    timed("thread(contact)", lambda: big_book.thread(page[0].contact_key))
+    rows = timed("consent_page(opted_out) first 200", lambda: big_book.consent_page("opted_out", limit=200))
+    assert rows and all(r.state == "opted_out" for r in rows)
+    timed("consent_page(all) first 200", lambda: big_book.consent_page(limit=200))
+    timed("count_consent(opted_out)", lambda: big_book.count_consent("opted_out"))
+    timed("consent_page(search=key)", lambda: big_book.consent_page(search=key_of(12345)[2:]))
+    timed("weekly_stats(12)", big_book.weekly_stats)
