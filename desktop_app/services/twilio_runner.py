@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from desktop_app.domain.model import IngestResult, ProviderEvent
 from desktop_app.providers.base import ConnectionState
 from desktop_app.providers.twilio.client import TwilioClient, TwilioCredentials
+from desktop_app.providers.twilio.parsing import is_whatsapp_address
 from desktop_app.providers.twilio.provider import TwilioProvider
 from desktop_app.providers.twilio.signature import SIGNATURE_HEADER
 from desktop_app.providers.twilio.webhook import EMPTY_TWIML, check_twilio_delivery
@@ -158,6 +159,11 @@ class TwilioConnection:
         allow_env: bool = False,
         provider: TwilioProvider | None = None,
     ) -> None:
+        if not is_whatsapp_address(settings.twilio_from):
+            raise ValueError(
+                "Enter your WhatsApp sender in Settings → Connection as whatsapp:+ and the number "
+                "with country code (for example whatsapp:+15550100100)."
+            )
         self.provider = provider or build_provider(settings, secrets, allow_env=allow_env)
         if pipeline.sender is None:
             pipeline.sender = self.provider

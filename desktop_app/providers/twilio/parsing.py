@@ -34,6 +34,12 @@ def whatsapp_address(number: str) -> str:
     return CHANNEL_PREFIX + strip_channel(number)
 
 
+def is_whatsapp_address(address: str) -> bool:
+    """`whatsapp:+` followed by a plausible international number."""
+    number = strip_channel(address)
+    return address.strip().lower().startswith("whatsapp:+") and number[1:].isdigit() and len(number) >= 8
+
+
 def parse_twilio_time(value: Any) -> datetime | None:
     """Twilio's RFC 2822 GMT timestamps ("Thu, 24 Aug 2023 05:01:45 +0000") as aware UTC."""
     if not isinstance(value, str) or not value.strip():

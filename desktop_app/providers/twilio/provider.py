@@ -10,18 +10,18 @@ from datetime import UTC, datetime
 from desktop_app.providers.base import ConnectionCheck, ConnectionState, SendResult
 from desktop_app.providers.twilio.client import TwilioClient
 from desktop_app.providers.twilio.errors import TwilioError, TwilioErrorKind, classify
-from desktop_app.providers.twilio.parsing import strip_channel, unsubscribed_status, whatsapp_address
+from desktop_app.providers.twilio.parsing import (
+    is_whatsapp_address,
+    strip_channel,
+    unsubscribed_status,
+    whatsapp_address,
+)
 
 log = logging.getLogger(__name__)
 
 TEST_TIMEOUT = (3.0, 6.0)  # Test connection must answer quickly, even when Twilio does not
 
 OptOutListener = Callable[[object], None]
-
-
-def _is_whatsapp_address(address: str) -> bool:
-    number = strip_channel(address)
-    return address.strip().lower().startswith("whatsapp:+") and number[1:].isdigit() and len(number) >= 8
 
 
 class TwilioProvider:
@@ -66,7 +66,7 @@ class TwilioProvider:
         content_sid: str | None = None,
         content_variables: str | None = None,
     ) -> SendResult:
-        if not _is_whatsapp_address(self.from_address):
+        if not is_whatsapp_address(self.from_address):
             return SendResult(ok=False, error_message="The Twilio 'From' number is not set (whatsapp:+...).")
         try:
             answer = self.client.create_message(
@@ -103,7 +103,7 @@ class TwilioProvider:
     # -- Test connection -----------------------------------------------------------------------
     def test_connection(self) -> ConnectionCheck:
         """Checks the credentials (account fetch) and the right to list messages to our number."""
-        if not _is_whatsapp_address(self.from_address):
+        if not is_whatsapp_address(self.from_address):
             return ConnectionCheck(
                 False,
                 ConnectionState.NOT_CONFIGURED,

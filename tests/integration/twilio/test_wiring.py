@@ -117,3 +117,16 @@ def test_webhook_route_when_auth_token_and_public_url_are_set(
             assert connection.route is not None
         finally:
             connection.stop(timeout=5)
+
+
+def test_connection_refuses_a_number_that_is_not_a_whatsapp_address(
+    fake_twilio: FakeTwilio, tmp_path: Path
+) -> None:
+    secrets = SecretStore()
+    save_api_key(secrets)
+    with open_book(tmp_path / "book.sqlite3") as book:
+        settings = settings_for(fake_twilio)
+        settings.twilio_from = "+15550100100"
+        with pytest.raises(ValueError, match="whatsapp:\\+"):
+            TwilioConnection(make_pipeline(book, settings), settings, secrets)
+    assert fake_twilio.state.requests == []

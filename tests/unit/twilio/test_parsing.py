@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from desktop_app.domain.model import InboundMessage, MessageKind, UnparsedPayload
 from desktop_app.providers.twilio.parsing import (
+    is_whatsapp_address,
     message_time,
     parse_message,
     parse_twilio_time,
@@ -144,3 +145,17 @@ def test_unsubscribed_status_carries_21610() -> None:
     assert status.recipient.key == "+15550101234"
     assert status.occurred_at == when
     assert status.provider_message_id.startswith("twilio-21610:+15550101234:")
+
+
+def test_whatsapp_address_check() -> None:
+    assert is_whatsapp_address("whatsapp:+15550100100")
+    assert is_whatsapp_address(" WhatsApp:+447700900123 ")
+    for bad in (
+        "",
+        "+15550100100",
+        "whatsapp:15550100100",
+        "whatsapp:+1",
+        "whatsapp:+1555abc0100",
+        "sms:+15550100100",
+    ):
+        assert not is_whatsapp_address(bad)
