@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlencode
 
 from desktop_app.domain.model import IngestResult, ProviderEvent
-from desktop_app.providers.base import ConnectionState
+from desktop_app.providers.base import ConnectionCheck, ConnectionState
 from desktop_app.providers.twilio.client import TwilioClient, TwilioCredentials
 from desktop_app.providers.twilio.parsing import is_whatsapp_address
 from desktop_app.providers.twilio.provider import TwilioProvider
@@ -71,6 +71,18 @@ def build_provider(
     credentials = load_credentials(secrets, allow_env=allow_env)
     client = TwilioClient(credentials, settings.twilio_base_url, **({"timeout": timeout} if timeout else {}))
     return TwilioProvider(client, settings.twilio_from)
+
+
+def check_connection(settings: Settings, secrets: SecretStore) -> ConnectionCheck:
+    """Settings' "Test connection" for Twilio: never raises; missing secrets are a plain NOT_CONFIGURED."""
+    try:
+        provider = build_provider(settings, secrets)
+    except ValueError as exc:
+        return ConnectionCheck(False, ConnectionState.NOT_CONFIGURED, str(exc))
+    try:
+        return provider.test_connection()
+    finally:
+        provider.close()
 
 
 def attach_opt_out_signal(provider: TwilioProvider, ingest: Ingest) -> None:

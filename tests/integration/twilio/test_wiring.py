@@ -12,7 +12,12 @@ from desktop_app.providers.twilio.client import TwilioClient, TwilioCredentials
 from desktop_app.providers.twilio.provider import TwilioProvider
 from desktop_app.services.secrets import SecretStore
 from desktop_app.services.settings import Settings
-from desktop_app.services.twilio_runner import TwilioConnection, build_provider, load_credentials
+from desktop_app.services.twilio_runner import (
+    TwilioConnection,
+    build_provider,
+    check_connection,
+    load_credentials,
+)
 from tests.fakes.twilio_server import ACCOUNT_SID, API_KEY, API_SECRET, AUTH_TOKEN, BUSINESS, FakeTwilio
 from tests.integration.twilio.booktools import make_pipeline, open_book, stored_inbound_sids
 from tests.integration.twilio.helpers import StateLog, wait_for
@@ -130,3 +135,16 @@ def test_connection_refuses_a_number_that_is_not_a_whatsapp_address(
         with pytest.raises(ValueError, match="whatsapp:\\+"):
             TwilioConnection(make_pipeline(book, settings), settings, secrets)
     assert fake_twilio.state.requests == []
+
+
+def test_check_connection_for_the_settings_page(fake_twilio: FakeTwilio) -> None:
+    secrets = SecretStore()
+    missing = check_connection(settings_for(fake_twilio), secrets)
+    assert (missing.ok, missing.state) == (False, ConnectionState.NOT_CONFIGURED)
+    assert missing.message.startswith("The Twilio Account SID (AC...) is missing.")
+    secrets.set("twilio.account_sid", ACCOUNT_SID)
+    secrets.set("twilio.auth_token", "not-the-token")
+    wrong = check_connection(settings_for(fake_twilio), secrets)
+    assert wrong.message == "Twilio rejected the credentials (401). Check the Account SID and Auth Token."
+    secrets.set("twilio.auth_token", AUTH_TOKEN)
+    assert check_connection(settings_for(fake_twilio), secrets).ok
