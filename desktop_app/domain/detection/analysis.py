@@ -37,6 +37,7 @@ class Clause:
     start: int  # token range [start, end)
     end: int
     question: bool
+    soft: bool = False  # follows the previous clause after only a comma
     hits: dict[str, list[Hit]] = field(default_factory=lambda: defaultdict(list))
 
     def get(self, concept: str) -> list[Hit]:
@@ -78,8 +79,10 @@ class Analysis:
         self.by_concept: dict[str, list[Hit]] = defaultdict(list)
         for token_index, clause_index in enumerate(self.clause_of):
             if not self.clauses or self.clauses[-1].index != clause_index:
-                question = self.tokens[token_index].clause in tokenized.questions
-                self.clauses.append(Clause(clause_index, token_index, token_index + 1, question))
+                token_clause = self.tokens[token_index].clause
+                question = token_clause in tokenized.questions
+                soft = token_clause in tokenized.soft and clause_index % 1000 == 0
+                self.clauses.append(Clause(clause_index, token_index, token_index + 1, question, soft))
             else:
                 self.clauses[-1].end = token_index + 1
         clause_by_index = {c.index: c for c in self.clauses}
@@ -100,6 +103,13 @@ class Analysis:
 
     def has(self, *concepts: str) -> bool:
         return any(self.by_concept.get(c) for c in concepts)
+
+    def continuation(self, clause: Clause) -> Clause | None:
+        """The clause right after `clause` when only a comma separates them."""
+        position = self.clauses.index(clause)
+        if position + 1 < len(self.clauses) and self.clauses[position + 1].soft:
+            return self.clauses[position + 1]
+        return None
 
     def get(self, concept: str) -> list[Hit]:
         return self.by_concept.get(concept, [])

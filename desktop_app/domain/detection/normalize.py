@@ -17,6 +17,7 @@ _TOKEN_RE = re.compile(
 # English contraction tails that stay glued to their word ("don't" -> "dont").
 _GLUED_TAILS = frozenset({"t", "s", "m", "ll", "re", "ve", "d"})
 _QUESTION_MARKS = frozenset("?¿؟")
+_SOFT_BREAKS = frozenset({",", "،"})
 _LATIN_FOLDS = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "ŀ": "l"})
 _ARABIC_FOLDS = str.maketrans(
     {"إ": "ا", "أ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ؤ": "و", "ئ": "ي", "ة": "ه", "ـ": ""}
@@ -42,6 +43,7 @@ class Tokenized:
     tokens: tuple[Token, ...]
     questions: frozenset[int]  # clauses that end with (or open with) a question mark
     clause_count: int
+    soft: frozenset[int] = frozenset()  # clauses that follow only a comma ("hören Sie auf, mir zu schreiben")
 
 
 def _is_devanagari(char: str) -> bool:
@@ -115,6 +117,7 @@ def tokenize(text: str) -> Tokenized:
     """Split a message into normalised tokens grouped in clauses; punctuation only separates."""
     tokens: list[Token] = []
     questions: set[int] = set()
+    soft: set[int] = set()
     clause = 0
     for match in _TOKEN_RE.finditer(text):
         kind = match.lastgroup
@@ -124,6 +127,8 @@ def tokenize(text: str) -> Tokenized:
                 questions.add(clause)
             if tokens and tokens[-1].clause == clause:
                 clause += 1
+                if mark.strip() in _SOFT_BREAKS:
+                    soft.add(clause)
             if "¿" in mark:
                 questions.add(clause)
             continue
@@ -136,4 +141,4 @@ def tokenize(text: str) -> Tokenized:
     if any(len(t.norm) == 1 for t in tokens):
         tokens = _merge_spelled_letters(tokens, text)
     clause_count = (tokens[-1].clause + 1) if tokens else 0
-    return Tokenized(tuple(tokens), frozenset(questions), clause_count)
+    return Tokenized(tuple(tokens), frozenset(questions), clause_count, frozenset(soft))

@@ -69,6 +69,9 @@ def stop_messages(a: Analysis, c: Clause) -> Iterator[Candidate]:
             continue
         nouns = _objects_of(verb, c.nouns())
         message_verbs = _objects_of(verb, c.get("message_verb"))
+        after = a.continuation(c) if not (nouns or message_verbs) else None
+        if after is not None and not after.has("negation", "negation_after", "stop_verb"):
+            nouns, message_verbs = after.nouns(), after.get("message_verb")
         if nouns or message_verbs:
             yield Candidate(
                 OPT_OUT, scope_of(c, a), CLEAR, "stop_messages", (verb, *nouns, *message_verbs), c.question
