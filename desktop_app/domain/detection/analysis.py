@@ -71,9 +71,10 @@ class Analysis:
         self.text = text
         self.tokens = tokenized.tokens
         trapped = {i for h in hits if h.concept == "trap" for i in range(h.start, h.end)}
-        kept = [h for h in hits if h.concept == "trap" or not trapped.intersection(range(h.start, h.end))]
-        self.coverage = _coverage(kept)
-        self.hits = _resolve_collisions(kept, self.coverage)
+        if trapped:
+            hits = [h for h in hits if h.concept == "trap" or not trapped.intersection(range(h.start, h.end))]
+        self.coverage = _coverage(hits)
+        self.hits = _resolve_collisions(hits, self.coverage) if len(self.coverage) > 1 else hits
         self.clause_of = self._clauses(tokenized)
         self.clauses: list[Clause] = []
         self.by_concept: dict[str, list[Hit]] = defaultdict(list)

@@ -46,6 +46,11 @@ class ButtonTable:
                 return by_label[0], (label or by_label[1]).strip()
         return None
 
+    def match_words(self, words: str) -> tuple[VerdictKind, str] | None:
+        """Like `match` for a typed message already reduced to its normalised words."""
+        found = self._labels.get(words)
+        return (found[0], found[1]) if found is not None else None
+
     def language(self, label: str) -> str | None:
         found = self._labels.get(_key(label))
         return found[2] if found is not None else None

@@ -91,7 +91,7 @@ class Detector:
         bare = match_bare_keyword(analysis, self._index)
         if bare is not None:
             return self._keyword_verdict(analysis, bare)
-        label = self._buttons.match(None, text)
+        label = self._buttons.match_words(" ".join(t.norm for t in analysis.tokens if not t.emoji))
         if label is not None:
             return self._label_verdict(analysis, *label)
         candidates = [*clause_candidates(analysis), *review_candidates(analysis)]

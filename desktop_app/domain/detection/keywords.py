@@ -70,6 +70,11 @@ def match_bare_keyword(analysis: Analysis, index: Index) -> KeywordMatch | None:
         return None
     fillers = {i for h in analysis.get("filler") for i in range(h.start, h.end)}
     content = [i for i in words if i not in fillers]
+    if (
+        len(content) > index.longest_keyword
+        and len({tokens[i].norm for i in content}) > index.longest_keyword
+    ):
+        return None  # too long to be a keyword, even a repeated one
     full = " ".join(tokens[i].norm for i in words)
     found = _lookup(full, words, EXACT, "", analysis, index)
     if found is None and content:
@@ -133,11 +138,8 @@ def _typo(position: int, analysis: Analysis, index: Index) -> KeywordMatch | Non
     word = analysis.tokens[position].norm.translate(_LEET)
     if len(word) < MIN_TYPO_LENGTH or any(h.start <= position < h.end for h in analysis.hits):
         return None
-    for norm, keywords in index.keywords.items():
-        if " " in norm or len(norm) < MIN_TYPO_LENGTH or abs(len(norm) - len(word)) > 1:
-            continue
-        strong = [k for k in keywords if k.kind != "weak_opt_out"]
-        if strong and _edit_distance_at_most_one(word, norm, swaps_only=len(norm) < FREE_EDIT_LENGTH):
+    for norm, strong in index.typo_candidates(len(word)):
+        if _edit_distance_at_most_one(word, norm, swaps_only=len(norm) < FREE_EDIT_LENGTH):
             return _result(strong, [position], TYPO, "typo", analysis)
     return None
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from desktop_app.domain.detection.lexicon import KEYWORD_LISTS, Lexicon
 from desktop_app.domain.detection.normalize import Token, normalize_word, squeeze, tokenize
 
 _CACHE_LIMIT = 50_000
+TYPO_MIN_LENGTH = 4  # shorter words have too many real neighbours ("top", "dur")
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     """One lexicon entry found in the message, as token positions [start, end)."""
 
     concept: str
@@ -32,6 +33,9 @@ class Keyword:
     norm: str
 
 
+Multi = tuple[tuple[str, ...], str, str | None, str]
+
+
 def entry_tokens(entry: str) -> tuple[str, ...]:
     return tuple(token.norm for token in tokenize(entry).tokens)
 
@@ -42,9 +46,13 @@ class Index:
     def __init__(self, lexicon: Lexicon) -> None:
         self._by_first: dict[str, list[tuple[tuple[str, ...], str, str | None, str]]] = defaultdict(list)
         self._prefixes: list[tuple[str, str, str | None, str]] = []
-        self._single_cache: dict[str, tuple[tuple[str, str | None, str], ...]] = {}
+        self._cache: dict[
+            str, tuple[tuple[tuple[str, str | None, str], ...], dict[str, tuple[Multi, ...]]]
+        ] = {}
         self.keywords: dict[str, list[Keyword]] = defaultdict(list)
         self.squeezed_keywords: dict[str, list[Keyword]] = defaultdict(list)
+        self._longest: int | None = None
+        self._by_length: dict[int, list[tuple[str, list[Keyword]]]] | None = None
         for lang_key, lists in lexicon.entries.items():
             lang = None if lang_key == "*" else lang_key
             for concept, entries in lists.items():
@@ -68,36 +76,70 @@ class Index:
             concept = {"opt_out": "kw_opt_out", "opt_in": "kw_opt_in"}.get(concept, "kw_weak")
         self._by_first[tokens[0]].append((tokens, concept, lang, entry))
 
-    def _single(self, norm: str) -> tuple[tuple[str, str | None, str], ...]:
-        found = self._single_cache.get(norm)
+    @property
+    def longest_keyword(self) -> int:
+        """Number of words in the longest bare keyword."""
+        if self._longest is None:
+            self._longest = max((norm.count(" ") + 1 for norm in self.keywords), default=0)
+        return self._longest
+
+    def typo_candidates(self, length: int) -> list[tuple[str, list[Keyword]]]:
+        """Single-word strong keywords whose length is within one of `length`."""
+        if self._by_length is None:
+            by_length: dict[int, list[tuple[str, list[Keyword]]]] = defaultdict(list)
+            for norm, keywords in self.keywords.items():
+                strong = [k for k in keywords if k.kind != "weak_opt_out"]
+                if " " not in norm and len(norm) >= TYPO_MIN_LENGTH and strong:
+                    by_length[len(norm)].append((norm, strong))
+            self._by_length = by_length
+        return [
+            *self._by_length.get(length - 1, ()),
+            *self._by_length.get(length, ()),
+            *self._by_length.get(length + 1, ()),
+        ]
+
+    def _entries(
+        self, norm: str
+    ) -> tuple[tuple[tuple[str, str | None, str], ...], dict[str, tuple[Multi, ...]]]:
+        """Single-word readings (exact and prefix) of `norm`, and its multi-word entries by second word."""
+        found = self._cache.get(norm)
         if found is None:
-            found = tuple(
+            singles = [
                 (concept, lang, entry)
                 for prefix, concept, lang, entry in self._prefixes
                 if norm.startswith(prefix)
-            )
-            if len(self._single_cache) > _CACHE_LIMIT:
-                self._single_cache.clear()
-            self._single_cache[norm] = found
+            ]
+            multis: dict[str, list[Multi]] = defaultdict(list)
+            for seq, concept, lang, entry in self._by_first.get(norm, ()):
+                if len(seq) == 1:
+                    singles.append((concept, lang, entry))
+                else:
+                    multis[seq[1]].append((seq, concept, lang, entry))
+            found = (tuple(singles), {second: tuple(group) for second, group in multis.items()})
+            if len(self._cache) > _CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[norm] = found
         return found
 
     def find(self, tokens: tuple[Token, ...]) -> list[Hit]:
         hits: list[Hit] = []
         count = len(tokens)
         for i, token in enumerate(tokens):
-            for concept, lang, entry in self._single(token.norm):
+            singles, multis = self._entries(token.norm)
+            for concept, lang, entry in singles:
                 hits.append(Hit(concept, lang, i, i + 1, entry))
-            candidates = self._by_first.get(token.norm)
+            if not multis or i + 1 >= count:
+                continue
+            following = tokens[i + 1]
+            candidates = multis.get(following.norm) if following.clause == token.clause else None
             if not candidates:
                 continue
             for seq, concept, lang, entry in candidates:
                 size = len(seq)
-                if size == 1:
-                    hits.append(Hit(concept, lang, i, i + 1, entry))
-                elif (
+                if size == 2 or (
                     i + size <= count
                     and tokens[i + size - 1].clause == token.clause
-                    and all(tokens[i + k].norm == seq[k] for k in range(1, size))
+                    and all(tokens[i + k].norm == seq[k] for k in range(2, size))
                 ):
                     hits.append(Hit(concept, lang, i, i + size, entry))
         return hits

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 # Word characters plus the combining marks that Devanagari and Arabic words are built from.
 _WORD = r"[\w\u0300-\u036f\u0483-\u0489\u0610-\u061a\u064b-\u065f\u0670\u0900-\u0963\u0966-\u097f]+"
@@ -27,8 +28,7 @@ _STRETCH_RE = re.compile(r"(.)\1{2,}")
 _SQUEEZE_RE = re.compile(r"(.)\1+")
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """One word (or a meaningful emoji) of a message."""
 
     norm: str
@@ -135,9 +135,13 @@ def tokenize(text: str) -> Tokenized:
         if kind == "emoji":
             tokens.append(Token(match.group(), match.start(), match.end(), clause, emoji=True))
             continue
-        for raw, start, end in _split_apostrophes(match.group(), match.start()):
-            if raw:
-                tokens.append(Token(normalize_word(raw), start, end, clause))
+        raw = match.group()
+        if "'" not in raw and "’" not in raw:
+            tokens.append(Token(normalize_word(raw), match.start(), match.end(), clause))
+            continue
+        for piece, start, end in _split_apostrophes(raw, match.start()):
+            if piece:
+                tokens.append(Token(normalize_word(piece), start, end, clause))
     if any(len(t.norm) == 1 for t in tokens):
         tokens = _merge_spelled_letters(tokens, text)
     clause_count = (tokens[-1].clause + 1) if tokens else 0
