@@ -31,6 +31,7 @@ CLIENT_SCRIPT = Path(__file__).with_name("webhook_load_client.py")
 
 
 def _burst(host: str, port: int, prefix: str) -> dict:
+    cpu_began = time.process_time()
     completed = subprocess.run(
         [sys.executable, str(CLIENT_SCRIPT), host, str(port), str(COUNT), str(CLIENTS), SECRET, prefix],
         capture_output=True,
@@ -38,7 +39,9 @@ def _burst(host: str, port: int, prefix: str) -> dict:
         timeout=900,
         check=True,
     )
-    return json.loads(completed.stdout)
+    run = json.loads(completed.stdout)
+    run["server_cpu_seconds"] = time.process_time() - cpu_began  # this process: the server's threads
+    return run
 
 
 def _figures(label: str, run: dict) -> float:
@@ -50,6 +53,10 @@ def _figures(label: str, run: dict) -> float:
         f"  {label:<32} {rate:8.0f} msg/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   "
         f"max {latencies[-1]:6.1f} ms   ({len(latencies)} POSTs in {run['seconds']:.2f} s)"
     )
+    print(
+        f"  {'':<32} CPU per message: server {run['server_cpu_seconds'] / len(latencies) * 1000:.2f} ms, "
+        f"clients {run['client_cpu_seconds'] / len(latencies) * 1000:.2f} ms"
+    )
     return rate
 
 
@@ -59,6 +66,7 @@ def test_webhook_burst(tmp_path: Path) -> None:
     from desktop_app.storage.book import ConsentBook
 
     print(f"\nWebhook burst: {COUNT} signed POSTs, {CLIENTS} keep-alive clients in a separate process")
+    print(f"  machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} before the run")
 
     # 1. Ceiling: the same server, a handler that does nothing.
     def noop(request: HttpRequest) -> HttpResponse:

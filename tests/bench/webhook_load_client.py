@@ -1,7 +1,7 @@
 """Load generator run as its own process: N signed Meta webhook POSTs from C keep-alive clients.
 
 Usage: python webhook_load_client.py HOST PORT COUNT CONCURRENCY SECRET ID_PREFIX
-Prints one JSON line: {"seconds": wall, "latencies_ms": [...], "statuses": {code: n}}.
+Prints one JSON line: {"seconds", "client_cpu_seconds", "latencies_ms": [...], "statuses": {code: n}}.
 """
 
 from __future__ import annotations
@@ -97,15 +97,18 @@ def run(host: str, port: int, bodies: list[tuple[bytes, str]], concurrency: int)
         thread.start()
     start_gate.wait()
     began = time.perf_counter()
+    cpu_began = time.process_time()
     for thread in threads:
         thread.join()
     seconds = time.perf_counter() - began
+    cpu_seconds = time.process_time() - cpu_began
     merged: dict[int, int] = {}
     for part in statuses:
         for code, n in part.items():
             merged[code] = merged.get(code, 0) + n
     return {
         "seconds": seconds,
+        "client_cpu_seconds": cpu_seconds,
         "latencies_ms": [x for part in latencies for x in part],
         "statuses": merged,
     }
