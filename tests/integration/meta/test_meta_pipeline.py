@@ -361,3 +361,37 @@ def test_twilio_21610_refusal_is_an_opt_out_of_everything(pipeline, book, fake_g
     assert (event.category, event.source) == (ALL, EventSource.TWILIO_ERROR_21610)
     assert not book.may_send(ANA, "order_updates").allowed
     assert fake_graph.messages == []  # the platform already told the customer
+
+
+def test_unreachable_warning_after_days_without_deliveries(book, pipeline, meta_fixtures) -> None:
+    import http.client
+    from datetime import UTC, datetime, timedelta
+
+    from desktop_app.services.webhook_server import (
+        LAST_DELIVERY_CURSOR,
+        MetaWebhookService,
+        unreachable_warning,
+    )
+    from tests.integration.meta.pipeline_helpers import signed
+
+    assert unreachable_warning(book) is None  # never connected: nothing to warn about yet
+    service = MetaWebhookService.for_pipeline(
+        pipeline,
+        app_secret="test_app_secret_not_real_0000",
+        verify_token="v",
+        host="127.0.0.1",
+        port=0,
+        book=book,
+    )
+    with service:
+        conn = http.client.HTTPConnection(*service.server.address, timeout=10)
+        body, signature = signed((meta_fixtures / "reaction.json").read_bytes())
+        conn.request("POST", "/webhook", body, {"X-Hub-Signature-256": signature})
+        assert conn.getresponse().status == 200
+        conn.close()
+    last = datetime.fromisoformat(book.get_cursor(LAST_DELIVERY_CURSOR))
+    assert datetime.now(UTC) - last < timedelta(minutes=5)
+    assert unreachable_warning(book) is None
+    assert unreachable_warning(book, now=last + timedelta(days=1)) is None
+    warning = unreachable_warning(book, now=last + timedelta(days=4))
+    assert warning is not None and "4 days" in warning and "7 days" in warning
