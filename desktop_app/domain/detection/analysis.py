@@ -129,7 +129,7 @@ class Analysis:
             if hit.lang is not None:
                 votes[hit.lang] += 0.5  # type: ignore[assignment]
         if not votes:
-            return _script_language(self.text)
+            return script_language(self.text)
         order = {lang: i for i, lang in enumerate(LANG_PRIORITY)}
         return max(votes, key=lambda lang: (votes[lang], -order.get(lang, 99)))
 
@@ -155,27 +155,19 @@ def _resolve_collisions(hits: list[Hit], coverage: Counter[str]) -> list[Hit]:
     """Drop a word's reading in a minor language when the message's main language reads it otherwise.
 
     "mais" is "more" in Portuguese but "but" in French; "spam" is a noun in English but a complaint
-    word in other lists. The same reading in several languages keeps only the main language's, so
+    word in other lists. A reading shared by several languages keeps only the main language's, so
     grammar that depends on the language (word order) follows the message.
     """
-    by_token: dict[int, list[Hit]] = defaultdict(list)
+    best: dict[int, int] = {}
     for hit in hits:
-        by_token[hit.start].append(hit)
-    kept = []
-    for hit in hits:
-        outvoted = hit.lang is not None and any(
-            other.lang is not None
-            and other.lang != hit.lang
-            and (other.concept != hit.concept or other.end == hit.end)
-            and coverage[other.lang] > coverage[hit.lang]
-            for other in by_token[hit.start]
-        )
-        if not outvoted:
-            kept.append(hit)
-    return kept
+        if hit.lang is not None:
+            votes = coverage[hit.lang]
+            if votes > best.get(hit.start, 0):
+                best[hit.start] = votes
+    return [hit for hit in hits if hit.lang is None or coverage[hit.lang] >= best[hit.start]]
 
 
-def _script_language(text: str) -> str | None:
+def script_language(text: str) -> str | None:
     for char in text:
         if "\u0600" <= char <= "\u06ff":
             return "ar"

@@ -3,24 +3,52 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from functools import lru_cache
 
-from desktop_app.domain.detection.analysis import Analysis
+from desktop_app.domain.detection.analysis import LANG_PRIORITY, Analysis, script_language
 from desktop_app.domain.detection.buttons import ButtonTable
 from desktop_app.domain.detection.explain import explain
 from desktop_app.domain.detection.keywords import (
+    STOP_SIGN,
     TRAILING,
     KeywordMatch,
     match_bare_keyword,
     match_trailing_keyword,
 )
-from desktop_app.domain.detection.lexicon import Lexicon
-from desktop_app.domain.detection.matcher import Index
-from desktop_app.domain.detection.normalize import tokenize
+from desktop_app.domain.detection.lexicon import CONCEPTS, Lexicon
+from desktop_app.domain.detection.matcher import Hit, Index
+from desktop_app.domain.detection.normalize import Tokenized, tokenize
 from desktop_app.domain.detection.review_rules import review_candidates
 from desktop_app.domain.detection.rules import Candidate, clause_candidates
 from desktop_app.domain.model import MARKETING, NO_VERDICT, EventSource, Verdict, VerdictKind
 
 AUTO_THRESHOLD = 0.85
+DEFAULT_CACHE_SIZE = 4096
+_NOTHING = explain(VerdictKind.NONE, None, "none")
+# Word classes that can start a rule; a message with none of them is answered "none" at once.
+TRIGGER_CONCEPTS = frozenset(
+    CONCEPTS
+    - {
+        "filler",
+        "self",
+        "self_number",
+        "list_noun",
+        "message_noun",
+        "marketing_noun",
+        "service_noun",
+        "all_marker",
+        "vague_object",
+        "more",
+        "again",
+        "question_mechanics",
+        "laugh",
+        "positive",
+        "contrast",
+        "trap",
+        "frequency",
+    }
+) | {"kw_opt_out", "kw_opt_in", "kw_weak"}
 QUESTION_PENALTY = 0.1
 LONG_MESSAGE = 300  # longer messages are never applied unattended
 BUTTON_FLOOR = 0.95  # a tapped reply button is deliberate even when it is not Meta's own
@@ -36,19 +64,43 @@ def _keyword_rule(match: KeywordMatch) -> str:
     return f"{rule}:{match.variant}" if match.variant else rule
 
 
+def _nothing_to_find(tokenized: Tokenized, hits: list[Hit]) -> bool:
+    """True when no rule can fire: no trigger word, and not a lone word that could be a typo."""
+    if any(hit.concept in TRIGGER_CONCEPTS for hit in hits):
+        return False
+    if any(token.norm == STOP_SIGN for token in tokenized.tokens):
+        return False
+    fillers = {i for hit in hits if hit.concept == "filler" for i in range(hit.start, hit.end)}
+    words = [i for i, token in enumerate(tokenized.tokens) if not token.emoji and i not in fillers]
+    return len(words) != 1
+
+
+def _main_language(hits: list[Hit], text: str) -> str | None:
+    votes = Counter(hit.lang for hit in hits if hit.lang is not None)
+    if not votes:
+        return script_language(text)
+    order = {lang: i for i, lang in enumerate(LANG_PRIORITY)}
+    return max(votes, key=lambda lang: (votes[lang], -order.get(lang, 99)))
+
+
 class Detector:
     """Pure and immutable once built; `classify` is safe to call from any thread."""
 
-    def __init__(self, lexicon: Lexicon) -> None:
+    def __init__(self, lexicon: Lexicon, cache_size: int = DEFAULT_CACHE_SIZE) -> None:
         self.lexicon = lexicon
         self._index = Index(lexicon)
         self._buttons = ButtonTable(lexicon)
+        # Verdicts are immutable and depend only on the text, so repeated replies ("STOP", "ok")
+        # are answered from a bounded cache; cache_size=0 measures the detector itself.
+        self._classify_cached = lru_cache(maxsize=cache_size)(self._classify_text) if cache_size else None
 
     def classify(
         self, text: str | None, button_payload: str | None = None, button_text: str | None = None
     ) -> Verdict:
         if button_payload or button_text:
             return self._classify_button(text, button_payload, button_text)
+        if self._classify_cached is not None and text and len(text) <= LONG_MESSAGE:
+            return self._classify_cached(text)
         return self._classify_text(text or "")
 
     def _classify_button(self, text: str | None, payload: str | None, label: str | None) -> Verdict:
@@ -87,7 +139,10 @@ class Detector:
         if not text.strip():
             return NO_VERDICT
         tokenized = tokenize(text)
-        analysis = Analysis(text, tokenized, self._index.find(tokenized.tokens))
+        hits = self._index.find(tokenized.tokens)
+        if _nothing_to_find(tokenized, hits):
+            return Verdict(VerdictKind.NONE, None, 0.0, False, _main_language(hits, text), "none", _NOTHING)
+        analysis = Analysis(text, tokenized, hits)
         bare = match_bare_keyword(analysis, self._index)
         if bare is not None:
             return self._keyword_verdict(analysis, bare)
@@ -100,8 +155,7 @@ class Detector:
             if trailing is not None:
                 return self._keyword_verdict(analysis, trailing)
         if not candidates:
-            none = explain(VerdictKind.NONE, None, "none")
-            return Verdict(VerdictKind.NONE, None, 0.0, False, analysis.language(), "none", none)
+            return Verdict(VerdictKind.NONE, None, 0.0, False, analysis.language(), "none", _NOTHING)
         best = max(
             candidates,
             key=lambda c: (c.confidence - QUESTION_PENALTY * c.question, c.kind is VerdictKind.OPT_OUT),

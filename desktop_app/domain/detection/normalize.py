@@ -11,9 +11,9 @@ from typing import NamedTuple
 # Word characters plus the combining marks that Devanagari and Arabic words are built from.
 _WORD = r"[\w\u0300-\u036f\u0483-\u0489\u0610-\u061a\u064b-\u065f\u0670\u0900-\u0963\u0966-\u097f]+"
 _TOKEN_RE = re.compile(
-    rf"(?P<word>{_WORD}(?:['’]{_WORD})*)"
-    r"|(?P<emoji>[\U0001F300-\U0001FAFF\u2600-\u27BF])"
-    r"|(?P<stop>[.!?;,…¿¡،؟。:()\[\]\"“”«»]+|\s[-–—]\s)"
+    rf"({_WORD}(?:['’]{_WORD})*)"
+    r"|([\U0001F300-\U0001FAFF\u2600-\u27BF])"
+    r"|([.!?;,…¿¡،؟。:()\[\]\"“”«»]+|\s[-–—]\s)"
 )
 # English contraction tails that stay glued to their word ("don't" -> "dont").
 _GLUED_TAILS = frozenset({"t", "s", "m", "ll", "re", "ve", "d"})
@@ -120,9 +120,17 @@ def tokenize(text: str) -> Tokenized:
     soft: set[int] = set()
     clause = 0
     for match in _TOKEN_RE.finditer(text):
-        kind = match.lastgroup
-        if kind == "stop":
-            mark = match.group()
+        word, emoji, mark = match.groups()
+        if word is not None:
+            if "'" not in word and "’" not in word:
+                tokens.append(Token(normalize_word(word), match.start(), match.end(), clause))
+                continue
+            for piece, start, end in _split_apostrophes(word, match.start()):
+                if piece:
+                    tokens.append(Token(normalize_word(piece), start, end, clause))
+        elif emoji is not None:
+            tokens.append(Token(emoji, match.start(), match.end(), clause, True))
+        else:
             if any(ch in _QUESTION_MARKS for ch in mark.replace("¿", "")):
                 questions.add(clause)
             if tokens and tokens[-1].clause == clause:
@@ -131,17 +139,6 @@ def tokenize(text: str) -> Tokenized:
                     soft.add(clause)
             if "¿" in mark:
                 questions.add(clause)
-            continue
-        if kind == "emoji":
-            tokens.append(Token(match.group(), match.start(), match.end(), clause, emoji=True))
-            continue
-        raw = match.group()
-        if "'" not in raw and "’" not in raw:
-            tokens.append(Token(normalize_word(raw), match.start(), match.end(), clause))
-            continue
-        for piece, start, end in _split_apostrophes(raw, match.start()):
-            if piece:
-                tokens.append(Token(normalize_word(piece), start, end, clause))
     if any(len(t.norm) == 1 for t in tokens):
         tokens = _merge_spelled_letters(tokens, text)
     clause_count = (tokens[-1].clause + 1) if tokens else 0
