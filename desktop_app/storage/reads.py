@@ -288,12 +288,11 @@ def _consent_where(filter: str, search: str | None, now: datetime) -> list[Any]:
         where.append(ConsentStateRow.changed_at >= now - timedelta(days=7))
     if search and search.strip():
         pattern = like_pattern(search)
-        where.append(
-            or_(
-                ConsentStateRow.contact_key.like(pattern, escape="\\"),
-                Contact.name.like(pattern, escape="\\"),
-            )
+        # Find the matching contacts first (one pass over contacts), then their state rows by key.
+        matching = select(Contact.key).where(
+            or_(Contact.key.like(pattern, escape="\\"), Contact.name.like(pattern, escape="\\"))
         )
+        where.append(ConsentStateRow.contact_key.in_(matching))
     return where
 
 
@@ -322,6 +321,4 @@ def consent_page(
 
 def count_consent(conn: Connection, filter: str, search: str | None, now: datetime) -> int:
     query = select(func.count()).select_from(ConsentStateRow)
-    if search and search.strip():
-        query = query.outerjoin(Contact, Contact.key == ConsentStateRow.contact_key)
     return int(conn.execute(query.where(*_consent_where(filter, search, now))).scalar_one())

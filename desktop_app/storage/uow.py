@@ -335,15 +335,13 @@ class UnitOfWork:
             ),
         )
         kind = ContactKind.PHONE if is_e164(key) else ContactKind.USER_ID
+        # One statement: create the contact if needed, and touch its row only when the flag changes.
         self._raw.execute(
             "INSERT INTO contacts(key, kind, created_at, unread_count, pending_count, opted_out) "
-            "VALUES (?, ?, ?, 0, 0, 0) ON CONFLICT(key) DO NOTHING",
-            (key, kind.value, fields["recorded_at"]),
-        )
-        self._raw.execute(
-            "UPDATE contacts SET opted_out = EXISTS(SELECT 1 FROM consent_state "
-            "WHERE contact_key = ?1 AND +state = ?2) WHERE key = ?1",
-            (key, OPTED_OUT),
+            "VALUES (?1, ?2, ?3, 0, 0, EXISTS(SELECT 1 FROM consent_state WHERE contact_key = ?1 "
+            "AND +state = ?4)) ON CONFLICT(key) DO UPDATE SET opted_out = excluded.opted_out "
+            "WHERE contacts.opted_out IS NOT excluded.opted_out",
+            (key, kind.value, fields["recorded_at"], OPTED_OUT),
         )
 
     def carry_over(

@@ -144,14 +144,18 @@ def test_may_send_latency_and_correctness(big_book: ConsentBook) -> None:
     sample = [key_of(rng.randrange(CONTACTS)) for _ in range(100_000)]
     for key in sample[:2000]:
         big_book.may_send(key, "marketing")  # warm the page cache like a running app
-    timings = []
+    timings, cpu = [], []
     for key in sample:
-        started = time.perf_counter_ns()
+        started, started_cpu = time.perf_counter_ns(), time.thread_time_ns()
         big_book.may_send(key, "marketing")
+        cpu.append(time.thread_time_ns() - started_cpu)
         timings.append(time.perf_counter_ns() - started)
-    timings.sort()
-    p50, p99 = timings[len(timings) // 2] / 1000, timings[int(len(timings) * 0.99)] / 1000
-    report("may_send(E.164) p50 / p99 / max", f"{p50:.1f} / {p99:.1f} / {timings[-1] / 1000:.0f} us")
+    for label, values in (("wall", timings), ("CPU, without waits for a core", cpu)):
+        values.sort()
+        p50, p99 = values[len(values) // 2] / 1000, values[int(len(values) * 0.99)] / 1000
+        report(
+            f"may_send(E.164) {label} p50 / p99", f"{p50:.1f} / {p99:.1f} us (max {values[-1] / 1000:.0f})"
+        )
     typed = [f"({k[2:5]}) {k[5:8]}-{k[8:]}" for k in sample[:20_000]]
     started = time.perf_counter()
     for number in typed:

@@ -262,3 +262,30 @@ def test_error_inside_unit_of_work_rolls_everything_back(book: ConsentBook) -> N
     assert book.thread("+15550101234") == []
     assert book.may_send("+15550101234", "marketing").allowed
     assert book.verify().checked == 0
+
+
+def test_consent_page_filters_search_and_paging(book: ConsentBook, clock) -> None:
+    with book.unit_of_work() as uow:
+        uow.contact_key(ContactRef("15550100001", name="Ann Smith"))
+        uow.append_event(event("+15550100001", "marketing", ConsentAction.OPT_OUT, T0))
+        uow.append_event(event("+15550100002", "all", ConsentAction.OPT_IN, T0))
+    clock.advance(days=10)
+    with book.unit_of_work() as uow:
+        uow.append_event(event("+15550100003", "all", ConsentAction.OPT_OUT, T0 + timedelta(days=9)))
+    assert [(r.contact_key, r.category) for r in book.consent_page("opted_out")] == [
+        ("+15550100003", "all"),  # most recently changed first
+        ("+15550100001", "marketing"),
+    ]
+    assert [r.contact_key for r in book.consent_page("opted_in")] == ["+15550100002"]
+    assert [r.contact_key for r in book.consent_page("changed_this_week")] == ["+15550100003"]
+    [ann] = book.consent_page(search="smith")
+    assert (ann.contact_key, ann.name, ann.state, ann.event_id) == (
+        "+15550100001",
+        "Ann Smith",
+        "opted_out",
+        1,
+    )
+    assert book.count_consent(search="0100002") == 1 and book.count_consent() == 3
+    assert [r.contact_key for r in book.consent_page(offset=1, limit=1)] == ["+15550100001"]
+    with pytest.raises(ValueError, match="unknown consent filter"):
+        book.consent_page("everyone")
