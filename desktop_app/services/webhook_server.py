@@ -181,6 +181,17 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.client_address[0], *args)
 
+    def handle_expect_100(self) -> bool:
+        """Refuse an oversized body before the client sends it, instead of inviting it."""
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0
+        if length > self.server.app.max_body_bytes:
+            self._refuse(413, f"body larger than {self.server.app.max_body_bytes} bytes")
+            return False
+        return super().handle_expect_100()
+
     def do_GET(self) -> None:
         self._dispatch("GET")
 

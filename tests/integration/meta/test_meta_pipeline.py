@@ -395,3 +395,13 @@ def test_unreachable_warning_after_days_without_deliveries(book, pipeline, meta_
     assert unreachable_warning(book, now=last + timedelta(days=1)) is None
     warning = unreachable_warning(book, now=last + timedelta(days=4))
     assert warning is not None and "4 days" in warning and "7 days" in warning
+
+
+def test_confirmation_delivery_status_is_tracked(pipeline, book, settings, fake_graph, meta_fixtures) -> None:
+    result = _ingest_fresh(pipeline, meta_fixtures, "button-stop-promotions.json")
+    [event_id] = result.applied_event_ids
+    confirmation_id = book.event(event_id).confirmation_message_id
+    assert confirmation_id
+    delivered = fresh_body(meta_fixtures, "status-delivered.json", id=confirmation_id)
+    assert pipeline.ingest(parse_body(delivered)).statuses == 1
+    assert book.event(event_id).confirmation_status == "delivered"

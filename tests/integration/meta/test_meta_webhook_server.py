@@ -246,3 +246,27 @@ def test_concurrent_posts_are_group_committed(ingest: RecordingIngest, signed_fi
     assert statuses == [200] * len(bodies)
     assert 0 < worker.commits <= len(bodies)
     assert sum(isinstance(e, InboundMessage) for e in ingest.committed) == 17 * 4
+
+
+def test_expect_continue_oversized_is_refused_before_upload(server: WebhookServer) -> None:
+    host, port = server.address
+    with socket.create_connection((host, port), timeout=10) as sock:
+        sock.sendall(
+            b"POST /webhook HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 9999999\r\n\r\n"
+        )
+        answer = sock.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 413")
+
+
+def test_expect_continue_normal_body_is_accepted(server: WebhookServer, signed_fixtures: dict) -> None:
+    body, signature = signed_fixtures["text-stop.json"]
+    host, port = server.address
+    with socket.create_connection((host, port), timeout=10) as sock:
+        head = (
+            f"POST /webhook HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: {len(body)}\r\n"
+            f"X-Hub-Signature-256: {signature}\r\n\r\n"
+        ).encode()
+        sock.sendall(head)
+        assert sock.recv(4096).startswith(b"HTTP/1.1 100")
+        sock.sendall(body)
+        assert sock.recv(4096).startswith(b"HTTP/1.1 200")
