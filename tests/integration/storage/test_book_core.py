@@ -289,3 +289,43 @@ def test_consent_page_filters_search_and_paging(book: ConsentBook, clock) -> Non
     assert [r.contact_key for r in book.consent_page(offset=1, limit=1)] == ["+15550100001"]
     with pytest.raises(ValueError, match="unknown consent filter"):
         book.consent_page("everyone")
+
+
+def test_number_change_carries_current_opt_outs_only_once(book: ConsentBook) -> None:
+    with book.unit_of_work() as uow:
+        uow.append_event(event("+15550101234", "marketing", ConsentAction.OPT_OUT, T0))
+        uow.append_event(event("+15550101234", "order_updates", ConsentAction.OPT_OUT, T0))
+        uow.append_event(
+            event("+15550101234", "order_updates", ConsentAction.OPT_IN, T0 + timedelta(hours=1))
+        )
+    moved = T0 + timedelta(days=1)
+    with book.unit_of_work() as uow:
+        carried = uow.carry_over("+15550101234", "+15550109876", moved, "meta:change:1")
+        again = uow.carry_over("+15550101234", "+15550109876", moved, "meta:change:1")
+    assert [(r.category, r.source, r.occurred_at) for r in carried] == [
+        ("marketing", EventSource.NUMBER_CHANGE, moved)
+    ]
+    assert again == []
+    assert not book.may_send("+15550109876", "marketing").allowed
+    assert book.may_send("+15550109876", "order_updates").allowed
+    assert book.contact("+15550109876").opted_out
+
+
+def test_shop_categories(book: ConsentBook) -> None:
+    book.add_category("newsletter")
+    book.add_category("newsletter")
+    assert book.categories() == ["all", "marketing", "order_updates", "newsletter"]
+    with pytest.raises(ValueError, match="lower-case"):
+        book.add_category("Bad Name")
+    with book.unit_of_work() as uow:
+        uow.append_event(event("+15550101234", "newsletter", ConsentAction.OPT_OUT, T0))
+    assert not book.may_send("+15550101234", "newsletter").allowed
+    assert book.may_send("+15550101234", "marketing").allowed
+    assert book.status_json("+15550101234")["may_send"]["newsletter"] is False
+    reopened = ConsentBook.open(book.path)
+    try:
+        assert "newsletter" in reopened.categories()
+    finally:
+        reopened.close()
+    with pytest.raises(ValueError, match="unknown consent category"), book.unit_of_work() as uow:
+        uow.append_event(event("+15550101234", "coupons", ConsentAction.OPT_OUT, T0))
