@@ -26,15 +26,20 @@ def explain(
         if family == "button":
             return f'They tapped "{keyword}": send them {what} again.'
         if keyword:
-            return f"They replied {keyword.upper()}: they want {what} again."
+            return f"They replied {_shout(keyword)}: they want {what} again."
         return f"They asked to receive {what} again."
     if family == "button":
         return f'They tapped "{keyword}": stop promotional messages. Order updates can continue.'
     if keyword:
         what = "stop promotional messages" if marketing else "stop all messages"
         prefix = "They asked" if question else "They replied"
-        return f"{prefix} {keyword.upper()}{'?' if question else ''}: {what}."
+        return f"{prefix} {_shout(keyword)}{'?' if question else ''}: {what}."
     if family in _BY_FAMILY:
         return _BY_FAMILY[family]
     sentence = _OPT_OUT_MARKETING if marketing else _OPT_OUT_ALL
     return sentence if not question else sentence.replace("They asked", "They asked (as a question)")
+
+
+def _shout(keyword: str) -> str:
+    """STOP for a single word, "keine Nachrichten mehr" (quoted) for a phrase."""
+    return keyword.upper() if " " not in keyword else f'"{keyword}"'
