@@ -14,18 +14,23 @@ import sys
 import threading
 import time
 
+# Half the texts are unique per message (as real questions are); the short requests repeat, as they do.
 TEXTS = (
-    "Hi, is the shop open on Sunday?",
+    "Hi, is the shop open on Sunday? This is about order {n}.",
     "STOP",
     "Please stop sending me offers",
-    "Do you have the blue one in size 40?",
+    "Do you have the blue one in size {size}? Asking for order {n}",
     "unsubscribe",
-    "Thanks, see you tomorrow!",
+    "Thanks, see you tomorrow at {hour} (ref {n})!",
     "BAJA",
-    "Can you stop by at 5?",
+    "Can you stop by at {hour}? Parcel {n} is ready",
     "no more promos please",
-    "What time do you close today?",
+    "What time do you close today? Ticket {n}",
 )
+
+
+def _text(i: int) -> str:
+    return TEXTS[i % len(TEXTS)].format(n=100000 + i, size=36 + i % 10, hour=f"{8 + i % 10}:00")
 
 
 def build_bodies(count: int, secret: str, prefix: str) -> list[tuple[bytes, str]]:
@@ -54,7 +59,7 @@ def build_bodies(count: int, secret: str, prefix: str) -> list[tuple[bytes, str]
                                         "id": f"wamid.{prefix}.{i:06d}",
                                         "timestamp": str(now - 30),
                                         "type": "text",
-                                        "text": {"body": TEXTS[i % len(TEXTS)]},
+                                        "text": {"body": _text(i)},
                                     }
                                 ],
                             },
