@@ -24,10 +24,11 @@ class ButtonTable:
             kind = _KINDS.get(action)
             if kind is None:
                 continue
+            shown = next(iter(groups.get("en", ())), action)
             for group, values in groups.items():
                 for value in values:
                     if group == PAYLOADS:
-                        self._payloads[_key(value)] = (kind, value)
+                        self._payloads[_key(value)] = (kind, shown)
                     else:
                         self._labels[_key(value)] = (kind, value, group)
 

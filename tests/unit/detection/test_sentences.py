@@ -67,9 +67,18 @@ def test_sentences_asking_to_stop(text: str, scope: str, language: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["why do you keep messaging me", "too many messages from this shop 😡", "I never gave you permission to text me",
-     "wrong number", "who gave you my number??", "this is spam", "I'll block you if this continues",
-     "Not interested in your deals", "demasiados mensajes la verdad", "Ständig diese Werbung"],
+    [
+        "why do you keep messaging me",
+        "too many messages from this shop 😡",
+        "I never gave you permission to text me",
+        "wrong number",
+        "who gave you my number??",
+        "this is spam",
+        "I'll block you if this continues",
+        "Not interested in your deals",
+        "demasiados mensajes la verdad",
+        "Ständig diese Werbung",
+    ],
 )
 def test_complaints_and_denied_consent_are_opt_outs_for_review(text: str) -> None:
     verdict = classify(text)
