@@ -219,7 +219,7 @@ class IngestPipeline:
         if status.status != "failed" or opt_out is None:
             return
         category, source = opt_out
-        key = uow.contact_key(status.recipient, authoritative=False)
+        key = uow.contact_key(status.recipient, authoritative=True)
         record = uow.append_event(
             NewConsentEvent(
                 contact_key=key,
@@ -259,7 +259,7 @@ class IngestPipeline:
             batch.result.applied_event_ids.append(record.id)
 
     def _number_change(self, uow: UnitOfWork, change: NumberChange, batch: _Batch) -> None:
-        old_key = uow.contact_key(change.old, authoritative=False)
+        old_key = uow.contact_key(change.old, authoritative=True)
         new_key = uow.contact_key(change.new, authoritative=True)
         carried = uow.carry_over(old_key, new_key, change.occurred_at, change.dedupe_key)
         batch.result.applied_event_ids.extend(record.id for record in carried)
