@@ -70,6 +70,7 @@ class Analysis:
     def __init__(self, text: str, tokenized: Tokenized, hits: list[Hit]) -> None:
         self.text = text
         self.tokens = tokenized.tokens
+        self.questions = tokenized.questions
         trapped = {i for h in hits if h.concept == "trap" for i in range(h.start, h.end)}
         if trapped:
             hits = [h for h in hits if h.concept == "trap" or not trapped.intersection(range(h.start, h.end))]

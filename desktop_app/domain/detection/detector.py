@@ -142,10 +142,10 @@ class Detector:
         hits = self._index.find(tokenized.tokens)
         if _nothing_to_find(tokenized, hits):
             return Verdict(VerdictKind.NONE, None, 0.0, False, _main_language(hits, text), "none", _NOTHING)
-        analysis = Analysis(text, tokenized, hits)
-        bare = match_bare_keyword(analysis, self._index)
+        bare = match_bare_keyword(tokenized, hits, self._index)
         if bare is not None:
-            return self._keyword_verdict(analysis, bare)
+            return self._keyword_verdict(bare)
+        analysis = Analysis(text, tokenized, hits)
         label = self._buttons.match_words(" ".join(t.norm for t in analysis.tokens if not t.emoji))
         if label is not None:
             return self._label_verdict(analysis, *label)
@@ -153,7 +153,7 @@ class Detector:
         if not any(c.confidence >= TRAILING for c in candidates):
             trailing = match_trailing_keyword(analysis, self._index)
             if trailing is not None:
-                return self._keyword_verdict(analysis, trailing)
+                return self._keyword_verdict(trailing)
         if not candidates:
             return Verdict(VerdictKind.NONE, None, 0.0, False, analysis.language(), "none", _NOTHING)
         best = max(
@@ -176,7 +176,7 @@ class Detector:
             source=EventSource.PHRASE,
         )
 
-    def _keyword_verdict(self, analysis: Analysis, match: KeywordMatch) -> Verdict:
+    def _keyword_verdict(self, match: KeywordMatch) -> Verdict:
         kind = VerdictKind.OPT_IN if match.kind == "opt_in" else VerdictKind.OPT_OUT
         confidence = match.confidence - (QUESTION_PENALTY * 2 if match.question else 0.0)
         auto = match.kind != "weak_opt_out" and not match.question and confidence >= AUTO_THRESHOLD

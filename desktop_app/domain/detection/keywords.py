@@ -6,8 +6,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from desktop_app.domain.detection.analysis import LANG_PRIORITY, Analysis
-from desktop_app.domain.detection.matcher import Index, Keyword
-from desktop_app.domain.detection.normalize import squeeze
+from desktop_app.domain.detection.matcher import Hit, Index, Keyword
+from desktop_app.domain.detection.normalize import Token, Tokenized, squeeze
 
 EXACT = 0.99
 WITH_FILLERS = 0.97
@@ -18,6 +18,8 @@ TRAILING = 0.75  # keyword closing a longer message: likely, but a human should 
 STOP_SIGN = "🛑"
 MIN_TYPO_LENGTH = 4  # shorter words have too many real neighbours ("top", "dur")
 FREE_EDIT_LENGTH = 6
+_ORDER = {lang: i for i, lang in enumerate(LANG_PRIORITY)}
+_RANK = {"opt_out": 0, "opt_in": 1, "weak_opt_out": 2}
 _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 )  # from this length any single edit is a typo; below it only a swap
@@ -53,22 +55,31 @@ def _edit_distance_at_most_one(a: str, b: str, swaps_only: bool) -> bool:
     return short[i:] == long[i + 1 :]
 
 
-def _pick(keywords: list[Keyword], analysis: Analysis) -> Keyword:
-    votes = Counter(h.lang for h in analysis.hits if h.lang is not None)
-    order = {lang: i for i, lang in enumerate(LANG_PRIORITY)}
-    rank = {"opt_out": 0, "opt_in": 1, "weak_opt_out": 2}
-    return max(keywords, key=lambda k: (votes[k.lang], -rank[k.kind], -order.get(k.lang, 99)))
+@dataclass(frozen=True, slots=True)
+class _View:
+    """What keyword matching needs: tokens, question clauses and the lexicon hits."""
+
+    tokens: tuple[Token, ...]
+    questions: frozenset[int]
+    hits: list[Hit]
 
 
-def match_bare_keyword(analysis: Analysis, index: Index) -> KeywordMatch | None:
-    tokens = analysis.tokens
+def _pick(keywords: list[Keyword], view: _View) -> Keyword:
+    votes = Counter(h.lang for h in view.hits if h.lang is not None)
+    return max(keywords, key=lambda k: (votes[k.lang], -_RANK[k.kind], -_ORDER.get(k.lang, 99)))
+
+
+def match_bare_keyword(tokenized: Tokenized, hits: list[Hit], index: Index) -> KeywordMatch | None:
+    """The whole message is one keyword, give or take politeness, emoji and noise."""
+    view = _View(tokenized.tokens, tokenized.questions, hits)
+    tokens = tokenized.tokens
     words = [i for i, t in enumerate(tokens) if not t.emoji]
     if not words:
         if any(t.norm == STOP_SIGN for t in tokens):
             spans = tuple((t.start, t.end) for t in tokens if t.norm == STOP_SIGN)
             return KeywordMatch("weak_opt_out", None, STOP_SIGN, WEAK, False, spans, "emoji")
         return None
-    fillers = {i for h in analysis.get("filler") for i in range(h.start, h.end)}
+    fillers = {i for h in hits if h.concept == "filler" for i in range(h.start, h.end)}
     content = [i for i in words if i not in fillers]
     if (
         len(content) > index.longest_keyword
@@ -76,71 +87,59 @@ def match_bare_keyword(analysis: Analysis, index: Index) -> KeywordMatch | None:
     ):
         return None  # too long to be a keyword, even a repeated one
     full = " ".join(tokens[i].norm for i in words)
-    found = _lookup(full, words, EXACT, "", analysis, index)
+    found = _lookup(full, words, EXACT, "", view, index)
     if found is None and content:
         text = " ".join(tokens[i].norm for i in content)
-        found = _lookup(text, content, WITH_FILLERS, "", analysis, index)
+        found = _lookup(text, content, WITH_FILLERS, "", view, index)
         if found is None:
-            found = _repeated(content, analysis, index)
+            found = _repeated(content, view, index)
         if found is None:
-            found = _lookup_squeezed(text, content, analysis, index)
+            found = _lookup_squeezed(text, content, view, index)
         if found is None and len(content) == 1:
-            found = _typo(content[0], analysis, index)
+            found = _typo(content[0], view, index)
     return found
 
 
-def _is_question(analysis: Analysis, positions: list[int]) -> bool:
-    clauses = {analysis.clause_of[i] for i in positions}
-    return any(c.question for c in analysis.clauses if c.index in clauses)
-
-
 def _result(
-    keywords: list[Keyword], positions: list[int], confidence: float, variant: str, analysis: Analysis
+    keywords: list[Keyword], positions: list[int], confidence: float, variant: str, view: _View
 ) -> KeywordMatch:
-    keyword = _pick(keywords, analysis)
-    tokens = analysis.tokens
+    keyword = _pick(keywords, view)
+    tokens = view.tokens
     spans = tuple((tokens[i].start, tokens[i].end) for i in positions)
     if keyword.kind == "weak_opt_out":
         confidence = min(confidence, WEAK)
-    return KeywordMatch(
-        keyword.kind,
-        keyword.lang,
-        keyword.entry,
-        confidence,
-        _is_question(analysis, positions),
-        spans,
-        variant,
-    )
+    question = any(tokens[i].clause in view.questions for i in positions)
+    return KeywordMatch(keyword.kind, keyword.lang, keyword.entry, confidence, question, spans, variant)
 
 
 def _lookup(
-    text: str, positions: list[int], confidence: float, variant: str, analysis: Analysis, index: Index
+    text: str, positions: list[int], confidence: float, variant: str, view: _View, index: Index
 ) -> KeywordMatch | None:
     keywords = index.keywords.get(text)
-    return _result(keywords, positions, confidence, variant, analysis) if keywords else None
+    return _result(keywords, positions, confidence, variant, view) if keywords else None
 
 
-def _repeated(content: list[int], analysis: Analysis, index: Index) -> KeywordMatch | None:
+def _repeated(content: list[int], view: _View, index: Index) -> KeywordMatch | None:
     """ "stop stop", "stop stop stop": the same keyword said more than once."""
-    norms = [analysis.tokens[i].norm for i in content]
+    norms = [view.tokens[i].norm for i in content]
     for size in range(1, len(norms) // 2 + 1):
         if len(norms) % size == 0 and norms == norms[:size] * (len(norms) // size):
-            return _lookup(" ".join(norms[:size]), content, WITH_FILLERS, "", analysis, index)
+            return _lookup(" ".join(norms[:size]), content, WITH_FILLERS, "", view, index)
     return None
 
 
-def _lookup_squeezed(text: str, content: list[int], analysis: Analysis, index: Index) -> KeywordMatch | None:
+def _lookup_squeezed(text: str, content: list[int], view: _View, index: Index) -> KeywordMatch | None:
     keywords = index.squeezed_keywords.get(squeeze(text.replace(" ", "")))
-    return _result(keywords, content, NOISY, "noisy", analysis) if keywords else None
+    return _result(keywords, content, NOISY, "noisy", view) if keywords else None
 
 
-def _typo(position: int, analysis: Analysis, index: Index) -> KeywordMatch | None:
-    word = analysis.tokens[position].norm.translate(_LEET)
-    if len(word) < MIN_TYPO_LENGTH or any(h.start <= position < h.end for h in analysis.hits):
+def _typo(position: int, view: _View, index: Index) -> KeywordMatch | None:
+    word = view.tokens[position].norm.translate(_LEET)
+    if len(word) < MIN_TYPO_LENGTH or any(h.start <= position < h.end for h in view.hits):
         return None
     for norm, strong in index.typo_candidates(len(word)):
         if _edit_distance_at_most_one(word, norm, swaps_only=len(norm) < FREE_EDIT_LENGTH):
-            return _result(strong, [position], TYPO, "typo", analysis)
+            return _result(strong, [position], TYPO, "typo", view)
     return None
 
 
@@ -160,4 +159,5 @@ def match_trailing_keyword(analysis: Analysis, index: Index) -> KeywordMatch | N
     ]
     if not keywords:
         return None
-    return _result(keywords, content, TRAILING, "trailing", analysis)
+    view = _View(analysis.tokens, analysis.questions, analysis.hits)
+    return _result(keywords, content, TRAILING, "trailing", view)
