@@ -123,11 +123,12 @@ class Index:
 
     def find(self, tokens: tuple[Token, ...]) -> list[Hit]:
         hits: list[Hit] = []
+        new_hit = tuple.__new__  # skips NamedTuple's Python-level constructor on the hot path
         count = len(tokens)
         for i, token in enumerate(tokens):
             singles, multis = self._entries(token.norm)
             for concept, lang, entry in singles:
-                hits.append(Hit(concept, lang, i, i + 1, entry))
+                hits.append(new_hit(Hit, (concept, lang, i, i + 1, entry)))
             if not multis or i + 1 >= count:
                 continue
             following = tokens[i + 1]
@@ -141,5 +142,5 @@ class Index:
                     and tokens[i + size - 1].clause == token.clause
                     and all(tokens[i + k].norm == seq[k] for k in range(2, size))
                 ):
-                    hits.append(Hit(concept, lang, i, i + size, entry))
+                    hits.append(new_hit(Hit, (concept, lang, i, i + size, entry)))
         return hits

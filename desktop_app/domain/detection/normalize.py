@@ -119,11 +119,14 @@ def tokenize(text: str) -> Tokenized:
     questions: set[int] = set()
     soft: set[int] = set()
     clause = 0
+    new_token = tuple.__new__  # skips NamedTuple's Python-level constructor on the hot path
     for match in _TOKEN_RE.finditer(text):
         word, emoji, mark = match.groups()
         if word is not None:
             if "'" not in word and "’" not in word:
-                tokens.append(Token(normalize_word(word), match.start(), match.end(), clause))
+                tokens.append(
+                    new_token(Token, (normalize_word(word), match.start(), match.end(), clause, False))
+                )
                 continue
             for piece, start, end in _split_apostrophes(word, match.start()):
                 if piece:

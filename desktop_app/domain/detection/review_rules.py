@@ -22,7 +22,28 @@ def _first(a: Analysis, *concepts: str) -> Hit | None:
     return None
 
 
+_REVIEW_TRIGGERS = frozenset(
+    {
+        "too_many",
+        "enough",
+        "constant",
+        "why",
+        "annoyance",
+        "angry",
+        "not_interested",
+        "reject",
+        "channel_move",
+        "denial",
+        "who_gave",
+        "block",
+        "yes",
+    }
+)
+
+
 def review_candidates(a: Analysis) -> Iterator[Candidate]:
+    if _REVIEW_TRIGGERS.isdisjoint(a.by_concept):
+        return
     nouns = _nouns(a)
     if (nouns or a.has("message_verb")) and not a.has("laugh", "positive"):
         yield from _complaints(a, nouns)

@@ -57,11 +57,6 @@ def _objects_of(verb: Hit, candidates: list[Hit]) -> list[Hit]:
     return [h for h in candidates if h.start >= verb.end or h.lang in FREE_ORDER]
 
 
-def _blocked(clause: Clause) -> bool:
-    """Questions about how opting out works ("how do I unsubscribe", "if I reply STOP")."""
-    return clause.has("question_mechanics")
-
-
 def stop_messages(a: Analysis, c: Clause) -> Iterator[Candidate]:
     """ "stop sending me offers", "dejen de escribirme", "offers wale message band kar do"."""
     for verb in c.get("stop_verb"):
@@ -208,9 +203,25 @@ CLAUSE_OPT_IN_RULES: tuple[Callable[[Analysis, Clause], Iterator[Candidate]], ..
 )
 
 
+# The word classes without which a rule cannot fire; checked first because this is the hot path.
+_RULE_TRIGGERS: tuple[tuple[Callable[[Analysis, Clause], Iterator[Candidate]], tuple[str, ...]], ...] = (
+    (stop_messages, ("stop_verb",)),
+    (negated_sending, ("negation", "negation_after", "neg_send", "neg_want")),
+    (no_more, ("negation",)),
+    (remove_me, ("remove_verb", "remove_self")),
+    (unsubscribe_sentence, ("unsubscribe_verb",)),
+    (resume, ("resume_verb",)),
+    (again, ("again",)),
+    (add_back, ("add_back", "add_verb")),
+    (subscribe_sentence, ("subscribe_verb",)),
+)
+
+
 def clause_candidates(a: Analysis) -> Iterator[Candidate]:
     for clause in a.clauses:
-        if _blocked(clause):
+        hits = clause.hits
+        if not hits or "question_mechanics" in hits:
             continue
-        for rule in (*CLAUSE_OPT_OUT_RULES, *CLAUSE_OPT_IN_RULES):
-            yield from rule(a, clause)
+        for rule, triggers in _RULE_TRIGGERS:
+            if any(t in hits for t in triggers):
+                yield from rule(a, clause)
