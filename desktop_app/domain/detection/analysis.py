@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import Counter
 
 from desktop_app.domain.detection.matcher import Hit
 from desktop_app.domain.detection.normalize import Tokenized
@@ -31,14 +30,18 @@ NEG_BEFORE = 3
 NEG_AFTER = 2
 
 
-@dataclass(slots=True)
 class Clause:
-    index: int
-    start: int  # token range [start, end)
-    end: int
-    question: bool
-    soft: bool = False  # follows the previous clause after only a comma
-    hits: dict[str, list[Hit]] = field(default_factory=lambda: defaultdict(list))
+    """A stretch of the message between punctuation (or a "but"), with the lexicon hits inside it."""
+
+    __slots__ = ("end", "hits", "index", "question", "soft", "start")
+
+    def __init__(self, index: int, start: int, end: int, question: bool, soft: bool = False) -> None:
+        self.index = index
+        self.start = start  # token range [start, end)
+        self.end = end
+        self.question = question
+        self.soft = soft  # follows the previous clause after only a comma
+        self.hits: dict[str, list[Hit]] = {}
 
     def get(self, concept: str) -> list[Hit]:
         return self.hits.get(concept, [])
@@ -78,7 +81,6 @@ class Analysis:
         self.hits = _resolve_collisions(hits, self.coverage) if len(self.coverage) > 1 else hits
         self.clause_of = self._clauses(tokenized)
         self.clauses: list[Clause] = []
-        self.by_concept: dict[str, list[Hit]] = defaultdict(list)
         for token_index, clause_index in enumerate(self.clause_of):
             if not self.clauses or self.clauses[-1].index != clause_index:
                 token_clause = self.tokens[token_index].clause
@@ -88,13 +90,19 @@ class Analysis:
             else:
                 self.clauses[-1].end = token_index + 1
         clause_by_index = {c.index: c for c in self.clauses}
+        by_concept: dict[str, list[Hit]] = {}
+        clause_of = self.clause_of
         for hit in self.hits:
-            self.by_concept[hit.concept].append(hit)
-            clause_by_index[self.clause_of[hit.start]].hits[hit.concept].append(hit)
+            concept = hit.concept
+            by_concept.setdefault(concept, []).append(hit)
+            clause_by_index[clause_of[hit.start]].hits.setdefault(concept, []).append(hit)
+        self.by_concept = by_concept
 
     def _clauses(self, tokenized: Tokenized) -> list[int]:
         """Punctuation clauses, further split at contrast words such as "but"."""
         contrast_starts = {h.start for h in self.hits if h.concept == "contrast"}
+        if not contrast_starts:
+            return [token.clause * 1000 for token in tokenized.tokens]
         clause_of: list[int] = []
         extra = 0
         for i, token in enumerate(tokenized.tokens):
@@ -145,10 +153,17 @@ class Analysis:
 
 def _coverage(hits: list[Hit]) -> Counter[str]:
     """How many distinct tokens each language's words cover: the message's language votes."""
-    covered: dict[str, set[int]] = defaultdict(set)
+    covered: dict[str, set[int]] = {}
     for hit in hits:
-        if hit.lang is not None:
-            covered[hit.lang].update(range(hit.start, hit.end))
+        lang = hit.lang
+        if lang is not None:
+            tokens = covered.get(lang)
+            if tokens is None:
+                covered[lang] = tokens = set()
+            if hit.end - hit.start == 1:
+                tokens.add(hit.start)
+            else:
+                tokens.update(range(hit.start, hit.end))
     return Counter({lang: len(tokens) for lang, tokens in covered.items()})
 
 
