@@ -55,6 +55,7 @@ BUTTON_FLOOR = 0.95  # a tapped reply button is deliberate even when it is not M
 _SLUG_RE = re.compile(r"[^\w]+")
 
 
+@lru_cache(maxsize=4096)
 def _slug(text: str) -> str:
     return _SLUG_RE.sub("_", text.casefold()).strip("_") or "keyword"
 

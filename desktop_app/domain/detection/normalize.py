@@ -19,6 +19,7 @@ _TOKEN_RE = re.compile(
 _GLUED_TAILS = frozenset({"t", "s", "m", "ll", "re", "ve", "d"})
 _QUESTION_MARKS = frozenset("?¿؟")
 _SOFT_BREAKS = frozenset({",", "،"})
+_SPELLED_RE = re.compile(r"(?<!\w)\w[ .-]+\w[ .-]+\w(?!\w)")
 _LATIN_FOLDS = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "ŀ": "l"})
 _ARABIC_FOLDS = str.maketrans(
     {"إ": "ا", "أ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ؤ": "و", "ئ": "ي", "ة": "ه", "ـ": ""}
@@ -142,7 +143,7 @@ def tokenize(text: str) -> Tokenized:
                     soft.add(clause)
             if "¿" in mark:
                 questions.add(clause)
-    if any(len(t.norm) == 1 for t in tokens):
+    if _SPELLED_RE.search(text):
         tokens = _merge_spelled_letters(tokens, text)
     clause_count = (tokens[-1].clause + 1) if tokens else 0
     return Tokenized(tuple(tokens), frozenset(questions), clause_count, frozenset(soft))
