@@ -134,7 +134,16 @@ class IngestPipeline:
         Webhook threads call this before queueing, which overlaps detection with the writer's fsync.
         """
         detector = self._detector
-        return [(event, _classify(detector, event)) for event in events]
+        return [(event, self._safe_classify(detector, event)) for event in events]
+
+    @staticmethod
+    def _safe_classify(detector: Detector, event: ProviderEvent) -> Verdict | None:
+        try:
+            return _classify(detector, event)
+        except Exception:
+            # A detector bug must never lose (or endlessly re-deliver) the message: store it unjudged.
+            log.exception("The detector failed on one message; it is stored without a verdict")
+            return None
 
     def ingest_prepared(self, prepared: Sequence[Prepared]) -> IngestResult:
         """Store and decide already-classified events in one unit of work; commits before returning."""

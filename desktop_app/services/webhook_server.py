@@ -292,6 +292,7 @@ class MetaWebhookRoute:
         self._submit = submit
         self._commit_timeout = commit_timeout
         self._on_delivery = on_delivery
+        self._server: WebhookServer | None = None
 
     def mount(self, server: WebhookServer, path: str = META_PATH) -> None:
         server.add_route("GET", path, self.handle_get)
@@ -320,9 +321,8 @@ class MetaWebhookRoute:
         except Exception as exc:
             log.error("Storing a webhook batch failed (%s); answered 500 so Meta retries", type(exc).__name__)
             return HttpResponse.text(500, "not stored; please retry")
-        server = getattr(self, "_server", None)
-        if server is not None:
-            server.last_delivery_at = time.time()
+        if self._server is not None:
+            self._server.last_delivery_at = time.time()
         if self._on_delivery is not None:
             self._on_delivery()
         return HttpResponse.text(200, "EVENT_RECEIVED")

@@ -405,3 +405,26 @@ def test_confirmation_delivery_status_is_tracked(pipeline, book, settings, fake_
     delivered = fresh_body(meta_fixtures, "status-delivered.json", id=confirmation_id)
     assert pipeline.ingest(parse_body(delivered)).statuses == 1
     assert book.event(event_id).confirmation_status == "delivered"
+
+
+class ExplodingDetector:
+    """A detector with a bug on one text (stands in for a future lexicon mistake)."""
+
+    def __init__(self, real) -> None:
+        self.real = real
+
+    def classify(self, text, button_payload=None, button_text=None):
+        if "Sunday" in (text or ""):
+            raise IndexError("lexicon bug")
+        return self.real.classify(text, button_payload=button_payload, button_text=button_text)
+
+
+def test_a_detector_bug_never_loses_the_message(
+    pipeline, book, settings, detector, meta_fixtures, caplog
+) -> None:
+    settings.auto_mode = True
+    pipeline.set_detector(ExplodingDetector(detector))
+    result = _ingest_file(pipeline, meta_fixtures, "batch-3-messages-2-contacts.json")
+    assert result.stored_messages == 3
+    assert not book.may_send(BRUNO, MARKETING).allowed  # the neighbours were still judged
+    assert "detector failed" in caplog.text
