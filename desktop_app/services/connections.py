@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol
 
-from desktop_app.providers.base import ConnectionState, Sender
+from desktop_app.providers.base import ConnectionCheck, ConnectionState, Sender, SendResult
 from desktop_app.services.ingest import IngestPipeline
 from desktop_app.services.secrets import SecretStore
 from desktop_app.services.settings import Settings
@@ -26,6 +26,45 @@ class RuntimeLike(Protocol):
 
 class NotConfiguredError(RuntimeError):
     """The chosen provider lacks a setting or secret; the message says which and where to enter it."""
+
+
+class UnconfiguredSender:
+    """Stands in for a provider whose credentials are missing: "Test connection" says which."""
+
+    name = "unconfigured"
+
+    def __init__(self, message: str) -> None:
+        self._message = message
+
+    def send_text(self, to: str, text: str) -> SendResult:
+        return SendResult(ok=False, error_message=self._message)
+
+    def test_connection(self) -> ConnectionCheck:
+        return ConnectionCheck(False, ConnectionState.NOT_CONFIGURED, self._message)
+
+    def close(self) -> None:
+        pass
+
+
+def sender_for(settings: Settings, secrets: Any) -> Sender:
+    """A sender for "Test connection" with not-yet-saved settings and secrets (never None)."""
+    if settings.provider == "meta":
+        from desktop_app.providers.meta_cloud.graph_client import GraphClient
+
+        return GraphClient(
+            access_token=secrets.get("meta.access_token") or "",
+            phone_number_id=settings.meta_phone_number_id,
+            base_url=settings.meta_graph_url,
+            api_version=settings.meta_api_version,
+        )
+    if settings.provider == "twilio":
+        from desktop_app.services.twilio_runner import build_provider
+
+        try:
+            return build_provider(settings, secrets)
+        except ValueError as exc:
+            return UnconfiguredSender(str(exc))
+    return UnconfiguredSender(f"Unknown provider {settings.provider!r}.")
 
 
 def make_sender(settings: Settings, secrets: SecretStore) -> Sender | None:

@@ -103,6 +103,14 @@ class AppRuntime:
 
         return InboxService(self)
 
+    def sender_for(self, settings: Settings, secrets: Any) -> Sender:
+        """For Settings' "Test connection": a sender built from what the owner just typed."""
+        if settings.provider == "demo":
+            return DemoSender()
+        from desktop_app.services.connections import sender_for
+
+        return sender_for(settings, secrets)
+
     def set_detector(self, detector: Detector) -> None:
         self.detector = detector
         self.pipeline.set_detector(detector)

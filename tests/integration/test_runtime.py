@@ -134,3 +134,32 @@ def test_twilio_provider_polls_into_the_book(tmp_path: Path) -> None:
             assert any(state == ConnectionState.POLLING.value for state, _ in bridge.states)
         finally:
             runtime.stop()
+
+
+def test_test_connection_uses_what_the_owner_typed_before_saving(tmp_path: Path) -> None:
+    runtime = AppRuntime(AppPaths.resolve(tmp_path), Settings(), demo=True)
+    try:
+        with FakeTwilio() as fake:
+            settings = Settings(provider="twilio", twilio_base_url=fake.base_url, twilio_from=BUSINESS)
+            typed = {"twilio.account_sid": ACCOUNT_SID, "twilio.api_key": API_KEY}
+            wrong = runtime.sender_for(settings, _Typed({**typed, "twilio.api_secret": "nope"}))
+            check = _check(wrong)
+            assert not check.ok and "401" in check.message
+            right = runtime.sender_for(settings, _Typed({**typed, "twilio.api_secret": API_SECRET}))
+            assert _check(right).ok
+        missing = _check(runtime.sender_for(settings, _Typed({})))
+        assert missing.state is ConnectionState.NOT_CONFIGURED
+    finally:
+        runtime.stop()
+
+
+class _Typed(dict):
+    def get(self, name: str, *, allow_env: bool = False) -> str | None:  # type: ignore[override]
+        return super().get(name)
+
+
+def _check(sender):
+    try:
+        return sender.test_connection()
+    finally:
+        sender.close()
