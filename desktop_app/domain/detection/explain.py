@@ -12,6 +12,7 @@ _BY_FAMILY = {
     "too_many_messages": "They complained about the messages; treat it as a request to stop, or review it.",
     "no_consent": "They say they never agreed to hear from the shop; that withdraws consent.",
     "rejects_messages": "They said they don't want these messages; treat it as a request to stop.",
+    "repeated_request": "They repeated an earlier request to stop the messages.",
     "threatens_block": "They threatened to block the shop over the messages; treat it as a request to stop.",
 }
 

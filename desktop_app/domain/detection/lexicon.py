@@ -61,6 +61,8 @@ CONCEPTS: frozenset[str] = frozenset(
         "channel_move",  # "by email instead"
         "yes",
         "positive",  # "love", "keep them coming": wants the messages
+        "insist",  # "I said", "how many times": repeating an earlier stop request
+        "past_negation",  # "didn't", "haven't": a complaint about a missing message, not about too many
         "contrast",  # "but": what follows is a separate request ("...but keep my order updates")
         "trap",  # idioms and places whose words must not trigger ("bus stop", "stop by")
     }

@@ -37,6 +37,7 @@ _REVIEW_TRIGGERS = frozenset(
         "who_gave",
         "block",
         "yes",
+        "insist",
     }
 )
 
@@ -51,6 +52,10 @@ def review_candidates(a: Analysis) -> Iterator[Candidate]:
         trigger = _first(a, "not_interested", "reject", "channel_move")
         assert trigger is not None
         yield Candidate(OPT_OUT, scope_of(None, a), REVIEW, "rejects_messages", (trigger, *nouns))
+    insist = _first(a, "insist")
+    request = _first(a, "kw_opt_out", "stop_verb", "unsubscribe_verb", "remove_self")
+    if insist is not None and request is not None and not a.has("positive"):
+        yield Candidate(OPT_OUT, scope_of(None, a), LIKELY, "repeated_request", (insist, request))
     denial = _first(a, "denial")
     if denial is not None:
         yield Candidate(OPT_OUT, ALL, REVIEW, "no_consent", (denial,))
@@ -76,7 +81,12 @@ def _complaints(a: Analysis, nouns: list[Hit]) -> Iterator[Candidate]:
     if trigger is not None and nouns:
         yield Candidate(OPT_OUT, scope, REVIEW, "too_many_messages", (trigger, *nouns))
     why = _first(a, "why")
-    if why is not None and a.has("message_verb", "send_verb") and a.has("message_noun", "message_verb"):
+    if (
+        why is not None
+        and a.has("message_verb", "send_verb")
+        and a.has("message_noun", "message_verb")
+        and not a.has("negation", "past_negation")
+    ):
         yield Candidate(OPT_OUT, scope, REVIEW, "too_many_messages", (why, *nouns))
     upset = _first(a, "annoyance", "angry")
     if upset is not None and nouns:

@@ -75,7 +75,7 @@ def stop_messages(a: Analysis, c: Clause) -> Iterator[Candidate]:
         if c.has("service_noun"):
             continue
         for send in c.get("send_verb"):
-            if send.start >= verb.end and c.has("self") and a.only_vague_after(c, send.end):
+            if send.start >= verb.end and a.only_vague_after(c, send.end):
                 yield Candidate(OPT_OUT, ALL, LIKELY, "stop_messages", (verb, send), c.question)
 
 
@@ -137,7 +137,8 @@ def unsubscribe_sentence(a: Analysis, c: Clause) -> Iterator[Candidate]:
         if c.negated(verb) or c.has("service_noun"):
             continue
         nouns = c.nouns()
-        if nouns or c.has("self", "self_number", "want_verb"):
+        alone = not c.question and not a.has("positive") and a.only_vague_after(c, verb.end)
+        if nouns or c.has("self", "self_number", "want_verb") or alone:
             yield Candidate(OPT_OUT, scope_of(c, a), CLEAR, "unsubscribe", (verb, *nouns), c.question)
 
 
