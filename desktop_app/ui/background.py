@@ -50,5 +50,6 @@ class BackgroundTask(QObject):
         return self.thread.isRunning()
 
     def _finish(self, result: object, error: str) -> None:
+        self.thread.quit()  # the run() slot has returned; let the loop end
         self.thread.wait()
         self.done.emit(result, error)

@@ -171,7 +171,9 @@ class ConsentBookView(QWidget):
         self.progress.setMinimumDuration(0)
         self.progress.setAutoClose(False)
         self.progress.setAutoReset(False)
-        self.progress.setWindowModality(Qt.WindowModality.WindowModal)
+        # Not modal: a modal QProgressDialog runs the event loop inside setValue (re-entrant updates);
+        # the export runs on its own thread, so the window can stay usable meanwhile.
+        self.progress.setWindowModality(Qt.WindowModality.NonModal)
         self.job = ExportJob(
             lambda target, report: self.inbox.export_consent(target, consent_filter, search, report),
             path,
@@ -185,12 +187,13 @@ class ConsentBookView(QWidget):
         self.job.start()
 
     def _progress(self, done: int, total: int) -> None:
-        if self.progress is None:
+        progress = self.progress  # setValue may process events, and the export may finish meanwhile
+        if progress is None:
             return
-        if self.progress.maximum() != total:
-            self.progress.setMaximum(max(total, 1))
-        self.progress.setValue(min(done, max(total, 1)))
-        self.progress.setLabelText(f"Exporting the consent book… {done:,} of {total:,} rows")
+        progress.setLabelText(f"Exporting the consent book… {done:,} of {total:,} rows")
+        if progress.maximum() != max(total, 1):
+            progress.setMaximum(max(total, 1))
+        progress.setValue(min(done, max(total, 1)))
 
     def _done(self, rows: int, cancelled: bool, error: str) -> None:
         job, self.job = self.job, None

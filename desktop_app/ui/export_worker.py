@@ -73,5 +73,6 @@ class ExportJob(QObject):
         return self.thread.isRunning()
 
     def _finished(self, rows: int, cancelled: bool, error: str) -> None:
+        self.thread.quit()  # the run() slot has returned; let the loop end
         self.thread.wait()
         self.done.emit(rows, cancelled, error)

@@ -18,8 +18,9 @@ def test_demo_delivers_into_the_inbox_and_closing_stops_it(qtbot) -> None:
     from desktop_app.ui.main_window import MainWindow
 
     bridge = RuntimeBridge()
-    runtime = AppRuntime(AppPaths.resolve(), Settings(minimize_to_tray=False), demo=True, bridge=bridge,
-                         demo_pace=0.002)
+    runtime = AppRuntime(
+        AppPaths.resolve(), Settings(minimize_to_tray=False), demo=True, bridge=bridge, demo_pace=0.002
+    )
     window = MainWindow(runtime, first_run=False)
     qtbot.addWidget(window)
     window.show()
