@@ -87,6 +87,8 @@ def negated_sending(a: Analysis, c: Clause) -> Iterator[Candidate]:
             neg = c.negated(verb)
             if neg is None or c.between("stop_verb", neg, verb) or c.has("positive"):
                 continue
+            if concept == "receive_verb" and c.has("past_marker", "past_negation"):
+                continue  # "Ich habe keine Nachricht bekommen": a missing message, not a refusal
             if nouns or (concept in ("send_verb", "message_verb") and c.has("self", "more", "again")):
                 yield Candidate(
                     OPT_OUT, scope_of(c, a), CLEAR, "do_not_send", (neg, verb, *nouns), c.question
