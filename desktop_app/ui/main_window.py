@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
         self.tray.open_requested.connect(self.bring_to_front)
         self.tray.quit_requested.connect(self.quit_app)
         self.tray.conversation_requested.connect(self.open_conversation)
+        self.tray.review_requested.connect(self._open_review)
         self.tray.show()
         self._quitting = False
 
@@ -105,6 +106,11 @@ class MainWindow(QMainWindow):
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(REFRESH_DELAY_MS)
         self._refresh_timer.timeout.connect(self.refresh_all)
+        self._opt_outs_to_announce: list[str] = []
+        self._announce_timer = QTimer(self)
+        self._announce_timer.setSingleShot(True)
+        self._announce_timer.setInterval(REFRESH_DELAY_MS)
+        self._announce_timer.timeout.connect(self._announce_opt_outs)
         bridge = getattr(runtime, "bridge", None)
         if bridge is not None:
             bridge.ingested.connect(self.on_ingested)
@@ -226,8 +232,23 @@ class MainWindow(QMainWindow):
         self._refresh_timer.start()
 
     def on_new_opt_out(self, contact_key: str) -> None:
-        who, words = self.inbox.describe_request(contact_key)
-        self.tray.notify_opt_out(contact_key, who, words)
+        """Collected and announced together: a burst of webhooks must not freeze the window."""
+        if contact_key not in self._opt_outs_to_announce:
+            self._opt_outs_to_announce.append(contact_key)
+        if not self._announce_timer.isActive():
+            self._announce_timer.start()
+
+    def _open_review(self) -> None:
+        self.bring_to_front()
+        self.tabs.setCurrentIndex(REVIEW)
+
+    def _announce_opt_outs(self) -> None:
+        keys, self._opt_outs_to_announce = self._opt_outs_to_announce, []
+        if len(keys) == 1:
+            who, words = self.inbox.describe_request(keys[0])
+            self.tray.notify_opt_out(keys[0], who, words)
+        elif keys:
+            self.tray.notify_many_opt_outs(len(keys))
 
     def book_changed(self) -> None:
         """A decision in one view: bring every view up to date at once."""
@@ -327,6 +348,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Wait for every thread this window started (exports, connection tests)."""
         self._refresh_timer.stop()
+        self._announce_timer.stop()
         self.toast.timer.stop()
         self.book_view.shutdown()
         if self.settings_dialog is not None:

@@ -11,6 +11,7 @@ from desktop_app.ui.icons import icon
 
 class Tray(QObject):
     open_requested = Signal()
+    review_requested = Signal()  # a notification about several requests was clicked
     quit_requested = Signal()
     conversation_requested = Signal(str)  # contact key of the last notification
 
@@ -54,9 +55,19 @@ class Tray(QObject):
         if self.icon.isVisible():
             self.icon.showMessage(title, f"“{words}” — click to open", icon("review"), 8000)
 
+    def notify_many_opt_outs(self, count: int) -> None:
+        """One notification for a burst; clicking it opens the review queue."""
+        self.last_notified = None
+        title = f"{count} customers asked to stop"
+        self.notifications.append((title, "Open Review to confirm them"))
+        if self.icon.isVisible():
+            self.icon.showMessage(title, "Click to open the review queue", icon("review"), 8000)
+
     def _message_clicked(self) -> None:
         if self.last_notified is not None:
             self.conversation_requested.emit(self.last_notified)
+        else:
+            self.review_requested.emit()
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):

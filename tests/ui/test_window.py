@@ -1,0 +1,82 @@
+"""The window around the views: demo title and banner, status bar, tray notifications, geometry."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from desktop_app.ui.main_window import INBOX, MainWindow
+
+
+def test_demo_says_so_in_the_title_and_a_banner(window):
+    assert window.windowTitle().startswith("Consent Desk — Demo")
+    assert window.demo_banner.isVisible()
+    assert (
+        "Settings → Connection" in window.demo_banner.findChildren(type(window.status.connection))[0].text()
+    )
+
+
+def test_status_bar_follows_the_connection_and_new_messages(qtbot, window, runtime, customers):
+    runtime.bridge.report_connection("token_expired", "Meta says the access token expired on 3 Mar")
+    qtbot.waitUntil(lambda: "access token has expired" in window.status.connection.text())
+    assert window.status.reconnect.isVisible()
+    runtime.bridge.report_connection("connected", "")
+    qtbot.waitUntil(lambda: window.status.connection.text() == "● Connected")
+    assert not window.status.reconnect.isVisible()
+
+    customers.say("15550101234", "Ana Souza", "STOP")  # the pipeline reports through the bridge
+    qtbot.waitUntil(lambda: window.status.pending.text() == "⚠ 1 to review", timeout=3000)
+    assert window.status.last_event.text().startswith("Last message ")
+    assert window.inbox_view.model.rowCount() == 1
+
+
+def test_a_new_opt_out_notifies_and_the_click_opens_that_conversation(qtbot, window, runtime, customers):
+    customers.say("5511987650001", "Bruno Lima", "Oi")
+    key = customers.say("15550101234", "Ana Souza", "please stop the promo messages")
+    qtbot.waitUntil(lambda: bool(window.tray.notifications), timeout=3000)
+    assert window.tray.notifications[-1] == ("Ana Souza asked to stop", "stop the promo messages")
+    window.tabs.setCurrentIndex(3)
+
+    window.tray.icon.messageClicked.emit()
+
+    assert window.tabs.currentIndex() == INBOX
+    assert window.inbox_view.contact_key == key
+    assert window.inbox_view.thread.banner.isVisible()
+
+
+def test_window_geometry_is_remembered(qtbot, runtime):
+    first = MainWindow(runtime, first_run=False)
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(720, 530)  # within the offscreen screen, or restoring clamps it
+    first.inbox_view.splitter.setSizes([180, 330, 200])
+    sizes = first.inbox_view.splitter.sizes()
+    first.close()
+
+    second = MainWindow(runtime, first_run=False)
+    qtbot.addWidget(second)
+    second.show()
+    assert (second.width(), second.height()) == (720, 530)
+    assert second.inbox_view.splitter.sizes() == sizes
+    second.shutdown()
+
+
+def test_everything_has_an_accessible_name(window):
+    from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QLineEdit, QPlainTextEdit
+
+    unnamed = [
+        widget.objectName() or repr(widget)
+        for kind in (QLineEdit, QPlainTextEdit, QAbstractItemView)
+        for widget in window.findChildren(kind)
+        if widget.isVisible() and not widget.accessibleName()
+    ]
+    assert unnamed == []
+    buttons = [b for b in window.findChildren(QAbstractButton) if b.isVisible()]
+    assert [
+        b.parent().objectName() for b in buttons if not (b.accessibleName() or b.text() or b.toolTip())
+    ] == []
+
+
+def test_ctrl_number_switches_views(qtbot, window):
+    for number in range(5):
+        qtbot.keyClick(window, getattr(Qt.Key, f"Key_{number + 1}"), Qt.KeyboardModifier.ControlModifier)
+        assert window.tabs.currentIndex() == number
