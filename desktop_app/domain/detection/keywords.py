@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from desktop_app.domain.detection.analysis import LANG_PRIORITY, Analysis
+from desktop_app.domain.detection.analysis import LANG_PRIORITY, Analysis, Clause
 from desktop_app.domain.detection.matcher import Hit, Index, Keyword
 from desktop_app.domain.detection.normalize import Token, Tokenized, squeeze
 
@@ -18,6 +18,18 @@ TRAILING = 0.75  # keyword closing a longer message: likely, but a human should 
 STOP_SIGN = "🛑"
 MIN_TYPO_LENGTH = 4  # shorter words have too many real neighbours ("top", "dur")
 FREE_EDIT_LENGTH = 6
+# Words that explain a leading "STOP," as a request rather than an exclamation.
+_REASONS = (
+    "not_interested",
+    "reject",
+    "denial",
+    "annoyance",
+    "angry",
+    "insist",
+    "who_gave",
+    "too_many",
+    "enough",
+)
 _ORDER = {lang: i for i, lang in enumerate(LANG_PRIORITY)}
 _RANK = {"opt_out": 0, "opt_in": 1, "weak_opt_out": 2}
 _LEET = str.maketrans(
@@ -144,19 +156,28 @@ def _typo(position: int, view: _View, index: Index) -> KeywordMatch | None:
 
 
 def match_trailing_keyword(analysis: Analysis, index: Index) -> KeywordMatch | None:
-    """ "who gave you my number? STOP": a sentence followed by a bare opt-out keyword."""
+    """A bare opt-out keyword as its own clause at either end of a longer message.
+
+    Last: "who gave you my number? STOP". First, only with a reason after it: "Stop please, I'm not
+    interested anymore" (but not "Stop! That dress is gorgeous").
+    """
     if len(analysis.clauses) < 2 or analysis.has("service_noun", "question_mechanics", "positive"):
         return None
-    last = analysis.clauses[-1]
-    fillers = {i for h in last.get("filler") for i in range(h.start, h.end)}
-    content = [i for i in range(last.start, last.end) if i not in fillers and not analysis.tokens[i].emoji]
-    if not content or last.question:
-        return None
-    keywords = [
-        k
-        for k in index.keywords.get(" ".join(analysis.tokens[i].norm for i in content), [])
-        if k.kind == "opt_out"
+    found = _clause_keyword(analysis, analysis.clauses[-1], index)
+    if found is None and analysis.has(*_REASONS):
+        found = _clause_keyword(analysis, analysis.clauses[0], index)
+    return found
+
+
+def _clause_keyword(analysis: Analysis, clause: Clause, index: Index) -> KeywordMatch | None:
+    fillers = {i for h in clause.get("filler") for i in range(h.start, h.end)}
+    content = [
+        i for i in range(clause.start, clause.end) if i not in fillers and not analysis.tokens[i].emoji
     ]
+    if not content or clause.question:
+        return None
+    norms = " ".join(analysis.tokens[i].norm for i in content)
+    keywords = [k for k in index.keywords.get(norms, []) if k.kind == "opt_out"]
     if not keywords:
         return None
     view = _View(analysis.tokens, analysis.questions, analysis.hits)

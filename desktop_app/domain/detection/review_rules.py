@@ -22,6 +22,7 @@ def _first(a: Analysis, *concepts: str) -> Hit | None:
     return None
 
 
+_REFUSALS = ("negation", "negation_after", "neg_send", "neg_want", "past_marker", "past_negation")
 _REVIEW_TRIGGERS = frozenset(
     {
         "too_many",
@@ -38,6 +39,7 @@ _REVIEW_TRIGGERS = frozenset(
         "block",
         "yes",
         "insist",
+        "want_verb",
     }
 )
 
@@ -65,6 +67,8 @@ def review_candidates(a: Analysis) -> Iterator[Candidate]:
     block = _first(a, "block")
     if block is not None:
         yield Candidate(OPT_OUT, scope_of(None, a), REVIEW, "threatens_block", (block,))
+    if a.has("want_verb") and a.has("receive_verb") and nouns:
+        yield from _wants_messages(a)
     yes = _first(a, "yes")
     if (
         yes is not None
@@ -91,3 +95,16 @@ def _complaints(a: Analysis, nouns: list[Hit]) -> Iterator[Candidate]:
     upset = _first(a, "annoyance", "angry")
     if upset is not None and nouns:
         yield Candidate(OPT_OUT, scope, REVIEW, "too_many_messages", (upset, *nouns))
+
+
+def _wants_messages(a: Analysis) -> Iterator[Candidate]:
+    """ "Je veux recevoir les promos": asks for messages without saying "again" (review only)."""
+    if a.has("stop_verb", "positive", *_REFUSALS) or any(c.question for c in a.clauses):
+        return
+    for clause in a.clauses:
+        nouns = clause.nouns()
+        if clause.has("want_verb") and clause.has("receive_verb") and nouns:
+            yield Candidate(
+                OPT_IN, scope_of(clause, a), REVIEW, "wants_messages", (clause.get("want_verb")[0], *nouns)
+            )
+            return
