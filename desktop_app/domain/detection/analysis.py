@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from desktop_app.domain.detection.matcher import Hit
 from desktop_app.domain.detection.normalize import Tokenized
 
@@ -25,6 +23,7 @@ LANG_PRIORITY = (
     "hi-Latn",
     "sw",
 )
+_ORDER = {lang: i for i, lang in enumerate(LANG_PRIORITY)}
 # How far (in tokens) a negation may sit before / after the word it negates.
 NEG_BEFORE = 3
 NEG_AFTER = 2
@@ -130,17 +129,16 @@ class Analysis:
 
     def language(self, preferred: tuple[Hit, ...] = ()) -> str | None:
         """The language with the most lexicon words in the message, favouring the trigger's."""
-        votes: Counter[str] = Counter()
+        votes: dict[str, float] = {}
         for hit in self.hits:
             if hit.lang is not None:
-                votes[hit.lang] += 1
+                votes[hit.lang] = votes.get(hit.lang, 0.0) + 1.0
         for hit in preferred:
             if hit.lang is not None:
-                votes[hit.lang] += 0.5  # type: ignore[assignment]
+                votes[hit.lang] = votes.get(hit.lang, 0.0) + 0.5
         if not votes:
             return script_language(self.text)
-        order = {lang: i for i, lang in enumerate(LANG_PRIORITY)}
-        return max(votes, key=lambda lang: (votes[lang], -order.get(lang, 99)))
+        return max(votes, key=lambda lang: (votes[lang], -_ORDER.get(lang, 99)))
 
     def only_vague_after(self, clause: Clause, position: int) -> bool:
         """True when nothing but "me"/"this"/fillers follows `position` in the clause."""
@@ -151,7 +149,7 @@ class Analysis:
         return all(i in covered or self.tokens[i].emoji for i in range(position, clause.end))
 
 
-def _coverage(hits: list[Hit]) -> Counter[str]:
+def _coverage(hits: list[Hit]) -> dict[str, int]:
     """How many distinct tokens each language's words cover: the message's language votes."""
     covered: dict[str, set[int]] = {}
     for hit in hits:
@@ -164,10 +162,10 @@ def _coverage(hits: list[Hit]) -> Counter[str]:
                 tokens.add(hit.start)
             else:
                 tokens.update(range(hit.start, hit.end))
-    return Counter({lang: len(tokens) for lang, tokens in covered.items()})
+    return {lang: len(tokens) for lang, tokens in covered.items()}
 
 
-def _resolve_collisions(hits: list[Hit], coverage: Counter[str]) -> list[Hit]:
+def _resolve_collisions(hits: list[Hit], coverage: dict[str, int]) -> list[Hit]:
     """Drop a word's reading in a minor language when the message's main language reads it otherwise.
 
     "mais" is "more" in Portuguese but "but" in French; "spam" is a noun in English but a complaint

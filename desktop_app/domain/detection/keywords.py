@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 from desktop_app.domain.detection.analysis import LANG_PRIORITY, Analysis, Clause
@@ -77,8 +76,13 @@ class _View:
 
 
 def _pick(keywords: list[Keyword], view: _View) -> Keyword:
-    votes = Counter(h.lang for h in view.hits if h.lang is not None)
-    return max(keywords, key=lambda k: (votes[k.lang], -_RANK[k.kind], -_ORDER.get(k.lang, 99)))
+    if len(keywords) == 1:
+        return keywords[0]
+    votes: dict[str, int] = {}
+    for hit in view.hits:
+        if hit.lang is not None:
+            votes[hit.lang] = votes.get(hit.lang, 0) + 1
+    return max(keywords, key=lambda k: (votes.get(k.lang, 0), -_RANK[k.kind], -_ORDER.get(k.lang, 99)))
 
 
 def match_bare_keyword(tokenized: Tokenized, hits: list[Hit], index: Index) -> KeywordMatch | None:

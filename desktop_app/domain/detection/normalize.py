@@ -18,7 +18,7 @@ _TOKEN_RE = re.compile(
 # English contraction tails that stay glued to their word ("don't" -> "dont").
 _GLUED_TAILS = frozenset({"t", "s", "m", "ll", "re", "ve", "d"})
 _QUESTION_MARKS = frozenset("?¿؟")
-_SOFT_BREAKS = frozenset({",", "،"})
+_SOFT_BREAKS = frozenset({",", "،", " - ", " – ", " — "})
 _SPELLED_RE = re.compile(r"(?<!\w)\w[ .-]+\w[ .-]+\w(?!\w)")
 _LATIN_FOLDS = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "ŀ": "l"})
 _ARABIC_FOLDS = str.maketrans(
@@ -120,30 +120,34 @@ def tokenize(text: str) -> Tokenized:
     questions: set[int] = set()
     soft: set[int] = set()
     clause = 0
+    clause_has_words = False
     new_token = tuple.__new__  # skips NamedTuple's Python-level constructor on the hot path
     for match in _TOKEN_RE.finditer(text):
         word, emoji, mark = match.groups()
         if word is not None:
+            clause_has_words = True
             if "'" not in word and "’" not in word:
-                tokens.append(
-                    new_token(Token, (normalize_word(word), match.start(), match.end(), clause, False))
-                )
+                start, end = match.span()
+                tokens.append(new_token(Token, (normalize_word(word), start, end, clause, False)))
                 continue
             for piece, start, end in _split_apostrophes(word, match.start()):
                 if piece:
                     tokens.append(Token(normalize_word(piece), start, end, clause))
         elif emoji is not None:
-            tokens.append(Token(emoji, match.start(), match.end(), clause, True))
+            clause_has_words = True
+            start, end = match.span()
+            tokens.append(new_token(Token, (emoji, start, end, clause, True)))
         else:
-            if any(ch in _QUESTION_MARKS for ch in mark.replace("¿", "")):
+            if "?" in mark or "؟" in mark:
                 questions.add(clause)
-            if tokens and tokens[-1].clause == clause:
+            if clause_has_words:
                 clause += 1
-                if mark.strip() in _SOFT_BREAKS:
+                clause_has_words = False
+                if mark in _SOFT_BREAKS:
                     soft.add(clause)
             if "¿" in mark:
                 questions.add(clause)
-    if _SPELLED_RE.search(text):
+    if len(tokens) > 2 and _SPELLED_RE.search(text):
         tokens = _merge_spelled_letters(tokens, text)
     clause_count = (tokens[-1].clause + 1) if tokens else 0
     return Tokenized(tuple(tokens), frozenset(questions), clause_count, frozenset(soft))
