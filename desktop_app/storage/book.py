@@ -42,7 +42,7 @@ from desktop_app.domain.records import (
     WeekStats,
 )
 from desktop_app.storage import backup, dsr, exchange, migrate, reads, stats
-from desktop_app.storage.engine import BUSY_TIMEOUT_MS, make_engine
+from desktop_app.storage.engine import BUSY_TIMEOUT_MS, make_engine, tune_reads
 from desktop_app.storage.errors import translate
 from desktop_app.storage.ledger import rebuild_state, verify_chain
 from desktop_app.storage.uow import UnitOfWork
@@ -53,6 +53,7 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 PHONE_LIKE = re.compile(r"^(whatsapp:|tel:)?[\d\s()+.\-/]+$", re.IGNORECASE)
 CATEGORY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 AUTO_BACKUP_EVERY = timedelta(days=1)
+NO_RECORD = decide({}, ALL)
 _MAY_SEND_SQL = (
     "SELECT category, state, since, source, event_id FROM consent_state "
     "WHERE contact_key = ? AND category IN ('all', ?)"
@@ -66,8 +67,10 @@ def _utcnow() -> datetime:
 def _check_file(path: Path) -> bool:
     """Whether the book exists already; refuse early (clearly) what SQLite would fail on obscurely."""
     folder = path.parent
-    if not folder.is_dir():
-        raise BookReadOnlyError(f"The folder for the consent book does not exist: {folder}")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BookReadOnlyError(f"Cannot create the folder for the consent book {folder}: {exc}") from exc
     if not os.access(folder, os.W_OK):
         raise BookReadOnlyError(f"The folder {folder} cannot be written; the consent book needs it writable.")
     if not path.exists() or path.stat().st_size == 0:
@@ -104,11 +107,10 @@ class ConsentBook:
         self._read: Engine = make_engine(path, immediate=False, busy_timeout_ms=busy_timeout_ms)
         self._fast = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._fast.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        # The gate's lookups stay in memory: a bigger page cache and memory-mapped reads (no syscalls).
-        self._fast.execute("PRAGMA cache_size=-65536")
-        self._fast.execute(f"PRAGMA mmap_size={256 * 1024 * 1024}")
+        tune_reads(self._fast)
         self._fast_lock = threading.Lock()
         self._categories: tuple[str, ...] = ()
+        self._category_set: frozenset[str] = frozenset()
         self._closed = False
         self._refresh_categories()
 
@@ -139,7 +141,7 @@ class ConsentBook:
                 now=now,
                 busy_timeout_ms=busy_timeout_ms,
             )
-        except (sqlite3.Error, Exception) as exc:
+        except Exception as exc:
             translated = translate(exc, path)
             if translated is not None:
                 raise translated from exc
@@ -231,7 +233,7 @@ class ConsentBook:
                     now=self.now,
                     categories=frozenset(self._categories),
                 )
-        except (sqlite3.Error, Exception) as exc:
+        except Exception as exc:
             translated = translate(exc, self.path)
             if translated is not None:
                 raise translated from exc
@@ -242,7 +244,7 @@ class ConsentBook:
         try:
             with self._read.connect() as connection, connection.begin():
                 yield connection
-        except (sqlite3.Error, Exception) as exc:
+        except Exception as exc:
             translated = translate(exc, self.path)
             if translated is not None:
                 raise translated from exc
@@ -268,10 +270,13 @@ class ConsentBook:
         Unknown contacts are allowed. A phone-like argument that is not a possible number raises
         PhoneNumberError; an unknown category raises ValueError (a typo must never mean "allowed").
         """
-        self._check_category(category)
-        key = self.resolve_key(key_or_phone)
+        if category not in self._category_set:
+            self._check_category(category)
+        key = key_or_phone if is_e164(key_or_phone) else self.resolve_key(key_or_phone)
         with self._fast_lock:
             rows = self._fast.execute(_MAY_SEND_SQL, (key, category)).fetchall()
+        if not rows:
+            return NO_RECORD
         states = {row[0]: CategoryState(row[0], row[1], parse_iso(row[2]), row[3], row[4]) for row in rows}
         return decide(states, category)
 
@@ -435,6 +440,7 @@ class ConsentBook:
             names = [row[0] for row in conn.exec_driver_sql("SELECT name FROM categories")]
         ordered = [name for name in DEFAULT_CATEGORIES if name in names]
         self._categories = tuple(ordered + sorted(set(names) - set(ordered)))
+        self._category_set = frozenset(self._categories)
 
     def add_category(self, name: str) -> None:
         if not CATEGORY_NAME.match(name):

@@ -18,7 +18,8 @@ from desktop_app.domain.phone import PhoneNumberError, normalize_phone
 from desktop_app.domain.records import ImportReport
 
 FORMATS = ("csv", "json")
-BATCH = 5000
+BATCH = 5000  # import rows per transaction
+EXPORT_BATCH = 2000  # rows per fetch while exporting: bounds memory
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_CHARS = frozenset("=+-@\t\r")
@@ -107,7 +108,7 @@ def stream_rows(
     cursor = raw.execute(sql)
     try:
         while not (cancelled and cancelled()):
-            rows = cursor.fetchmany(BATCH)
+            rows = cursor.fetchmany(EXPORT_BATCH)
             if not rows:
                 break
             if writer is not None:

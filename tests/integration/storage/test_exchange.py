@@ -10,7 +10,7 @@ from pathlib import Path
 
 from desktop_app.domain.model import ConsentAction, EventSource, NewConsentEvent
 from desktop_app.storage.book import ConsentBook
-from desktop_app.storage.exchange import safe_cell
+from desktop_app.storage.exchange import EXPORT_BATCH, safe_cell
 from tests.integration.storage.conftest import T0
 
 
@@ -69,14 +69,14 @@ def test_consent_json_is_a_valid_array(book: ConsentBook) -> None:
 
 
 def test_cancelled_export_stops_between_batches(book: ConsentBook) -> None:
-    fill(book, 12_000)
+    fill(book, 3 * EXPORT_BATCH)
     calls: list[int] = []
     out = io.StringIO()
     written = book.export_ledger(
         out, "csv", progress=lambda done, total: calls.append(done), cancelled=lambda: bool(calls)
     )
-    assert written == 5000 and calls == [5000]
-    assert len(out.getvalue().splitlines()) == 5001
+    assert written == EXPORT_BATCH and calls == [EXPORT_BATCH]
+    assert len(out.getvalue().splitlines()) == EXPORT_BATCH + 1
 
 
 def test_import_reports_bad_rows_and_reimport_changes_nothing(book: ConsentBook, tmp_path: Path) -> None:
