@@ -207,26 +207,30 @@ def test_serve_refuses_without_secrets(isolated_data_dir: Path, fake_graph: Fake
     )
 
 
-def test_status_command_shows_the_opt_out(
+def test_status_and_export_show_the_opt_out(
     served: ServeProcess, signed_fixtures: dict, serve_env: dict[str, str]
 ) -> None:
-    from desktop_app.cli import COMMAND_MODULES
-
-    if "desktop_app.commands.status" not in COMMAND_MODULES:
-        pytest.skip("`consent-desk status` is not registered yet (another engineer's command)")
     assert served.post(*signed_fixtures["status-failed-131050.json"]) == 200
+    assert served.post(*signed_fixtures["user-preferences-stop.json"]) == 200
     served.stop()
-    result = subprocess.run(
-        [sys.executable, "-m", "desktop_app", "status", "+15550105678", "--json"],
-        env=serve_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    data = json.loads(result.stdout)
-    assert data["categories"][MARKETING]["state"] == "opted_out"
+
+    def cli(*args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "desktop_app", *args],
+            env=serve_env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    status = json.loads(cli("status", "+15550105678", "--json"))
+    assert status["categories"][MARKETING]["state"] == "opted_out"
+    ledger = cli("export", "ledger", "--format", "csv")
+    assert "send_error_131050" in ledger and "meta_preference" in ledger
+    assert "+15550105678" in ledger and "+15550109876" in ledger
 
 
 def test_serve_reports_a_busy_port(isolated_data_dir: Path, fake_graph: FakeGraph) -> None:
