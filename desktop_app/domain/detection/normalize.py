@@ -121,11 +121,14 @@ def tokenize(text: str) -> Tokenized:
     soft: set[int] = set()
     clause = 0
     clause_has_words = False
+    single_letters = 0
     new_token = tuple.__new__  # skips NamedTuple's Python-level constructor on the hot path
     for match in _TOKEN_RE.finditer(text):
         word, emoji, mark = match.groups()
         if word is not None:
             clause_has_words = True
+            if len(word) == 1:
+                single_letters += 1
             if "'" not in word and "’" not in word:
                 start, end = match.span()
                 tokens.append(new_token(Token, (normalize_word(word), start, end, clause, False)))
@@ -147,7 +150,7 @@ def tokenize(text: str) -> Tokenized:
                     soft.add(clause)
             if "¿" in mark:
                 questions.add(clause)
-    if len(tokens) > 2 and _SPELLED_RE.search(text):
+    if single_letters > 2 and _SPELLED_RE.search(text):
         tokens = _merge_spelled_letters(tokens, text)
     clause_count = (tokens[-1].clause + 1) if tokens else 0
     return Tokenized(tuple(tokens), frozenset(questions), clause_count, frozenset(soft))
