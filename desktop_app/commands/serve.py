@@ -103,6 +103,7 @@ def _serve_meta(args: argparse.Namespace, ctx: CommandContext) -> int:
     if warning:
         print(f"Warning: {warning}", file=sys.stderr)
     pipeline = IngestPipeline(book, build_detector(settings), settings, sender=sender, on_result=_log_result)
+    pipeline.outbox.on_needs_reconnect = lambda message: log.error("%s", message)
     service = MetaWebhookService.for_pipeline(
         pipeline,
         app_secret=app_secret,

@@ -50,6 +50,9 @@ class GuardedOutbox:
         self._now = now
         self._claims: set[int] = set()
         self._lock = threading.Lock()
+        # Called (from the sending thread) with the owner-facing message when the provider says the
+        # token expired; the app shows "reconnect", `serve` logs it.
+        self.on_needs_reconnect: Callable[[str], None] | None = None
 
     def check(self, to: str, category: str) -> Decision:
         return self.book.may_send(to, category)
@@ -64,7 +67,7 @@ class GuardedOutbox:
             )
         if self.sender is None:
             return SendResult(ok=False, error_message="No provider is connected; nothing was sent.")
-        result = self.sender.send_text(self.book.resolve_key(to), text)
+        result = self._reported(self.sender.send_text(self.book.resolve_key(to), text))
         if result.ok:
             with self.book.unit_of_work() as uow:
                 uow.store_outbound(
@@ -94,6 +97,14 @@ class GuardedOutbox:
         finally:
             with self._lock:
                 self._claims.discard(event.id)
+
+    def _reported(self, result: SendResult) -> SendResult:
+        if result.needs_reconnect and self.on_needs_reconnect is not None:
+            try:
+                self.on_needs_reconnect(result.error_message or "The provider asks you to reconnect.")
+            except Exception:
+                log.exception("on_needs_reconnect callback failed")
+        return result
 
     def record_skipped(self, event: ConsentEventRecord, status: str) -> None:
         if self._already_handled(event.id):
@@ -129,7 +140,7 @@ class GuardedOutbox:
         # Durable "sending" marker first: after a crash mid-send we never send a second one.
         self.book.mark_confirmation(event.id, None, None, SENDING)
         try:
-            result = self.sender.send_text(event.contact_key, text)
+            result = self._reported(self.sender.send_text(event.contact_key, text))
         except Exception as exc:
             log.error("Confirmation for event %d: sender failed (%s)", event.id, type(exc).__name__)
             self.book.mark_confirmation(event.id, None, None, "unknown")

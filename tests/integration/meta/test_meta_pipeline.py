@@ -428,3 +428,14 @@ def test_a_detector_bug_never_loses_the_message(
     assert result.stored_messages == 3
     assert not book.may_send(BRUNO, MARKETING).allowed  # the neighbours were still judged
     assert "detector failed" in caplog.text
+
+
+def test_expired_token_asks_the_owner_to_reconnect(pipeline, book, fake_graph, meta_fixtures) -> None:
+    messages: list[str] = []
+    pipeline.outbox.on_needs_reconnect = messages.append
+    fake_graph.answer(401, "error-190-expired-token.json")
+    result = _ingest_fresh(pipeline, meta_fixtures, "button-stop-promotions.json")
+    [event_id] = result.applied_event_ids
+    assert book.event(event_id).confirmation_status == "failed: reconnect needed"
+    assert len(messages) == 1 and "reconnect" in messages[0].lower()
+    assert len(fake_graph.messages) == 1  # not retried
