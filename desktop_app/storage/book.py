@@ -20,12 +20,9 @@ from desktop_app.domain.model import (
     ALL,
     DEFAULT_CATEGORIES,
     CategoryState,
-    ConsentAction,
     ConsentEventRecord,
     Decision,
-    EventSource,
     NewConsentEvent,
-    VerdictKind,
 )
 from desktop_app.domain.phone import is_e164, normalize_phone
 from desktop_app.domain.records import (
@@ -41,7 +38,7 @@ from desktop_app.domain.records import (
     VerifyResult,
     WeekStats,
 )
-from desktop_app.storage import backup, dsr, exchange, migrate, reads, stats
+from desktop_app.storage import backup, dsr, exchange, migrate, reads, review, stats
 from desktop_app.storage.engine import BUSY_TIMEOUT_MS, make_engine, tune_reads
 from desktop_app.storage.errors import translate
 from desktop_app.storage.ledger import rebuild_state, verify_chain
@@ -313,83 +310,17 @@ class ConsentBook:
     ) -> ConsentEventRecord | None:
         """Confirm (append the ledger event, dated at the message time) or dismiss (no ledger event)."""
         with self.unit_of_work() as uow:
-            det = uow.detection_for_decision(det_id)
-            if det["status"] != "pending":
-                raise ValueError(f"detection {det_id} is {det['status']}, not pending")
-            record = None
-            if confirm:
-                if det["kind"] == VerdictKind.NONE.value:
-                    raise ValueError(f"detection {det_id} found no request; there is nothing to confirm")
-                record = uow.append_event(
-                    NewConsentEvent(
-                        contact_key=det["contact_key"],
-                        category=det["scope"] or ALL,
-                        action=ConsentAction(det["kind"]),
-                        occurred_at=parse_iso(det["occurred_at"]),  # type: ignore[arg-type]
-                        source=EventSource(det["source"]) if det["source"] else EventSource.MANUAL,
-                        decided_by=decided_by,
-                        evidence_message_id=det["provider_message_id"],
-                        evidence_text=det["text"],
-                        dedupe_key=f"detection:{det_id}",
-                    )
-                )
-                uow.set_detection_status(
-                    det_id, "confirmed", decided_by=decided_by, event_id=record.id if record else None
-                )
-            else:
-                uow.set_detection_status(det_id, "dismissed", decided_by=decided_by)
-            uow.adjust_pending(det["message_id"], -1)
-        return record
+            return review.resolve(uow, det_id, confirm=confirm, decided_by=decided_by)
 
     def reopen_detection(self, det_id: int) -> None:
         """Undo a dismissal: the detection goes back to the review queue."""
         with self.unit_of_work() as uow:
-            det = uow.detection_for_decision(det_id)
-            if det["status"] != "dismissed":
-                raise ValueError(f"only a dismissed detection can be reopened; {det_id} is {det['status']}")
-            uow.set_detection_status(det_id, "pending", decided_by=None)
-            uow.adjust_pending(det["message_id"], +1)
+            review.reopen(uow, det_id)
 
     def reverse_detection(self, det_id: int, decided_by: str = "owner") -> ConsentEventRecord:
-        """Undo an applied detection with a NEW opposite ledger event (source reversal); never an edit.
-
-        The reversal is dated like the event it reverses, so it overrides that event but not any later
-        request from the customer.
-        """
+        """Undo an applied detection with a NEW opposite ledger event (source reversal); never an edit."""
         with self.unit_of_work() as uow:
-            det = uow.detection_for_decision(det_id)
-            if det["status"] not in ("auto_applied", "confirmed") or det["event_id"] is None:
-                raise ValueError(
-                    f"detection {det_id} is {det['status']}; only an applied one can be reversed"
-                )
-            original = uow.event_row(int(det["event_id"]))
-            if original is None:
-                raise BookCorruptError(
-                    f"detection {det_id} points at ledger event {det['event_id']}, which is missing"
-                )
-            opposite = (
-                ConsentAction.OPT_IN
-                if original["action"] == ConsentAction.OPT_OUT.value
-                else ConsentAction.OPT_OUT
-            )
-            record = uow.append_event(
-                NewConsentEvent(
-                    contact_key=original["contact_key"],
-                    category=original["category"],
-                    action=opposite,
-                    occurred_at=parse_iso(original["occurred_at"]),  # type: ignore[arg-type]
-                    source=EventSource.REVERSAL,
-                    decided_by=decided_by,
-                    evidence_message_id=det["provider_message_id"],
-                    evidence_text=det["text"],
-                    note=f"reverses ledger event {original['id']} (detection {det_id})",
-                    dedupe_key=f"reversal:{original['id']}",
-                )
-            )
-            if record is None:
-                raise ValueError(f"ledger event {original['id']} was already reversed")
-            uow.set_detection_status(det_id, "reversed", decided_by=decided_by)
-        return record
+            return review.reverse(uow, det_id, decided_by=decided_by)
 
     # read side -----------------------------------------------------------------------------------------
     def conversations(

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, or_, select
+from sqlalchemy import Connection, Select, func, or_, select
+from sqlalchemy.orm import Session
 
 from desktop_app.domain.consent import OPTED_IN, OPTED_OUT, UNKNOWN
 from desktop_app.domain.model import (
@@ -84,15 +85,11 @@ def detections_with_status(
     query = query.order_by(Detection.id.desc() if newest_first else Detection.id)
     if limit is not None:
         query = query.limit(limit)
-    from sqlalchemy.orm import Session
-
     with Session(bind=conn) as session:
         return [detection_record(row) for row in session.execute(query)]
 
 
 def detection_by_id(conn: Connection, det_id: int) -> DetectionRecord | None:
-    from sqlalchemy.orm import Session
-
     with Session(bind=conn) as session:
         row = session.execute(_detection_select().where(Detection.id == det_id)).first()
     return detection_record(row) if row else None
@@ -174,8 +171,6 @@ def thread(conn: Connection, key: str, limit: int) -> list[MessageRecord]:
     ids = [r._mapping["id"] for r in rows]
     detections: dict[int, DetectionRecord] = {}
     if ids:
-        from sqlalchemy.orm import Session
-
         with Session(bind=conn) as session:
             for det_row in session.execute(_detection_select().where(Detection.message_id.in_(ids))):
                 record = detection_record(det_row)
@@ -310,7 +305,7 @@ def consent_page(
             ConsentStateRow.event_id,
             ConsentStateRow.changed_at,
         )
-        .outerjoin(Contact, and_(Contact.key == ConsentStateRow.contact_key))
+        .outerjoin(Contact, Contact.key == ConsentStateRow.contact_key)
         .where(*_consent_where(filter, search, now))
         .order_by(ConsentStateRow.changed_at.desc(), ConsentStateRow.contact_key, ConsentStateRow.category)
         .offset(offset)
