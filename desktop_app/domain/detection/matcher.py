@@ -52,6 +52,7 @@ class Index:
         self.keywords: dict[str, list[Keyword]] = defaultdict(list)
         self.squeezed_keywords: dict[str, list[Keyword]] = defaultdict(list)
         self._longest: int | None = None
+        self._keyword_hits: set[tuple[tuple[str, ...], str]] = set()
         self._by_length: dict[int, list[tuple[str, list[Keyword]]]] | None = None
         for lang_key, lists in lexicon.entries.items():
             lang = None if lang_key == "*" else lang_key
@@ -74,6 +75,12 @@ class Index:
             self.keywords[norm].append(keyword)
             self.squeezed_keywords[squeeze(norm.replace(" ", ""))].append(keyword)
             concept = {"opt_out": "kw_opt_out", "opt_in": "kw_opt_in"}.get(concept, "kw_weak")
+            # One language-neutral hit per keyword: "stop" is a keyword in a dozen languages, and
+            # which one the customer meant is decided from the other words (see keywords._pick).
+            if (tokens, concept) in self._keyword_hits:
+                return
+            self._keyword_hits.add((tokens, concept))
+            lang = None
         self._by_first[tokens[0]].append((tokens, concept, lang, entry))
 
     @property
