@@ -76,6 +76,17 @@ class Analysis:
         trapped = {i for h in hits if h.concept == "trap" for i in range(h.start, h.end)}
         if trapped:
             hits = [h for h in hits if h.concept == "trap" or not trapped.intersection(range(h.start, h.end))]
+        specific = {i for h in hits if h.concept == "specific" for i in range(h.start, h.end)}
+        if specific:
+            # "the promo messages" is still a category: the phrase only counts when it ends the noun.
+            noun_starts = {h.start for h in hits if h.concept in NOUNS}
+            specific = {
+                i
+                for h in hits
+                if h.concept == "specific" and h.end not in noun_starts
+                for i in range(h.start, h.end)
+            }
+            hits = [h for h in hits if h.concept not in NOUNS or h.start not in specific]
         self.coverage = _coverage(hits)
         self.hits = _resolve_collisions(hits, self.coverage) if len(self.coverage) > 1 else hits
         self.clause_of = self._clauses(tokenized)

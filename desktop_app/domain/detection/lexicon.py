@@ -64,6 +64,7 @@ CONCEPTS: frozenset[str] = frozenset(
         "insist",  # "I said", "how many times": repeating an earlier stop request
         "past_negation",  # "didn't", "haven't": a complaint about a missing message, not about too many
         "past_marker",  # "habe ... bekommen": reports a message that did not arrive
+        "specific",  # "the message", "esa oferta": one particular message, not a category of messages
         "contrast",  # "but": what follows is a separate request ("...but keep my order updates")
         "trap",  # idioms and places whose words must not trigger ("bus stop", "stop by")
     }

@@ -102,7 +102,7 @@ def _wants_messages(a: Analysis) -> Iterator[Candidate]:
     if a.has("stop_verb", "positive", *_REFUSALS) or any(c.question for c in a.clauses):
         return
     for clause in a.clauses:
-        nouns = clause.nouns()
+        nouns = clause.get("marketing_noun")
         if clause.has("want_verb") and clause.has("receive_verb") and nouns:
             yield Candidate(
                 OPT_IN, scope_of(clause, a), REVIEW, "wants_messages", (clause.get("want_verb")[0], *nouns)

@@ -87,9 +87,13 @@ def negated_sending(a: Analysis, c: Clause) -> Iterator[Candidate]:
             neg = c.negated(verb)
             if neg is None or c.between("stop_verb", neg, verb) or c.has("positive"):
                 continue
-            if concept == "receive_verb" and c.has("past_marker", "past_negation"):
+            if concept == "receive_verb" and (c.question or c.has("past_marker", "past_negation")):
                 continue  # "Ich habe keine Nachricht bekommen": a missing message, not a refusal
-            if nouns or (concept in ("send_verb", "message_verb") and c.has("self", "more", "again")):
+            implied = concept == "message_verb" and c.has("self", "more", "again")
+            vague = (
+                concept == "send_verb" and c.has("self", "more", "again") and a.only_vague_after(c, verb.end)
+            )
+            if nouns or implied or vague:
                 yield Candidate(
                     OPT_OUT, scope_of(c, a), CLEAR, "do_not_send", (neg, verb, *nouns), c.question
                 )
@@ -169,7 +173,10 @@ def again(a: Analysis, c: Clause) -> Iterator[Candidate]:
         for verb in c.get(concept):
             if c.negated(verb):
                 continue
-            if nouns or c.has("self", "self_number") or concept == "subscribe_verb":
+            to_me = c.has("self", "self_number") and (
+                concept in ("message_verb", "subscribe_verb") or a.only_vague_after(c, verb.end)
+            )
+            if nouns or to_me or concept == "subscribe_verb":
                 yield Candidate(
                     OPT_IN, scope_of(c, a), CLEAR, "again", (c.get("again")[0], verb, *nouns), c.question
                 )
