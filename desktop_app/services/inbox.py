@@ -378,32 +378,53 @@ class InboxService:
 
     # -- export ----------------------------------------------------------------------------------
     def export_consent(
-        self, path: Path, consent_filter: ConsentFilter, search: str, progress: Callable[[int, int], bool]
-    ) -> int:
-        """Write the filtered consent table to CSV page by page; a cancelled export leaves no file."""
-        total = self.count_consent(consent_filter, search)
+        self,
+        path: Path,
+        consent_filter: ConsentFilter,
+        search: str,
+        progress: Callable[[int, int], None],
+        cancelled: Callable[[], bool],
+    ) -> tuple[int, bool]:
+        """Write the consent table (as filtered on screen) to CSV -> (rows, cancelled).
+
+        A cancelled or failed export leaves no file behind. The unfiltered book is streamed by the
+        book's own exporter in one pass; a filtered view is written page by page.
+        """
         tmp = path.with_name(path.name + ".part")
-        written = 0
         try:
             with tmp.open("w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(EXPORT_COLUMNS)
-                after: object | None = 0
-                while after is not None:
-                    page = self.consent_page(consent_filter, search, after=after, limit=EXPORT_PAGE)
-                    for row in page.items:
-                        writer.writerow(_csv_row(row))
-                    written += len(page.items)
-                    after = page.after
-                    if not progress(written, total):
-                        raise _CancelledError
+                if consent_filter is ConsentFilter.ALL and not search.strip():
+                    written = int(self._book.export_consent(handle, "csv", progress, cancelled))
+                else:
+                    written = self._export_filtered(handle, consent_filter, search, progress, cancelled)
+            if cancelled():
+                tmp.unlink(missing_ok=True)
+                return written, True
             tmp.replace(path)
-        except _CancelledError:
-            tmp.unlink(missing_ok=True)
-            return written
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+        return written, False
+
+    def _export_filtered(
+        self,
+        handle: Any,
+        consent_filter: ConsentFilter,
+        search: str,
+        report: Callable[[int, int], None],
+        cancelled: Callable[[], bool],
+    ) -> int:
+        total = self.count_consent(consent_filter, search)
+        writer = csv.writer(handle)
+        writer.writerow(EXPORT_COLUMNS)
+        written = 0
+        after: object | None = 0
+        while after is not None and not cancelled():
+            page = self.consent_page(consent_filter, search, after=after, limit=EXPORT_PAGE)
+            writer.writerows(_csv_row(row) for row in page.items)
+            written += len(page.items)
+            after = page.after
+            report(written, total)
         return written
 
     # -- settings helpers ------------------------------------------------------------------------
@@ -484,10 +505,6 @@ class InboxService:
             tunnel.stop()
 
 
-class _CancelledError(Exception):
-    pass
-
-
 class _OverlaySecrets:
     """Typed-but-unsaved secrets first, then the keychain (for Test connection)."""
 
@@ -499,13 +516,20 @@ class _OverlaySecrets:
         return self._typed.get(name) or self._store.get(name, allow_env=allow_env)
 
 
-EXPORT_COLUMNS = ("phone", "name", "category", "state", "since", "source", "event_id", "changed_at")
+# The same columns as the book's own export, so both exports open the same way.
+EXPORT_COLUMNS = ("contact_key", "name", "category", "state", "since", "source", "event_id", "changed_at")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A customer's name must not run as a formula when the owner opens the CSV in a spreadsheet."""
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def _csv_row(row: ConsentRow) -> list[object]:
     return [
         row.contact_key,
-        row.name or "",
+        spreadsheet_safe(row.name or ""),
         row.category,
         row.state,
         row.since.isoformat() if row.since else "",

@@ -177,7 +177,9 @@ class ConsentBookView(QWidget):
         # the export runs on its own thread, so the window can stay usable meanwhile.
         self.progress.setWindowModality(Qt.WindowModality.NonModal)
         self.job = ExportJob(
-            lambda target, report: self.inbox.export_consent(target, consent_filter, search, report),
+            lambda target, report, cancelled: self.inbox.export_consent(
+                target, consent_filter, search, report, cancelled
+            ),
             path,
             self,
         )

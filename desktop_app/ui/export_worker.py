@@ -8,8 +8,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-# (path, progress(done, total) -> keep_going) -> rows written; raises on failure
-ExportFunction = Callable[[Path, Callable[[int, int], bool]], int]
+# (path, progress(done, total), cancelled()) -> (rows written, was cancelled); raises on failure
+ExportFunction = Callable[[Path, Callable[[int, int], None], Callable[[], bool]], tuple[int, bool]]
 
 
 class ExportWorker(QObject):
@@ -31,16 +31,12 @@ class ExportWorker(QObject):
 
     @Slot()
     def run(self) -> None:
-        def report(done: int, total: int) -> bool:
-            self.progress.emit(done, total)
-            return not self._cancel.is_set()
-
         try:
-            rows = self._export(self._path, report)
+            rows, cancelled = self._export(self._path, self.progress.emit, self._cancel.is_set)
         except Exception as exc:  # shown to the owner as a sentence, never a traceback
             self.finished.emit(0, False, str(exc) or type(exc).__name__)
             return
-        self.finished.emit(rows, self._cancel.is_set(), "")
+        self.finished.emit(rows, cancelled, "")
 
 
 class ExportJob(QObject):
