@@ -104,6 +104,8 @@ def negated_sending(a: Analysis, c: Clause) -> Iterator[Candidate]:
 
 def no_more(a: Analysis, c: Clause) -> Iterator[Candidate]:
     """ "no more offers", "keine Nachrichten mehr", "geen aanbiedingen meer"."""
+    if c.question:
+        return  # "No more deals this month?" asks about the shop, it does not refuse anything
     for neg in c.get("negation"):
         for noun in c.nouns():
             if noun.start < neg.end or noun.start - neg.end > 4:
@@ -128,6 +130,8 @@ def _bare_refusal(a: Analysis, c: Clause, neg: Hit, noun: Hit) -> bool:
 def remove_me(a: Analysis, c: Clause) -> Iterator[Candidate]:
     """ "take me off your list", "remove my number", "sáquenme de su lista"."""
     nouns = c.nouns()
+    if c.has("service_noun") and not c.has("message_noun", "marketing_noun"):
+        return  # "take me off the Saturday class list" leaves a class, not the messages
     for verb in (*c.get("remove_verb"), *c.get("remove_self")):
         if c.negated(verb):
             continue
