@@ -205,7 +205,7 @@ def subscribe_sentence(a: Analysis, c: Clause) -> Iterator[Candidate]:
         if c.negated(verb) or c.has("service_noun", "stop_verb"):
             continue
         nouns = c.nouns()
-        if nouns or c.has("self", "self_number"):
+        if nouns or c.has("self", "self_number", "want_verb"):
             yield Candidate(OPT_IN, scope_of(c, a), LIKELY, "subscribe", (verb, *nouns), c.question)
 
 
