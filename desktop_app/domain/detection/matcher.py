@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 from desktop_app.domain.detection.lexicon import KEYWORD_LISTS, Lexicon
@@ -36,6 +37,7 @@ class Keyword:
 Multi = tuple[tuple[str, ...], str, str | None, str]
 
 
+@lru_cache(maxsize=32768)
 def entry_tokens(entry: str) -> tuple[str, ...]:
     return tuple(token.norm for token in tokenize(entry).tokens)
 
