@@ -146,7 +146,8 @@ class DashboardView(QWidget):
         sources = sorted({name for s in stats for name in s.by_source})
         stacked = QStackedBarSeries()
         for name in sources:
-            bar = QBarSet(source_words(name).capitalize())
+            words = source_words(name)
+            bar = QBarSet(words[:1].upper() + words[1:])
             bar.append([float(s.by_source.get(name, 0)) for s in stats])
             stacked.append(bar)
         self.sources_chart.addSeries(stacked)

@@ -66,7 +66,7 @@ class ConnectionTab(QWidget):
 
         available, message = runtime.secrets.available()
         self.keychain_ok = available
-        self.keychain_label = QLabel(("🔒 " if available else "⚠ ") + message)
+        self.keychain_label = QLabel(("✓ " if available else "⚠ ") + message)
         self.keychain_label.setObjectName("keychainStatus")
         self.keychain_label.setWordWrap(True)
 

@@ -30,7 +30,7 @@ def test_credentials_go_to_the_keyring_and_nowhere_else(
     connection = dialog.connection
     qtbot.mouseClick(connection.provider_buttons["meta"], Qt.MouseButton.LeftButton, pos=QPoint(8, 8))
     assert connection.meta_box.isVisible() and connection.webhook_box.isVisible()
-    assert connection.keychain_label.text().startswith("🔒 Secrets are kept in the system keychain")
+    assert connection.keychain_label.text().startswith("✓ Secrets are kept in the system keychain")
     qtbot.keyClicks(connection.phone_number_id, "106540352242922")
     qtbot.keyClicks(connection.secret_fields["meta.access_token"], TOKEN)
     qtbot.keyClicks(connection.secret_fields["meta.app_secret"], APP_SECRET)
