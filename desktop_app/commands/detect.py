@@ -34,12 +34,19 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     eval_parser.set_defaults(handler=run_eval)
 
 
-def classify_line(detector: Detector, line: str, number: int) -> dict[str, Any]:
+def classify_line(detector: Detector, line: str | bytes, number: int) -> dict[str, Any]:
     """One output object for one input line; never raises for bad input."""
+    if isinstance(line, bytes):
+        try:
+            line = line.decode("utf-8")
+        except UnicodeDecodeError:
+            return {"error": "line is not valid UTF-8", "line": number}
+    line = line.lstrip("\ufeff").rstrip("\r\n")
     try:
         item = json.loads(line)
     except ValueError as exc:
-        return {"error": f"line is not valid JSON: {exc.msg}", "line": number}
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+        return {"error": f"line is not valid JSON: {reason}", "line": number}
     if not isinstance(item, dict):
         return {"error": "line must be a JSON object with a 'text' field", "line": number}
     text = item.get("text")
@@ -63,31 +70,31 @@ def classify_line(detector: Detector, line: str, number: int) -> dict[str, Any]:
     }
 
 
-def classify_stream(detector: Detector, lines: Iterable[str]) -> Iterator[dict[str, Any]]:
+def classify_stream(detector: Detector, lines: Iterable[str | bytes]) -> Iterator[dict[str, Any]]:
     for number, line in enumerate(lines, start=1):
-        yield classify_line(detector, line.rstrip("\r\n"), number)
+        yield classify_line(detector, line, number)
 
 
 def run_classify(args: argparse.Namespace, ctx: CommandContext) -> int:
     detector = default_detector()
     if args.file:
         try:
-            with open(args.file, encoding="utf-8") as source:
+            with open(args.file, "rb") as source:
                 _write_all(detector, source, sys.stdout)
         except OSError as exc:
             print(f"cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
             return 2
-        except UnicodeDecodeError:
-            print(f"cannot read {args.file}: it is not UTF-8 text", file=sys.stderr)
-            return 2
         return 0
-    _write_all(detector, sys.stdin, sys.stdout)
+    # Bytes, so one badly encoded line becomes an error object instead of ending the run.
+    stdin: Iterable[str | bytes] = getattr(sys.stdin, "buffer", sys.stdin)
+    _write_all(detector, stdin, sys.stdout)
     return 0
 
 
-def _write_all(detector: Detector, source: TextIO, out: TextIO) -> None:
+def _write_all(detector: Detector, source: Iterable[str | bytes], out: TextIO) -> None:
     for result in classify_stream(detector, source):
-        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        # ASCII escapes keep every line valid output whatever the console encoding or odd input.
+        out.write(json.dumps(result) + "\n")
         out.flush()
 
 

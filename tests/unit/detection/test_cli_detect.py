@@ -115,3 +115,12 @@ def test_eval_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert data["languages"]["es"]["rows"] == 1
     assert data["targets"]["opt_in_recall"]["met"] is True
     assert data["errors"] == []
+
+
+def test_classify_survives_a_badly_encoded_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "mixed.jsonl"
+    source.write_bytes(b'{"id": 1, "text": "STOP"}\n\xff\xfe broken\n{"id": 3, "text": "BAJA"}\n')
+    assert main(["classify", str(source)]) == 0
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [o.get("verdict") for o in out] == ["opt_out", None, "opt_out"]
+    assert out[1] == {"error": "line is not valid UTF-8", "line": 2}
