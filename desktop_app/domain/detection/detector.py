@@ -145,7 +145,7 @@ class Detector:
             return Verdict(VerdictKind.NONE, None, 0.0, False, _main_language(hits, text), "none", _NOTHING)
         bare = match_bare_keyword(tokenized, hits, self._index)
         if bare is not None:
-            return self._keyword_verdict(bare)
+            return self._keyword_verdict(bare, len(text))
         analysis = Analysis(text, tokenized, hits)
         label = self._buttons.match_words(" ".join(t.norm for t in analysis.tokens if not t.emoji))
         if label is not None:
@@ -154,7 +154,7 @@ class Detector:
         if not any(c.confidence >= TRAILING for c in candidates):
             trailing = match_trailing_keyword(analysis, self._index)
             if trailing is not None:
-                return self._keyword_verdict(trailing)
+                return self._keyword_verdict(trailing, len(text))
         if not candidates:
             return Verdict(VerdictKind.NONE, None, 0.0, False, analysis.language(), "none", _NOTHING)
         best = max(
@@ -177,10 +177,15 @@ class Detector:
             source=EventSource.PHRASE,
         )
 
-    def _keyword_verdict(self, match: KeywordMatch) -> Verdict:
+    def _keyword_verdict(self, match: KeywordMatch, length: int) -> Verdict:
         kind = VerdictKind.OPT_IN if match.kind == "opt_in" else VerdictKind.OPT_OUT
         confidence = match.confidence - (QUESTION_PENALTY * 2 if match.question else 0.0)
-        auto = match.kind != "weak_opt_out" and not match.question and confidence >= AUTO_THRESHOLD
+        auto = (
+            match.kind != "weak_opt_out"
+            and not match.question
+            and confidence >= AUTO_THRESHOLD
+            and length <= LONG_MESSAGE
+        )
         return Verdict(
             kind=kind,
             scope="all",
