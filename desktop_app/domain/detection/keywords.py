@@ -29,6 +29,7 @@ _REASONS = (
     "too_many",
     "enough",
 )
+_KEYWORD_HITS = frozenset({"kw_opt_out", "kw_opt_in", "kw_weak"})
 _ORDER = {lang: i for i, lang in enumerate(LANG_PRIORITY)}
 _RANK = {"opt_out": 0, "opt_in": 1, "weak_opt_out": 2}
 _LEET = str.maketrans(
@@ -87,7 +88,6 @@ def _pick(keywords: list[Keyword], view: _View) -> Keyword:
 
 def match_bare_keyword(tokenized: Tokenized, hits: list[Hit], index: Index) -> KeywordMatch | None:
     """The whole message is one keyword, give or take politeness, emoji and noise."""
-    view = _View(tokenized.tokens, tokenized.questions, hits)
     tokens = tokenized.tokens
     words = [i for i, t in enumerate(tokens) if not t.emoji]
     if not words:
@@ -102,6 +102,9 @@ def match_bare_keyword(tokenized: Tokenized, hits: list[Hit], index: Index) -> K
         and len({tokens[i].norm for i in content}) > index.longest_keyword
     ):
         return None  # too long to be a keyword, even a repeated one
+    if len(content) > 1 and not any(h.concept in _KEYWORD_HITS for h in hits):
+        return None  # several words and none of them starts a keyword
+    view = _View(tokens, tokenized.questions, hits)
     full = " ".join(tokens[i].norm for i in words)
     found = _lookup(full, words, EXACT, "", view, index)
     if found is None and content:
