@@ -14,15 +14,15 @@ OPT_OUT, OPT_IN = VerdictKind.OPT_OUT, VerdictKind.OPT_IN
 CLEAR = 0.92
 LIKELY = 0.86
 REVIEW = 0.62
-MARKETING_ADJACENCY = 2
+MARKETING_ADJACENCY = 2  # "promo messages", "mensajes de promociones" are still marketing
 # Languages where the object may come before the verb ("Werbung stoppen", "mesajları durdurun").
-FREE_ORDER = frozenset(
-    {"de", "nl", "tr", "hi", "hi-Latn", "ru", "pl", "ar", "ar-Latn"}
-)  # "promo messages", "mensajes de promociones"
+FREE_ORDER = frozenset({"de", "nl", "tr", "hi", "hi-Latn", "ru", "pl", "ar", "ar-Latn"})
 
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
+    """A rule's proposal; the detector keeps the most confident one."""
+
     kind: VerdictKind
     scope: str
     confidence: float
