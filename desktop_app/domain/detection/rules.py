@@ -74,9 +74,10 @@ def stop_messages(a: Analysis, c: Clause) -> Iterator[Candidate]:
             continue
         if c.has("service_noun"):
             continue
-        for send in c.get("send_verb"):
+        for send in (*c.get("send_verb"), *c.get("receive_verb")):
             if send.start >= verb.end and a.only_vague_after(c, send.end):
                 yield Candidate(OPT_OUT, ALL, LIKELY, "stop_messages", (verb, send), c.question)
+                return
 
 
 def negated_sending(a: Analysis, c: Clause) -> Iterator[Candidate]:
@@ -187,6 +188,23 @@ def again(a: Analysis, c: Clause) -> Iterator[Candidate]:
                 return
 
 
+def start_sending(a: Analysis, c: Clause) -> Iterator[Candidate]:
+    """ "start sending me offers", "empiecen a mandarme promociones" (no "again" needed)."""
+    if c.has("stop_verb", "neg_send", "neg_want", "service_noun"):
+        return
+    nouns = c.nouns()
+    for start in c.get("start_verb"):
+        if c.negated(start) or not nouns:
+            continue
+        for concept in ("send_verb", "message_verb", "receive_verb"):
+            verb = next((v for v in c.get(concept) if v.start >= start.end or v.lang in FREE_ORDER), None)
+            if verb is not None and c.negated(verb) is None:
+                yield Candidate(
+                    OPT_IN, scope_of(c, a), LIKELY, "start_sending", (start, verb, *nouns), c.question
+                )
+                return
+
+
 def add_back(a: Analysis, c: Clause) -> Iterator[Candidate]:
     """ "add me back", "opt me back in", "add my number to your broadcast list"."""
     for phrase in c.get("add_back"):
@@ -212,6 +230,7 @@ def subscribe_sentence(a: Analysis, c: Clause) -> Iterator[Candidate]:
 CLAUSE_OPT_IN_RULES: tuple[Callable[[Analysis, Clause], Iterator[Candidate]], ...] = (
     resume,
     again,
+    start_sending,
     add_back,
     subscribe_sentence,
 )
@@ -226,6 +245,7 @@ _RULE_TRIGGERS: tuple[tuple[Callable[[Analysis, Clause], Iterator[Candidate]], t
     (unsubscribe_sentence, ("unsubscribe_verb",)),
     (resume, ("resume_verb",)),
     (again, ("again",)),
+    (start_sending, ("start_verb",)),
     (add_back, ("add_back", "add_verb")),
     (subscribe_sentence, ("subscribe_verb",)),
 )

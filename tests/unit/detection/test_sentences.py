@@ -127,3 +127,18 @@ def test_long_messages_are_never_applied_automatically() -> None:
     verdict = classify(text)
     assert verdict.kind is VerdictKind.OPT_OUT
     assert verdict.auto is False
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "scope"),
+    [
+        ("Can I stop receiving these?", VerdictKind.OPT_OUT, "all"),
+        ("I'd like to start receiving your offers", VerdictKind.OPT_IN, "marketing"),
+        ("empiecen a mandarme promociones", VerdictKind.OPT_IN, "marketing"),
+        ("Start the repair and send me updates", VerdictKind.NONE, None),
+    ],
+)
+def test_start_and_stop_receiving(text: str, kind: VerdictKind, scope: str | None) -> None:
+    verdict = classify(text)
+    assert verdict.kind is kind, text
+    assert verdict.scope == scope
