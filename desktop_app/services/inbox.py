@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Generic, TypeVar, cast
 
@@ -27,7 +28,6 @@ from desktop_app.providers.base import ConnectionCheck, ConnectionState
 
 T = TypeVar("T")
 THREAD_LIMIT = 200  # newest messages shown when a conversation opens
-PENDING_SCAN = 2000  # pending requests scanned to show trigger words in the list
 UNDO_DEPTH = 20
 EXPORT_PAGE = 1000
 SHORT_GAP = 4  # characters of filler allowed between two trigger words before they read as one phrase
@@ -119,6 +119,7 @@ class _Undo:
     run: Callable[[], None]
 
 
+@lru_cache(maxsize=65_536)
 def display_number(contact_key: str) -> str:
     """ "+15550101234" -> "+1 555-010-1234"; user ids are shown as they are."""
     if not contact_key.startswith("+"):
@@ -152,6 +153,7 @@ class InboxService:
         self._undo: list[_Undo] = []
         self._tunnel: Any = None
         self._base_lexicon: Lexicon | None = None
+        self._pending_cache: list[DetectionRecord] | None = None
 
     # -- reading ---------------------------------------------------------------------------------
     @property
@@ -171,12 +173,7 @@ class InboxService:
     ) -> Page[ConversationItem]:
         offset = _offset(after)
         rows = self._book.conversations(conversation_filter.value, search or None, offset=offset, limit=limit)
-        triggers: dict[str, str] = {}
-        if any(row.pending_count for row in rows):
-            wanted = {row.contact_key for row in rows if row.pending_count}
-            for detection in self._book.pending_detections(limit=PENDING_SCAN):
-                if detection.contact_key in wanted and detection.contact_key not in triggers:
-                    triggers[detection.contact_key] = trigger_text(detection)
+        triggers = self._triggers() if any(row.pending_count for row in rows) else {}
         items = [
             ConversationItem(
                 contact_key=row.contact_key,
@@ -229,11 +226,27 @@ class InboxService:
 
     def pending(self, *, after: object | None = None, limit: int = 200) -> Page[DetectionRecord]:
         offset = _offset(after)
-        rows = self._book.pending_detections(limit=offset + limit)[offset:]
-        return _page(rows, offset, limit)
+        return _page(self._pending_snapshot()[offset : offset + limit], offset, limit)
 
     def pending_count(self) -> int:
-        return len(self._book.pending_detections())
+        return len(self._pending_snapshot())
+
+    def invalidate(self) -> None:
+        """Forget cached reads; called after every batch the pipeline commits and every decision."""
+        self._pending_cache = None
+
+    def _pending_snapshot(self) -> list[DetectionRecord]:
+        """All pending requests, read once per change rather than once per page or label."""
+        if self._pending_cache is None:
+            self._pending_cache = self._book.pending_detections()
+        return self._pending_cache
+
+    def _triggers(self) -> dict[str, str]:
+        """contact key -> the words of their oldest pending request."""
+        triggers: dict[str, str] = {}
+        for detection in self._pending_snapshot():
+            triggers.setdefault(detection.contact_key, trigger_text(detection))
+        return triggers
 
     def auto_applied(self, *, after: object | None = None, limit: int = 200) -> Page[DetectionRecord]:
         offset = _offset(after)
@@ -310,6 +323,7 @@ class InboxService:
     def reverse(self, detection_id: int) -> str:
         detection = self._book.detection(detection_id)
         self._book.reverse_detection(detection_id, decided_by="owner")
+        self.invalidate()
         return f"Reversed the decision for {_who(detection)}; the consent book keeps both entries."
 
     def can_undo(self) -> bool:
@@ -321,6 +335,7 @@ class InboxService:
             return None
         entry = self._undo.pop()
         entry.run()
+        self.invalidate()
         return f"Undone: {entry.description}."
 
     def change_consent(self, contact_key: str, category: str, action: ConsentAction, reason: str) -> str:
@@ -356,10 +371,12 @@ class InboxService:
             pipeline.confirm_detection(detection_id, decided_by="owner")
         else:
             self._book.resolve_detection(detection_id, confirm=confirm, decided_by="owner")
+        self.invalidate()
         return detection
 
     def _reverse_quietly(self, detection_id: int) -> None:
         self._book.reverse_detection(detection_id, decided_by="owner")
+        self.invalidate()
 
     def _push_undo(self, description: str, run: Callable[[], None]) -> None:
         self._undo.append(_Undo(description, run))

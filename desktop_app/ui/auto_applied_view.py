@@ -52,11 +52,18 @@ class AutoAppliedView(QWidget):
 
     def refresh(self) -> None:
         self.model.reload(keep_rows=self.model.rowCount())
-        on = self.inbox.auto_mode_enabled()
+        if self.inbox.auto_mode_enabled():
+            text = (
+                "Automatic mode is ON: requests the app was sure about were recorded and confirmed "
+                "without asking you."
+            )
+        else:
+            text = (
+                "Automatic mode is off (Settings → Automatic mode), so only exact signals are applied "
+                "without you: a tap on a Stop button, or WhatsApp's own Stop option."
+            )
         self.explanation.setText(
-            ("Automatic mode is ON. " if on else "Automatic mode is off (Settings → Automatic mode). ")
-            + "Requests the app was sure about were recorded and confirmed without asking you. "
-            "If one is wrong, select it and press Reverse: a reversal is added to the consent book."
+            text + " If one is wrong, select it and press Reverse: a reversal is added to the consent book."
         )
         self._update_buttons()
 

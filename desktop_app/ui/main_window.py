@@ -228,6 +228,7 @@ class MainWindow(QMainWindow):
 
     # -- data flow -------------------------------------------------------------------------------
     def on_ingested(self, result: IngestResult) -> None:
+        self.inbox.invalidate()
         self.status.set_last_event(datetime.now(UTC))
         self._refresh_timer.start()
 
@@ -255,6 +256,7 @@ class MainWindow(QMainWindow):
         self.refresh_all()
 
     def refresh_all(self) -> None:
+        self.inbox.invalidate()
         self.inbox_view.refresh()
         self.review_view.refresh()
         self.auto_view.refresh()

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from PySide6.QtCore import QCoreApplication
 
 from desktop_app.domain.model import ContactRef, InboundMessage
 from desktop_app.services.paths import AppPaths
@@ -34,6 +35,7 @@ class Customers:
             text=text,
         )
         self.runtime.pipeline.ingest([message])
+        QCoreApplication.processEvents()  # the bridge delivers the batch to the window, queued
         return "+" + wa_id
 
 

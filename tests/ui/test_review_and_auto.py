@@ -79,7 +79,7 @@ def test_automatic_mode_applies_lists_and_can_be_reversed(qtbot, window, runtime
     assert [to for to, _ in runtime.sender.sent] == [key]  # confirmed without asking
     window.tabs.setCurrentIndex(AUTO)
     auto = window.auto_view
-    assert auto.explanation.text().startswith("Automatic mode is ON.")
+    assert auto.explanation.text().startswith("Automatic mode is ON:")
     assert auto.model.rowCount() == 1 and auto.model.item(0).contact_key == key
 
     auto.table.selectRow(0)
