@@ -178,8 +178,10 @@ def again(a: Analysis, c: Clause) -> Iterator[Candidate]:
         for verb in c.get(concept):
             if c.negated(verb):
                 continue
-            to_me = c.has("self", "self_number") and (
-                concept in ("message_verb", "subscribe_verb") or a.only_vague_after(c, verb.end)
+            fused = concept == "message_verb" and a.only_vague_after(c, verb.end)  # "escribirme de nuevo"
+            to_me = fused or (
+                c.has("self", "self_number")
+                and (concept in ("message_verb", "subscribe_verb") or a.only_vague_after(c, verb.end))
             )
             if nouns or to_me or concept == "subscribe_verb":
                 yield Candidate(
