@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
@@ -356,9 +357,24 @@ class MainWindow(QMainWindow):
         if self.settings_dialog is not None:
             self.settings_dialog.connection.shutdown()
 
+    def _keep_running_in_tray(self) -> bool:
+        """Asks once (the answer is saved) whether closing the window should keep the app running."""
+        settings = self.runtime.settings
+        if settings.minimize_to_tray is None:
+            answer = QMessageBox.question(
+                self,
+                "Keep Consent Desk running?",
+                "Keep receiving messages in the background when the window is closed? The icon next to "
+                "the clock brings the window back and tells you when someone asks to stop.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            )
+            settings.minimize_to_tray = answer == QMessageBox.StandardButton.Yes
+            self.runtime.update_settings(settings)
+        return bool(settings.minimize_to_tray)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_geometry()
-        if not self._quitting and self.tray.available() and self.runtime.settings.minimize_to_tray:
+        if not self._quitting and self.tray.available() and self._keep_running_in_tray():
             self.hide()  # the webhook keeps running; the tray brings the window back
             event.ignore()
             return
