@@ -502,6 +502,9 @@ class InboxService:
             if close is not None:
                 close()
 
+    def tunnel_public_url(self) -> str | None:
+        return self._tunnel.public_url if self.tunnel_running() else None
+
     def tunnel_running(self) -> bool:
         return self._tunnel is not None and self._tunnel.running
 
@@ -517,6 +520,7 @@ class InboxService:
         return tunnel.callback_url() or ""
 
     def stop_tunnel(self) -> None:
+        """Stop the tunnel process (if any) and wait for it."""
         tunnel, self._tunnel = self._tunnel, None
         if tunnel is not None:
             tunnel.stop()

@@ -118,6 +118,10 @@ class ConnectionTab(QWidget):
         url_row.addWidget(self.callback_url, 1)
         url_row.addWidget(copy_url)
         url_row.addWidget(copy_token)
+        running_url = inbox.tunnel_public_url()
+        if running_url:  # the tunnel outlives the dialog; show it as it is
+            self.tunnel_button.setText("Stop tunnel")
+            self.callback_url.setText(running_url + "/webhook")
         webhook_form.addRow(self.tunnel_button)
         webhook_form.addRow("Callback URL", url_row)
         steps = QLabel(
@@ -188,6 +192,9 @@ class ConnectionTab(QWidget):
         settings.meta_phone_number_id = self.phone_number_id.text().strip()
         settings.twilio_from = self.twilio_from.text().strip()
         settings.webhook_port = self.port.value()
+        public_url = self.inbox.tunnel_public_url()
+        if public_url:  # Twilio checks signatures against the public address
+            settings.public_url = public_url
 
     def _copy_verify_token(self) -> None:
         token = (

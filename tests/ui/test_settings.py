@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import keyring.backends.fail
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QDialogButtonBox, QPushButton
 
 from desktop_app.services.secrets import SecretStore
 from desktop_app.ui.first_run import FirstRunDialog
@@ -155,3 +158,58 @@ def test_first_run_offers_the_demo_by_default(qtbot, runtime):
     assert runtime.paths.settings_path.exists()
     assert runtime.settings.provider == "demo"
     main.shutdown()
+
+
+CLOUDFLARED = (
+    "INF Requesting new quick Tunnel on trycloudflare.com...\n"
+    "INF |  https://violet-harbor-lines-example.trycloudflare.com  |\n"
+)
+
+
+def test_tunnel_start_copy_and_stop(qtbot, window, runtime, memory_keyring, tmp_path, monkeypatch):
+    """A fake cloudflared on PATH prints like the real one; the owner starts, copies, stops."""
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    fake = tools / "cloudflared"
+    fake.write_text(
+        f"#!{sys.executable}\nimport sys, time\n"
+        f"sys.stdout.write({CLOUDFLARED!r})\nsys.stdout.flush()\ntime.sleep(60)\n",
+        encoding="utf-8",
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}{os.pathsep}{os.environ.get('PATH', '')}")
+    dialog = window.open_settings(provider="meta")
+    connection = dialog.connection
+
+    qtbot.mouseClick(connection.tunnel_button, Qt.MouseButton.LeftButton)
+    url = "https://violet-harbor-lines-example.trycloudflare.com/webhook"
+    qtbot.waitUntil(lambda: connection.callback_url.text() == url, timeout=15_000)
+    assert connection.tunnel_button.text() == "Stop tunnel"
+    copy_url, copy_token = (
+        b for b in connection.webhook_box.findChildren(QPushButton) if b.text().startswith("Copy")
+    )
+    qtbot.mouseClick(copy_url, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == url
+    make_token = next(
+        b for b in connection.meta_box.findChildren(QPushButton) if b.text() == "Make one for me"
+    )
+    qtbot.mouseClick(make_token, Qt.MouseButton.LeftButton)
+    token = connection.secret_fields["meta.verify_token"].text()
+    assert len(token) >= 24
+    qtbot.mouseClick(copy_token, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == token
+
+    save(qtbot, dialog)
+    assert runtime.settings.public_url == "https://violet-harbor-lines-example.trycloudflare.com"
+    assert memory_keyring.store[("consent-desk", "meta.verify_token")] == token
+    assert token not in runtime.paths.settings_path.read_text(encoding="utf-8")
+    assert window.inbox.tunnel_running()
+
+    again = window.open_settings()  # the tunnel outlives the dialog, and the dialog says so
+    assert again.connection.tunnel_button.text() == "Stop tunnel"
+    assert again.connection.callback_url.text() == url
+    qtbot.mouseClick(again.connection.tunnel_button, Qt.MouseButton.LeftButton)
+    assert not window.inbox.tunnel_running()
+    assert again.connection.tunnel_button.text() == "Start tunnel"
+    assert again.connection.callback_url.text() == ""
+    again.reject()
