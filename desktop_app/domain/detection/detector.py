@@ -13,6 +13,7 @@ from desktop_app.domain.detection.keywords import (
     STOP_SIGN,
     TRAILING,
     KeywordMatch,
+    keyword_order,
     match_bare_keyword,
     match_trailing_keyword,
 )
@@ -84,12 +85,36 @@ def _main_language(hits: list[Hit], text: str) -> str | None:
     return max(votes, key=lambda lang: (votes[lang], -order.get(lang, 99)))
 
 
+@lru_cache(maxsize=4096)
+def _keyword_verdict(match: KeywordMatch, short: bool) -> Verdict:
+    """Keyword verdicts repeat a lot ("STOP"), and they depend only on the match."""
+    kind = VerdictKind.OPT_IN if match.kind == "opt_in" else VerdictKind.OPT_OUT
+    confidence = match.confidence - (QUESTION_PENALTY * 2 if match.question else 0.0)
+    auto = match.kind != "weak_opt_out" and not match.question and confidence >= AUTO_THRESHOLD and short
+    return Verdict(
+        kind=kind,
+        scope="all",
+        confidence=round(confidence, 3),
+        auto=auto,
+        language=match.lang,
+        rule=_keyword_rule(match),
+        explanation=explain(kind, "all", "keyword", match.entry, match.question),
+        spans=match.spans,
+        source=EventSource.KEYWORD,
+    )
+
+
+@lru_cache(maxsize=64)
+def _none_verdict(language: str | None) -> Verdict:
+    return Verdict(VerdictKind.NONE, None, 0.0, False, language, "none", _NOTHING)
+
+
 class Detector:
     """Pure and immutable once built; `classify` is safe to call from any thread."""
 
     def __init__(self, lexicon: Lexicon, cache_size: int = DEFAULT_CACHE_SIZE) -> None:
         self.lexicon = lexicon
-        self._index = Index(lexicon)
+        self._index = Index(lexicon, keyword_order)
         self._buttons = ButtonTable(lexicon)
         # Verdicts are immutable and depend only on the text, so repeated replies ("STOP", "ok")
         # are answered from a bounded cache; cache_size=0 measures the detector itself.
@@ -142,7 +167,7 @@ class Detector:
         tokenized = tokenize(text)
         hits = self._index.find(tokenized.tokens)
         if _nothing_to_find(tokenized, hits):
-            return Verdict(VerdictKind.NONE, None, 0.0, False, _main_language(hits, text), "none", _NOTHING)
+            return _none_verdict(_main_language(hits, text))
         bare = match_bare_keyword(tokenized, hits, self._index)
         if bare is not None:
             return self._keyword_verdict(bare, len(text))
@@ -156,7 +181,7 @@ class Detector:
             if trailing is not None:
                 return self._keyword_verdict(trailing, len(text))
         if not candidates:
-            return Verdict(VerdictKind.NONE, None, 0.0, False, analysis.language(), "none", _NOTHING)
+            return _none_verdict(analysis.language())
         best = max(
             candidates,
             key=lambda c: (c.confidence - QUESTION_PENALTY * c.question, c.kind is VerdictKind.OPT_OUT),
@@ -178,25 +203,7 @@ class Detector:
         )
 
     def _keyword_verdict(self, match: KeywordMatch, length: int) -> Verdict:
-        kind = VerdictKind.OPT_IN if match.kind == "opt_in" else VerdictKind.OPT_OUT
-        confidence = match.confidence - (QUESTION_PENALTY * 2 if match.question else 0.0)
-        auto = (
-            match.kind != "weak_opt_out"
-            and not match.question
-            and confidence >= AUTO_THRESHOLD
-            and length <= LONG_MESSAGE
-        )
-        return Verdict(
-            kind=kind,
-            scope="all",
-            confidence=round(confidence, 3),
-            auto=auto,
-            language=match.lang,
-            rule=_keyword_rule(match),
-            explanation=explain(kind, "all", "keyword", match.entry, match.question),
-            spans=match.spans,
-            source=EventSource.KEYWORD,
-        )
+        return _keyword_verdict(match, length <= LONG_MESSAGE)
 
     def _phrase_verdict(self, analysis: Analysis, best: Candidate) -> Verdict:
         confidence = best.confidence - (QUESTION_PENALTY if best.question else 0.0)

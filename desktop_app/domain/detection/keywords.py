@@ -77,13 +77,25 @@ class _View:
 
 
 def _pick(keywords: list[Keyword], view: _View) -> Keyword:
+    """The reading whose language has the most other words in the message; ties go to the
+    strongest kind and the most common language (the index keeps `keywords` in that order)."""
     if len(keywords) == 1:
         return keywords[0]
     votes: dict[str, int] = {}
     for hit in view.hits:
         if hit.lang is not None:
             votes[hit.lang] = votes.get(hit.lang, 0) + 1
-    return max(keywords, key=lambda k: (votes.get(k.lang, 0), -_RANK[k.kind], -_ORDER.get(k.lang, 99)))
+    best, best_votes = keywords[0], votes.get(keywords[0].lang, 0)
+    for keyword in keywords:
+        count = votes.get(keyword.lang, 0)
+        if count > best_votes:
+            best, best_votes = keyword, count
+    return best
+
+
+def keyword_order(keyword: Keyword) -> tuple[int, int]:
+    """Static preference between readings of the same keyword: kind first, then language."""
+    return _RANK[keyword.kind], _ORDER.get(keyword.lang, 99)
 
 
 def match_bare_keyword(tokenized: Tokenized, hits: list[Hit], index: Index) -> KeywordMatch | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -45,7 +46,9 @@ def entry_tokens(entry: str) -> tuple[str, ...]:
 class Index:
     """Lookup tables built once per lexicon; `find` is called for every message."""
 
-    def __init__(self, lexicon: Lexicon) -> None:
+    def __init__(
+        self, lexicon: Lexicon, keyword_order: Callable[[Keyword], tuple[int, int]] | None = None
+    ) -> None:
         self._by_first: dict[str, list[tuple[tuple[str, ...], str, str | None, str]]] = defaultdict(list)
         self._prefixes: list[tuple[str, str, str | None, str]] = []
         self._cache: dict[
@@ -61,6 +64,8 @@ class Index:
             for concept, entries in lists.items():
                 for entry in entries:
                     self._add(concept, lang, entry)
+        if keyword_order is not None:
+            self._sort_keywords(keyword_order)
 
     def _add(self, concept: str, lang: str | None, entry: str) -> None:
         if entry.endswith("*") and " " not in entry.strip():
@@ -84,6 +89,11 @@ class Index:
             self._keyword_hits.add((tokens, concept))
             lang = None
         self._by_first[tokens[0]].append((tokens, concept, lang, entry))
+
+    def _sort_keywords(self, order: Callable[[Keyword], tuple[int, int]]) -> None:
+        for table in (self.keywords, self.squeezed_keywords):
+            for readings in table.values():
+                readings.sort(key=order)
 
     @property
     def longest_keyword(self) -> int:
