@@ -39,6 +39,7 @@ from desktop_app.domain.records import (
     WeekStats,
 )
 from desktop_app.storage import backup, dsr, exchange, migrate, reads, review, stats
+from desktop_app.storage.checkpoint import Checkpointer
 from desktop_app.storage.engine import BUSY_TIMEOUT_MS, make_engine, tune_reads
 from desktop_app.storage.errors import translate
 from desktop_app.storage.ledger import rebuild_state, verify_chain
@@ -100,7 +101,9 @@ class ConsentBook:
         self.backup_dir = backup_dir
         self.keep_backups = keep_backups
         self.now = now
-        self._write: Engine = make_engine(path, immediate=True, busy_timeout_ms=busy_timeout_ms)
+        self._write: Engine = make_engine(
+            path, immediate=True, busy_timeout_ms=busy_timeout_ms, auto_checkpoint=False
+        )
         self._read: Engine = make_engine(path, immediate=False, busy_timeout_ms=busy_timeout_ms)
         self._fast = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._fast.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
@@ -110,6 +113,8 @@ class ConsentBook:
         self._category_set: frozenset[str] = frozenset()
         self._closed = False
         self._refresh_categories()
+        self._checkpointer = Checkpointer(path)
+        self._checkpointer.start()
 
     # lifecycle --------------------------------------------------------------------------------------
     @classmethod
@@ -209,6 +214,7 @@ class ConsentBook:
             self._fast.close()
         self._write.dispose()
         self._read.dispose()
+        self._checkpointer.stop()
 
     def __enter__(self) -> ConsentBook:
         return self

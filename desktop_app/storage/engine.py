@@ -23,7 +23,11 @@ def tune_reads(cursor: sqlite3.Cursor | sqlite3.Connection) -> None:
 
 
 def configure_connection(
-    dbapi_connection: sqlite3.Connection, *, foreign_keys: bool = True, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+    dbapi_connection: sqlite3.Connection,
+    *,
+    foreign_keys: bool = True,
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    auto_checkpoint: bool = True,
 ) -> None:
     """Per-connection settings, in the order that avoids BUSY on the WAL switch itself."""
     # Let us (not pysqlite) emit BEGIN, so writers can take the lock up front.
@@ -37,6 +41,8 @@ def configure_connection(
         cursor.execute("PRAGMA synchronous=FULL")
         tune_reads(cursor)
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+        if not auto_checkpoint:
+            cursor.execute("PRAGMA wal_autocheckpoint=0")  # storage.checkpoint copies the WAL instead
     finally:
         cursor.close()
 
@@ -48,6 +54,7 @@ def make_engine(
     foreign_keys: bool = True,
     pool: str | None = None,
     busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    auto_checkpoint: bool = True,
 ) -> Engine:
     """An engine whose transactions start with BEGIN IMMEDIATE (writers) or a plain BEGIN (readers)."""
     kwargs: dict[str, Any] = {}
@@ -60,7 +67,12 @@ def make_engine(
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-        configure_connection(dbapi_connection, foreign_keys=foreign_keys, busy_timeout_ms=busy_timeout_ms)
+        configure_connection(
+            dbapi_connection,
+            foreign_keys=foreign_keys,
+            busy_timeout_ms=busy_timeout_ms,
+            auto_checkpoint=auto_checkpoint,
+        )
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:

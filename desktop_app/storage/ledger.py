@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 
 from desktop_app.domain.consent import GENESIS_HASH, HASHED_FIELDS, event_hash
@@ -75,6 +76,7 @@ def rebuild_state(raw: sqlite3.Connection) -> int:
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'consent_state' "
         "AND sql IS NOT NULL"
     ).fetchall()
+    raw.execute(f"PRAGMA threads={min(4, os.cpu_count() or 1)}")  # parallel sort for the index builds
     for name, _ in indexes:
         raw.execute(f'DROP INDEX "{name}"')
     for statement in REBUILD_SQL:

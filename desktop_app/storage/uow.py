@@ -15,7 +15,6 @@ from desktop_app.domain.consent import (
     event_hash,
     iso_utc,
     state_of,
-    supersedes,
 )
 from desktop_app.domain.model import (
     ConsentAction,
@@ -309,31 +308,26 @@ class UnitOfWork:
         return record
 
     def _update_state(self, fields: dict[str, object]) -> None:
-        key, category = str(fields["contact_key"]), str(fields["category"])
-        current = self._raw.execute(
-            "SELECT since, event_id FROM consent_state WHERE contact_key = ? AND category = ?",
-            (key, category),
-        ).fetchone()
-        occurred, event_id = str(fields["occurred_at"]), int(fields["id"])  # type: ignore[call-overload]
-        if not supersedes(
-            occurred, event_id, current[0] if current else None, current[1] if current else None
-        ):
-            return
-        self._raw.execute(
+        """Upsert the cached state only if this event supersedes it (domain.consent.supersedes, in SQL)."""
+        key = str(fields["contact_key"])
+        changed = self._raw.execute(
             "INSERT INTO consent_state(contact_key, category, state, since, source, event_id, changed_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(contact_key, category) DO UPDATE SET "
             "state = excluded.state, since = excluded.since, source = excluded.source, "
-            "event_id = excluded.event_id, changed_at = excluded.changed_at",
+            "event_id = excluded.event_id, changed_at = excluded.changed_at "
+            "WHERE (excluded.since, excluded.event_id) > (consent_state.since, consent_state.event_id)",
             (
                 key,
-                category,
+                fields["category"],
                 state_of(str(fields["action"])),
-                occurred,
+                fields["occurred_at"],
                 fields["source"],
-                event_id,
+                fields["id"],
                 fields["recorded_at"],
             ),
-        )
+        ).rowcount
+        if not changed:
+            return
         kind = ContactKind.PHONE if is_e164(key) else ContactKind.USER_ID
         # One statement: create the contact if needed, and touch its row only when the flag changes.
         self._raw.execute(
