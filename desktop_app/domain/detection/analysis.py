@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
+from desktop_app.domain.detection.lexicon import LANG_PRIORITY
 from desktop_app.domain.detection.matcher import Hit
 from desktop_app.domain.detection.normalize import Tokenized
 
 NOUNS = ("message_noun", "marketing_noun", "list_noun")
-LANG_PRIORITY = (
-    "en",
-    "es",
-    "pt",
-    "fr",
-    "de",
-    "it",
-    "nl",
-    "id",
-    "tr",
-    "ru",
-    "pl",
-    "ar",
-    "hi",
-    "hi-Latn",
-    "sw",
-)
 _ORDER = {lang: i for i, lang in enumerate(LANG_PRIORITY)}
 # How far (in tokens) a negation may sit before / after the word it negates.
 NEG_BEFORE = 3
@@ -164,8 +148,7 @@ def _coverage(hits: list[Hit]) -> dict[str, int]:
     """How many distinct tokens each language's words cover: the message's language votes."""
     covered: dict[str, set[int]] = {}
     for hit in hits:
-        lang = hit.lang
-        if lang is not None:
+        for lang in hit.langs:
             tokens = covered.get(lang)
             if tokens is None:
                 covered[lang] = tokens = set()
@@ -177,19 +160,32 @@ def _coverage(hits: list[Hit]) -> dict[str, int]:
 
 
 def _resolve_collisions(hits: list[Hit], coverage: dict[str, int]) -> list[Hit]:
-    """Drop a word's reading in a minor language when the message's main language reads it otherwise.
+    """Give each reading the message's main language, dropping readings only minor languages have.
 
     "mais" is "more" in Portuguese but "but" in French; "spam" is a noun in English but a complaint
-    word in other lists. A reading shared by several languages keeps only the main language's, so
-    grammar that depends on the language (word order) follows the message.
+    word in other lists. A reading shared by several languages takes the main language, so grammar
+    that depends on the language (word order) follows the message.
     """
     best: dict[int, int] = {}
     for hit in hits:
-        if hit.lang is not None:
-            votes = coverage[hit.lang]
+        for lang in hit.langs:
+            votes = coverage[lang]
             if votes > best.get(hit.start, 0):
                 best[hit.start] = votes
-    return [hit for hit in hits if hit.lang is None or coverage[hit.lang] >= best[hit.start]]
+    kept: list[Hit] = []
+    new_hit = tuple.__new__
+    for hit in hits:
+        if not hit.langs:
+            kept.append(hit)
+            continue
+        top = best[hit.start]
+        winner = next((lang for lang in hit.langs if coverage[lang] == top), None)
+        if winner is None:
+            continue
+        if winner != hit.lang:
+            hit = new_hit(Hit, (hit.concept, winner, hit.start, hit.end, hit.entry, hit.langs))
+        kept.append(hit)
+    return kept
 
 
 def script_language(text: str) -> str | None:

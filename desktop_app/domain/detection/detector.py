@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 
-from desktop_app.domain.detection.analysis import LANG_PRIORITY, Analysis, script_language
+from desktop_app.domain.detection.analysis import Analysis, script_language
 from desktop_app.domain.detection.buttons import ButtonTable
 from desktop_app.domain.detection.explain import explain
 from desktop_app.domain.detection.keywords import (
@@ -17,7 +17,7 @@ from desktop_app.domain.detection.keywords import (
     match_bare_keyword,
     match_trailing_keyword,
 )
-from desktop_app.domain.detection.lexicon import CONCEPTS, Lexicon
+from desktop_app.domain.detection.lexicon import CONCEPTS, LANG_PRIORITY, Lexicon
 from desktop_app.domain.detection.matcher import Hit, Index
 from desktop_app.domain.detection.normalize import Tokenized, tokenize
 from desktop_app.domain.detection.review_rules import review_candidates
@@ -78,7 +78,7 @@ def _nothing_to_find(tokenized: Tokenized, hits: list[Hit]) -> bool:
 
 
 def _main_language(hits: list[Hit], text: str) -> str | None:
-    votes = Counter(hit.lang for hit in hits if hit.lang is not None)
+    votes = Counter(lang for hit in hits for lang in hit.langs)
     if not votes:
         return script_language(text)
     order = {lang: i for i, lang in enumerate(LANG_PRIORITY)}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from desktop_app.domain.detection.analysis import LANG_PRIORITY, Analysis, Clause
+from desktop_app.domain.detection.analysis import Analysis, Clause
+from desktop_app.domain.detection.lexicon import LANG_PRIORITY
 from desktop_app.domain.detection.matcher import Hit, Index, Keyword
 from desktop_app.domain.detection.normalize import Token, Tokenized, squeeze
 
@@ -83,8 +84,8 @@ def _pick(keywords: list[Keyword], view: _View) -> Keyword:
         return keywords[0]
     votes: dict[str, int] = {}
     for hit in view.hits:
-        if hit.lang is not None:
-            votes[hit.lang] = votes.get(hit.lang, 0) + 1
+        for lang in hit.langs:
+            votes[lang] = votes.get(lang, 0) + 1
     best, best_votes = keywords[0], votes.get(keywords[0].lang, 0)
     for keyword in keywords:
         count = votes.get(keyword.lang, 0)

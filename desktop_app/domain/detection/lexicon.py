@@ -8,6 +8,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+# Tie-breaker when a word is read the same way in several languages (most customers first).
+LANG_PRIORITY = (
+    "en",
+    "es",
+    "pt",
+    "fr",
+    "de",
+    "it",
+    "nl",
+    "id",
+    "tr",
+    "ru",
+    "pl",
+    "ar",
+    "hi",
+    "hi-Latn",
+    "sw",
+)
 OPT_OUT = "opt_out"
 OPT_IN = "opt_in"
 KEYWORD_LISTS = (OPT_OUT, OPT_IN)

@@ -6,11 +6,12 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
-from desktop_app.domain.detection.lexicon import KEYWORD_LISTS, Lexicon
+from desktop_app.domain.detection.lexicon import KEYWORD_LISTS, LANG_PRIORITY, Lexicon
 from desktop_app.domain.detection.normalize import Token, normalize_word, squeeze, tokenize
 
+K = TypeVar("K")
 _CACHE_LIMIT = 50_000
 TYPO_MIN_LENGTH = 4  # shorter words have too many real neighbours ("top", "dur")
 
@@ -19,10 +20,11 @@ class Hit(NamedTuple):
     """One lexicon entry found in the message, as token positions [start, end)."""
 
     concept: str
-    lang: str | None
+    lang: str | None  # the language this reading is taken in (the message's main one, once resolved)
     start: int
     end: int
     entry: str
+    langs: tuple[str, ...] = ()  # every language whose lexicon reads these words this way
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,8 @@ class Keyword:
 
 
 Multi = tuple[tuple[str, ...], str, str | None, str]
+Reading = tuple[str, tuple[str, ...], str]  # concept, languages, first entry
+MultiReading = tuple[tuple[str, ...], str, tuple[str, ...], str]
 
 
 @lru_cache(maxsize=32768)
@@ -51,9 +55,7 @@ class Index:
     ) -> None:
         self._by_first: dict[str, list[tuple[tuple[str, ...], str, str | None, str]]] = defaultdict(list)
         self._prefixes: list[tuple[str, str, str | None, str]] = []
-        self._cache: dict[
-            str, tuple[tuple[tuple[str, str | None, str], ...], dict[str, tuple[Multi, ...]]]
-        ] = {}
+        self._cache: dict[str, tuple[tuple[Reading, ...], dict[str, tuple[MultiReading, ...]]]] = {}
         self.keywords: dict[str, list[Keyword]] = defaultdict(list)
         self.squeezed_keywords: dict[str, list[Keyword]] = defaultdict(list)
         self._longest: int | None = None
@@ -117,24 +119,30 @@ class Index:
             *self._by_length.get(length + 1, ()),
         ]
 
-    def _entries(
-        self, norm: str
-    ) -> tuple[tuple[tuple[str, str | None, str], ...], dict[str, tuple[Multi, ...]]]:
-        """Single-word readings (exact and prefix) of `norm`, and its multi-word entries by second word."""
+    def _entries(self, norm: str) -> tuple[tuple[Reading, ...], dict[str, tuple[MultiReading, ...]]]:
+        """Single-word readings (exact and prefix) of `norm`, and its multi-word entries by second word.
+
+        Readings of the same word class are merged across languages ("me" is "self" in six lists).
+        """
         found = self._cache.get(norm)
         if found is None:
-            singles = [
-                (concept, lang, entry)
-                for prefix, concept, lang, entry in self._prefixes
-                if norm.startswith(prefix)
-            ]
-            multis: dict[str, list[Multi]] = defaultdict(list)
+            singles: dict[str, tuple[list[str], str]] = {}
+            multis: dict[tuple[tuple[str, ...], str], tuple[list[str], str]] = {}
+            for prefix, concept, lang, entry in self._prefixes:
+                if norm.startswith(prefix):
+                    _merge(singles, concept, lang, entry)
             for seq, concept, lang, entry in self._by_first.get(norm, ()):
                 if len(seq) == 1:
-                    singles.append((concept, lang, entry))
+                    _merge(singles, concept, lang, entry)
                 else:
-                    multis[seq[1]].append((seq, concept, lang, entry))
-            found = (tuple(singles), {second: tuple(group) for second, group in multis.items()})
+                    _merge(multis, (seq, concept), lang, entry)
+            by_second: dict[str, list[MultiReading]] = defaultdict(list)
+            for (seq, concept), (langs, entry) in multis.items():
+                by_second[seq[1]].append((seq, concept, _ordered(langs), entry))
+            found = (
+                tuple((concept, _ordered(langs), entry) for concept, (langs, entry) in singles.items()),
+                {second: tuple(group) for second, group in by_second.items()},
+            )
             if len(self._cache) > _CACHE_LIMIT:
                 self._cache.clear()
             self._cache[norm] = found
@@ -146,20 +154,35 @@ class Index:
         count = len(tokens)
         for i, token in enumerate(tokens):
             singles, multis = self._entries(token.norm)
-            for concept, lang, entry in singles:
-                hits.append(new_hit(Hit, (concept, lang, i, i + 1, entry)))
+            for concept, langs, entry in singles:
+                hits.append(new_hit(Hit, (concept, langs[0] if langs else None, i, i + 1, entry, langs)))
             if not multis or i + 1 >= count:
                 continue
             following = tokens[i + 1]
             candidates = multis.get(following.norm) if following.clause == token.clause else None
             if not candidates:
                 continue
-            for seq, concept, lang, entry in candidates:
+            for seq, concept, langs, entry in candidates:
                 size = len(seq)
                 if size == 2 or (
                     i + size <= count
                     and tokens[i + size - 1].clause == token.clause
                     and all(tokens[i + k].norm == seq[k] for k in range(2, size))
                 ):
-                    hits.append(new_hit(Hit, (concept, lang, i, i + size, entry)))
+                    hits.append(
+                        new_hit(Hit, (concept, langs[0] if langs else None, i, i + size, entry, langs))
+                    )
         return hits
+
+
+_ORDER = {lang: i for i, lang in enumerate(LANG_PRIORITY)}
+
+
+def _merge(table: dict[K, tuple[list[str], str]], key: K, lang: str | None, entry: str) -> None:
+    langs, _first_entry = table.setdefault(key, ([], entry))
+    if lang is not None and lang not in langs:
+        langs.append(lang)
+
+
+def _ordered(langs: list[str]) -> tuple[str, ...]:
+    return tuple(sorted(langs, key=lambda lang: _ORDER.get(lang, len(_ORDER))))
