@@ -122,12 +122,19 @@ def child(data_dir: str) -> None:
     from desktop_app.services.settings import Settings
     from desktop_app.ui.main_window import MainWindow
 
+    imported = time.perf_counter()
     app = QApplication([])
     paths = AppPaths.resolve(data_dir)
     runtime = AppRuntime(paths, Settings.load(paths.settings_path), bridge=RuntimeBridge())
+    composed = time.perf_counter()
     window = MainWindow(runtime, first_run=False)
     window.show()
-    figures: dict[str, object] = {}
+    built = time.perf_counter()
+    figures: dict[str, object] = {
+        "imports_s": imported - started,
+        "runtime_s": composed - imported,
+        "window_s": built - composed,
+    }
 
     def interactive() -> None:
         figures["interactive_s"] = time.perf_counter() - started
@@ -193,25 +200,36 @@ def test_window_on_a_big_book(tmp_path: Path) -> None:
         "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
         "CONSENT_DESK_DATA_DIR": str(tmp_path),
     }
-    launched = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", str(tmp_path)],
-        env=env, capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
-    total = time.perf_counter() - launched
-    lines = [line for line in done.stdout.splitlines() if line.startswith("FIGURES ")]
-    assert done.returncode == 0 and lines, done.stderr[-3000:]
-    figures = json.loads(lines[-1][len("FIGURES ") :])
-    opens = figures["open_ms"]
-    report("process start -> interactive window", f"{figures['interactive_s']:.2f} s (target <= 1.5 s)")
-    report("whole child run incl. interpreter start", f"{total:.2f} s")
+    runs = []
+    for _ in range(3):  # the first start of the day includes the book's daily backup; then warm starts
+        launched = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", str(tmp_path)],
+            env=env, capture_output=True, text=True, timeout=600, check=False,
+        )  # fmt: skip
+        total = time.perf_counter() - launched
+        lines = [line for line in done.stdout.splitlines() if line.startswith("FIGURES ")]
+        assert done.returncode == 0 and lines, done.stderr[-3000:]
+        runs.append((json.loads(lines[-1][len("FIGURES ") :]), total))
+    for number, (run, total) in enumerate(runs, 1):
+        report(
+            f"start {number}: process start -> interactive",
+            f"{run['interactive_s']:.2f} s = imports {run['imports_s']:.2f} + runtime/book "
+            f"{run['runtime_s']:.2f} + window {run['window_s']:.2f} + first paint "
+            f"{run['interactive_s'] - run['imports_s'] - run['runtime_s'] - run['window_s']:.2f} "
+            f"(target <= 1.5 s; whole child {total:.1f} s)",
+        )
+    figures = runs[-1][0]
+    opens = [ms for run, _ in runs for ms in run["open_ms"]]
+    opens.sort()
     report(
         "RSS when interactive / at the end",
         f"{figures['rss_mb_at_start']:.0f} MB / {figures['rss_mb_end']:.0f} MB",
     )
     report(
-        "open a conversation (median / max of 30)",
-        f"{opens[len(opens) // 2]:.1f} ms / {opens[-1]:.1f} ms (target <= 100 ms)",
+        f"open a conversation (median / p90 / max of {len(opens)})",
+        f"{opens[len(opens) // 2]:.1f} / {opens[len(opens) * 9 // 10]:.1f} / {opens[-1]:.1f} ms "
+        "(target <= 100 ms)",
     )
     report("conversation rows loaded at start / after scrolling", f"{figures['conversation_rows_loaded']} / "
            f"{figures['conversation_rows_after_scrolling']} of {CONVERSATIONS:,}")  # fmt: skip
