@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from desktop_app.domain.detection.normalize import tokenize
+
 # Tie-breaker when a word is read the same way in several languages (most customers first).
 LANG_PRIORITY = (
     "en",
@@ -162,9 +164,9 @@ class Lexicon:
                 continue
             for key, words in lists.items():
                 self._check_key(key)
-                unwanted = {w.strip().casefold() for w in words}
+                unwanted = {_folded(w) for w in words}
                 entries[lang][key] = tuple(
-                    w for w in entries[lang].get(key, ()) if w.casefold() not in unwanted
+                    w for w in entries[lang].get(key, ()) if _folded(w) not in unwanted
                 )
         return Lexicon(_freeze(entries), self.buttons)
 
@@ -179,6 +181,11 @@ class Lexicon:
 
     def words(self, lang: str, list_name: str) -> tuple[str, ...]:
         return self.entries.get(lang, {}).get(list_name, ())
+
+
+def _folded(entry: str) -> str:
+    """The form matching uses, so removing "arret" also removes "Arrêt"."""
+    return " ".join(token.norm for token in tokenize(entry).tokens)
 
 
 def _freeze(

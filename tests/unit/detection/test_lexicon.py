@@ -104,3 +104,9 @@ def test_a_minimal_custom_lexicon_works(tmp_path: Path) -> None:
     assert detector.classify("HALT!").kind is VerdictKind.OPT_OUT
     assert detector.classify("go").kind is VerdictKind.OPT_IN
     assert detector.classify("stop").kind is VerdictKind.NONE
+
+
+def test_removal_matches_the_folded_form(lexicon: Lexicon) -> None:
+    edited = lexicon.with_overrides(removals={"fr": {"opt_out": ["ARRET"]}})
+    assert "arrêt" not in edited.words("fr", "opt_out")
+    assert "arrêt" in lexicon.words("fr", "opt_out")
