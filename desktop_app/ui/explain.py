@@ -19,16 +19,16 @@ LANGUAGES = {
     "tr": "Turkish",
 }
 SOURCES = {
-    "keyword": "a stop word",
-    "phrase": "a sentence",
-    "button": "a button tap",
-    "meta_preference": "WhatsApp's own Stop option",
-    "send_error_131050": "WhatsApp refusing a message",
-    "twilio_error_21610": "Twilio refusing a message",
+    "keyword": "sent a stop word",
+    "phrase": "asked in a sentence",
+    "button": "tapped a button",
+    "meta_preference": "used WhatsApp's own Stop option",
+    "send_error_131050": "WhatsApp refused a message",
+    "twilio_error_21610": "Twilio refused a message",
     "manual": "changed by you",
-    "import": "an import",
-    "reversal": "a reversal",
-    "number_change": "a number change",
+    "import": "imported",
+    "reversal": "a decision reversed",
+    "number_change": "carried over from an old number",
 }
 CATEGORY_NAMES = {"all": "All messages", "marketing": "Marketing", "order_updates": "Order updates"}
 

@@ -161,8 +161,10 @@ class ThreadView(QWidget):
             self.warning.hide()
             self.send_button.setEnabled(self.reply.isEnabled())
             return
-        when = f" (since {full_time(since)})" if since is not None else ""  # type: ignore[arg-type]
-        self.warning.setText(f"⛔ Not sent: {reason}{when}. Choose another kind of message or leave it.")
+        if since is not None:
+            what = category_name(self.current_category()).lower()
+            reason = f"this customer asked not to receive {what} messages (since {full_time(since)})"  # type: ignore[arg-type]
+        self.warning.setText(f"⊘ Not sent: {reason}. Choose another kind of message, or leave it.")
         self.warning.show()
         self.send_button.setEnabled(False)
 

@@ -35,7 +35,7 @@ def test_dashboard_charts_weekly_changes_by_source(qtbot, window, runtime, custo
     assert outs.label() == "Opt-outs" and outs.at(outs.count() - 1) == 2.0
     [sources] = dashboard.sources_chart.series()
     assert isinstance(sources, QStackedBarSeries)
-    assert [bar.label() for bar in sources.barSets()] == ["A stop word"]
+    assert [bar.label() for bar in sources.barSets()] == ["Sent a stop word"]
     assert len(keys) == 3
 
 
