@@ -60,7 +60,12 @@ class Checkpointer:
         """Stop the thread and copy whatever is left, so a closed book is a single complete file."""
         self._stop.set()
         if self._thread.is_alive():
-            self._thread.join(timeout=30)
+            self._thread.join(timeout=60)
+        if self._thread.is_alive():  # a huge checkpoint is still copying; SQLite finishes it on next open
+            log.info(
+                "WAL checkpoint of %s still running at close; leaving the rest to the next open", self._path
+            )
+            return
         try:
             self.checkpoint("TRUNCATE")
         except sqlite3.Error as exc:

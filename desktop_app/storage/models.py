@@ -152,7 +152,16 @@ class ConsentEvent(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (
-        Index("ix_consent_events_contact", "contact_key", "category", "occurred_at", "id"),
+        Index(  # revision 0002 made it covering for rebuild
+            "ix_consent_events_contact",
+            "contact_key",
+            "category",
+            "occurred_at",
+            "id",
+            "action",
+            "source",
+            "recorded_at",
+        ),
         Index("ix_consent_events_recorded_at", "recorded_at"),  # revision 0002
     )
 
