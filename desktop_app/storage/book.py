@@ -399,7 +399,7 @@ class ConsentBook:
 
     def rebuild_state(self) -> int:
         with self.unit_of_work() as uow:
-            return rebuild_state(uow._raw)
+            return rebuild_state(uow.connection)
 
     def status_json(self, key_or_phone: str) -> dict[str, Any]:
         """The stable JSON shape of `consent-desk status --json`."""
@@ -489,7 +489,7 @@ class ConsentBook:
     def erase_contact_messages(self, key_or_phone: str) -> int:
         """Erase message contents and the name; the ledger keeps the minimal proof of their choices."""
         with self.unit_of_work() as uow:
-            return dsr.erase_messages(uow._raw, self.resolve_key(key_or_phone), self.now())
+            return dsr.erase_messages(uow.connection, self.resolve_key(key_or_phone), self.now())
 
     # dashboard ------------------------------------------------------------------------------------------
     def weekly_stats(self, weeks: int = 12) -> list[WeekStats]:

@@ -23,6 +23,12 @@ def _loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
+def _mention(key: str) -> str:
+    """LIKE pattern for raw payloads naming this contact (providers write numbers without the '+')."""
+    text = key.lstrip("+").replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{text}%"
+
+
 def export_contact(raw: sqlite3.Connection, key: str, exported_at: datetime) -> dict[str, Any]:
     """All we hold about one person (messages, detections, ledger, current state, confirmations)."""
     contact = _rows(raw, "SELECT * FROM contacts WHERE key = ?", (key,))
@@ -58,6 +64,14 @@ def export_contact(raw: sqlite3.Connection, key: str, exported_at: datetime) -> 
         (key,),
     )
     state = _rows(raw, "SELECT * FROM consent_state WHERE contact_key = ? ORDER BY category", (key,))
+    unparsed = _rows(
+        raw,
+        "SELECT id, provider, reason, raw, received_at FROM unparsed_payloads WHERE raw LIKE ? ESCAPE '\\' "
+        "ORDER BY id",
+        (_mention(key),),
+    )
+    for payload in unparsed:
+        payload["raw"] = _loads(payload["raw"])
     return {
         "contact_key": key,
         "exported_at": iso_utc(exported_at),
@@ -67,6 +81,7 @@ def export_contact(raw: sqlite3.Connection, key: str, exported_at: datetime) -> 
         "detections": detections,
         "consent_events": ledger,
         "consent_state": state,
+        "unparsed_payloads_mentioning_them": unparsed,
     }
 
 
@@ -104,5 +119,8 @@ def erase_messages(raw: sqlite3.Connection, key: str, erased_at: datetime) -> in
     )
     raw.execute(
         "UPDATE contacts SET name = NULL, last_text = NULL, unread_count = 0 WHERE id = ?", (contact_id,)
+    )
+    raw.execute(  # payloads we could not parse may hold their messages too
+        "UPDATE unparsed_payloads SET raw = '\"erased\"' WHERE raw LIKE ? ESCAPE '\\'", (_mention(key),)
     )
     return int(erased)

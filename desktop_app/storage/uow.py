@@ -50,7 +50,11 @@ def to_json(value: Any) -> str | None:
 
 
 class UnitOfWork:
-    """Write operations inside one transaction; obtained from ConsentBook.unit_of_work() only."""
+    """Write operations inside one transaction; obtained from ConsentBook.unit_of_work() only.
+
+    Statements go straight to SQLAlchemy's pooled DBAPI connection: the ledger append must sustain
+    thousands of events a second, which ORM flushes cannot. The schema is the ORM's (models.py).
+    """
 
     def __init__(
         self,
@@ -66,6 +70,11 @@ class UnitOfWork:
         self._categories = categories
         self._head: tuple[int, str] | None = None  # ledger chain head, safe to cache under the write lock
         self.appended: list[ConsentEventRecord] = []
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The transaction's connection, for whole-table jobs in this package (rebuild, erasure)."""
+        return self._raw
 
     # contacts -----------------------------------------------------------------------------------
     def _upsert_contact(self, key: str, kind: str, name: str | None) -> int:

@@ -31,6 +31,8 @@ def test_erasure_blanks_contents_but_keeps_the_opt_out_proof(book: ConsentBook, 
     with book.unit_of_work() as uow:
         mid = uow.store_inbound(inbound("w1", text="STOP, I am Ann from 12 High St", name="Ann"))
         uow.store_inbound(inbound("w2", text="hello again"))
+        uow.store_unparsed("meta", "unknown shape", {"from": "15550101234", "body": "hello again, odd shape"})
+        uow.store_unparsed("meta", "unknown shape", {"from": "15550109999", "body": "someone else"})
         rec = uow.append_event(
             NewConsentEvent(
                 "+15550101234",
@@ -44,6 +46,7 @@ def test_erasure_blanks_contents_but_keeps_the_opt_out_proof(book: ConsentBook, 
             )
         )
         uow.add_detection(mid, verdict(), status="auto_applied", event_id=rec.id)
+    assert len(book.export_contact("+15550101234")["unparsed_payloads_mentioning_them"]) == 1
     assert book.erase_contact_messages("+15550101234") == 2
     assert book.erase_contact_messages("+15550101234") == 0
     thread = book.thread("+15550101234")
@@ -58,6 +61,7 @@ def test_erasure_blanks_contents_but_keeps_the_opt_out_proof(book: ConsentBook, 
     finally:
         raw.close()
     assert "High St" not in dump and "hello again" not in dump
+    assert "someone else" in dump  # other people's data is untouched
 
 
 def test_weekly_stats_counts_by_week_source_category_and_delivery(book: ConsentBook, clock: Clock) -> None:
