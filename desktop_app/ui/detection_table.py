@@ -23,6 +23,6 @@ def make_detection_table(name: str, parent: QWidget | None = None) -> QTableView
 
 def size_detection_columns(table: QTableView) -> None:
     header = table.horizontalHeader()
-    for column, width in enumerate((150, 150, 320, 170, 200, 90)):
+    for column, width in enumerate((150, 150, 300, 150, 300, 90)):
         header.resizeSection(column, width)
     header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)

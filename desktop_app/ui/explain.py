@@ -17,6 +17,9 @@ LANGUAGES = {
     "ar": "Arabic",
     "id": "Indonesian",
     "tr": "Turkish",
+    "ru": "Russian",
+    "pl": "Polish",
+    "sw": "Swahili",
 }
 SOURCES = {
     "keyword": "sent a stop word",
@@ -48,7 +51,9 @@ def scope_words(scope: str | None) -> str:
 def language_name(code: str | None) -> str:
     if not code:
         return "unknown language"
-    return LANGUAGES.get(code, code)
+    base, _, script = code.partition("-")
+    name = LANGUAGES.get(base, code)
+    return f"{name} (Latin letters)" if script == "Latn" and name != code else name
 
 
 def source_words(source: str | None) -> str:
