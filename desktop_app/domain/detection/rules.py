@@ -90,13 +90,18 @@ def negated_sending(a: Analysis, c: Clause) -> Iterator[Candidate]:
                 continue
             if concept == "receive_verb" and (c.question or c.has("past_marker", "past_negation")):
                 continue  # "Ich habe keine Nachricht bekommen": a missing message, not a refusal
-            implied = concept == "message_verb" and c.has("self", "more", "again")
+            objects = [
+                n for n in nouns if n.end <= verb.start or n.start >= verb.end
+            ]  # not "text" in "text me"
+            implied = concept == "message_verb" and (
+                c.has("more", "again") or a.only_vague_after(c, verb.end)
+            )
             vague = (
                 concept == "send_verb" and c.has("self", "more", "again") and a.only_vague_after(c, verb.end)
             )
-            if nouns or implied or vague:
+            if objects or implied or vague:
                 yield Candidate(
-                    OPT_OUT, scope_of(c, a), CLEAR, "do_not_send", (neg, verb, *nouns), c.question
+                    OPT_OUT, scope_of(c, a), CLEAR, "do_not_send", (neg, verb, *objects), c.question
                 )
     for fused in (*c.get("neg_send"), *c.get("neg_want")):
         if nouns or (fused.concept == "neg_send" and c.has("self", "more")):

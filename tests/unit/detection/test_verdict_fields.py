@@ -16,7 +16,7 @@ from desktop_app.domain.model import VerdictKind
         ("Please STOP sending me these offers", ["STOP", "offers"]),
         ("  Stop.  ", ["Stop"]),
         ("Bórrenme de la lista por favor", ["Bórrenme", "lista"]),
-        ("don't message me again", ["don't", "message"]),
+        ("don't message me again", ["don't", "message me"]),
         ("s t o p", ["s t o p"]),
         ("STOOOOP 🛑", ["STOOOOP"]),
     ],
