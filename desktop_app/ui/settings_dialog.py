@@ -86,6 +86,7 @@ class ConfirmationsTab(QWidget):
         self.language.setAccessibleName("Language")
         for code in inbox.confirmation_languages():
             self.language.addItem(language_name(code), code)
+        self.language.setCurrentIndex(max(self.language.findData("en"), 0))
         self.text = QPlainTextEdit()
         self.text.setObjectName("confirmationText")
         self.text.setAccessibleName("Confirmation message")
@@ -200,6 +201,7 @@ class KeywordsTab(QWidget):
         self.language.setAccessibleName("Language")
         for code in inbox.lexicon_languages():
             self.language.addItem(language_name(code), code)
+        self.language.setCurrentIndex(max(self.language.findData("en"), 0))
         self.language.currentIndexChanged.connect(lambda _i: self._fill())
         self.lists: dict[str, QListWidget] = {}
         self.inputs: dict[str, QLineEdit] = {}
@@ -239,6 +241,7 @@ class KeywordsTab(QWidget):
         self.test_result = QLabel("")
         self.test_result.setObjectName("keywordTestResult")
         self.test_result.setWordWrap(True)
+        self.test_result.setMinimumHeight(self.test_result.fontMetrics().height() * 3)
         layout = QVBoxLayout(self)
         layout.addWidget(self.language)
         layout.addLayout(columns, 1)
