@@ -27,7 +27,7 @@ from desktop_app.ui.dashboard_view import DashboardView
 from desktop_app.ui.first_run import FirstRunDialog
 from desktop_app.ui.icons import icon
 from desktop_app.ui.inbox_view import InboxView
-from desktop_app.ui.palette import banner_background
+from desktop_app.ui.palette import banner_background, follow_tint
 from desktop_app.ui.review_view import ReviewView
 from desktop_app.ui.settings_dialog import SettingsDialog
 from desktop_app.ui.status_bar import StatusBar
@@ -140,10 +140,7 @@ class MainWindow(QMainWindow):
     def _make_demo_banner(self) -> QWidget:
         banner = QWidget()
         banner.setObjectName("demoBanner")
-        banner.setAutoFillBackground(True)
-        palette = banner.palette()
-        palette.setColor(banner.backgroundRole(), banner_background(palette))
-        banner.setPalette(palette)
+        follow_tint(banner, banner_background)
         text = QLabel(
             "<b>This is the demo.</b> The customers and their messages are simulated and nothing is sent "
             "to anyone. To use your own WhatsApp number, open <b>Settings → Connection</b>."

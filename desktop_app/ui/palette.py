@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication, QWidget
 
 # Hues, not finished colours: each is blended into the palette's own base colour.
 AMBER = QColor(255, 176, 0)
@@ -52,3 +56,38 @@ def good_tint(palette: QPalette) -> QColor:
 
 def bad_tint(palette: QPalette) -> QColor:
     return blend(palette.color(QPalette.ColorRole.Window), RED, 0.22)
+
+
+class _TintFollower(QObject):
+    """Re-tints one widget whenever the palette changes (e.g. the system switches to dark)."""
+
+    def __init__(self, widget: QWidget, role: QPalette.ColorRole, tint: Callable[[QPalette], QColor]) -> None:
+        super().__init__(widget)
+        self._widget = widget
+        self._role = role
+        self._tint = tint
+        self._busy = False
+        widget.installEventFilter(self)
+        self.apply()
+
+    def apply(self) -> None:
+        self._busy = True  # setPalette sends PaletteChange again
+        try:
+            palette = self._widget.palette()
+            palette.setColor(self._role, self._tint(QApplication.palette(self._widget)))
+            self._widget.setPalette(palette)
+        finally:
+            self._busy = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._widget and event.type() == QEvent.Type.PaletteChange and not self._busy:
+            self.apply()
+        return False
+
+
+def follow_tint(
+    widget: QWidget, tint: Callable[[QPalette], QColor], role: QPalette.ColorRole = QPalette.ColorRole.Window
+) -> None:
+    """Fill `widget` with a colour derived from the current palette, now and after theme changes."""
+    widget.setAutoFillBackground(True)
+    _TintFollower(widget, role, tint)

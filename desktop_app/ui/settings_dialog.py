@@ -6,7 +6,6 @@ import copy
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,7 +27,7 @@ from PySide6.QtWidgets import (
 from desktop_app.services.secrets import SecretStoreUnavailableError
 from desktop_app.services.settings import Settings
 from desktop_app.ui.explain import category_name, language_name
-from desktop_app.ui.palette import outbound_bubble
+from desktop_app.ui.palette import follow_tint, outbound_bubble
 from desktop_app.ui.settings_connection import ConnectionTab
 
 AUTO_EXPLANATION = (
@@ -94,10 +93,7 @@ class ConfirmationsTab(QWidget):
         self.preview.setObjectName("confirmationPreview")
         self.preview.setWordWrap(True)
         self.preview.setMargin(10)
-        self.preview.setAutoFillBackground(True)
-        palette = self.preview.palette()
-        palette.setColor(QPalette.ColorRole.Window, outbound_bubble(palette))
-        self.preview.setPalette(palette)
+        follow_tint(self.preview, outbound_bubble)
         self.preview.setMaximumWidth(420)
         reset = QPushButton("Use the standard text")
         reset.clicked.connect(self._reset)
@@ -295,7 +291,7 @@ class KeywordsTab(QWidget):
             return
         what = "an opt-out request" if verdict.kind.value == "opt_out" else "an opt-in request"
         scope = "everything" if verdict.scope in (None, "all") else category_name(verdict.scope).lower()
-        handled = "could be applied automatically" if verdict.auto else "would wait for your review"
+        handled = "clear enough for automatic mode" if verdict.auto else "would wait for your review"
         self.test_result.setText(
             f"{what.capitalize()} ({scope}), confidence {verdict.confidence:.0%} — {handled}. "
             f"{verdict.explanation}"

@@ -20,7 +20,7 @@ from desktop_app.domain.records import DetectionRecord, MessageRecord
 from desktop_app.ui.bubble_delegate import BubbleDelegate
 from desktop_app.ui.explain import category_name
 from desktop_app.ui.models.thread import ThreadModel
-from desktop_app.ui.palette import bad_tint
+from desktop_app.ui.palette import bad_tint, follow_tint
 from desktop_app.ui.timefmt import full_time
 from desktop_app.ui.verdict_banner import VerdictBanner
 
@@ -65,12 +65,9 @@ class ThreadView(QWidget):
         self.warning = QLabel()
         self.warning.setObjectName("sendWarning")
         self.warning.setWordWrap(True)
-        self.warning.setAutoFillBackground(True)
         self.warning.setMargin(6)
         self.warning.setAccessibleName("Sending warning")
-        palette = self.warning.palette()
-        palette.setColor(QPalette.ColorRole.Window, bad_tint(palette))
-        self.warning.setPalette(palette)
+        follow_tint(self.warning, bad_tint)
         self.warning.hide()
 
         self.reply = QPlainTextEdit()

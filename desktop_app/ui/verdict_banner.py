@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 
 from desktop_app.domain.records import DetectionRecord
 from desktop_app.ui.explain import scope_words, verdict_details, verdict_headline, verdict_sentence
-from desktop_app.ui.palette import banner_background
+from desktop_app.ui.palette import banner_background, follow_tint
 
 
 class VerdictBanner(QFrame):
@@ -55,13 +55,8 @@ class VerdictBanner(QFrame):
         layout.addWidget(self.sentence)
         layout.addWidget(self.details)
         layout.addLayout(buttons)
-        self._apply_palette()
+        follow_tint(self, banner_background)
         self.hide()
-
-    def _apply_palette(self) -> None:
-        palette = self.palette()
-        palette.setColor(QPalette.ColorRole.Window, banner_background(self.palette()))
-        self.setPalette(palette)
 
     @property
     def detection(self) -> DetectionRecord | None:

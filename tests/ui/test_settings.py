@@ -250,3 +250,21 @@ def test_test_connection_against_meta_uses_the_typed_token_without_saving_it(
     assert connection.test_result.text().startswith("⚠ ")
     assert "token" in connection.test_result.text().lower()
     dialog.reject()
+
+
+def test_first_run_can_go_straight_to_connecting_meta(qtbot, runtime):
+    from desktop_app.ui.main_window import MainWindow
+
+    main = MainWindow(runtime)
+    qtbot.addWidget(main)
+    main.show()
+    qtbot.waitUntil(lambda: main.findChild(FirstRunDialog) is not None)
+    dialog = main.findChild(FirstRunDialog)
+    qtbot.mouseClick(dialog.buttons["meta"], Qt.MouseButton.LeftButton, pos=QPoint(8, 8))
+    dialog.accept()
+    assert main.settings_dialog is not None and main.settings_dialog.isVisible()
+    assert main.settings_dialog.connection.provider() == "meta"
+    assert main.settings_dialog.tabs.currentIndex() == 0
+    main.settings_dialog.reject()
+    assert runtime.settings.provider == "demo"  # nothing changes until the owner saves
+    main.shutdown()

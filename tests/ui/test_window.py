@@ -80,3 +80,33 @@ def test_ctrl_number_switches_views(qtbot, window):
     for number in range(5):
         qtbot.keyClick(window, getattr(Qt.Key, f"Key_{number + 1}"), Qt.KeyboardModifier.ControlModifier)
         assert window.tabs.currentIndex() == number
+
+
+def test_tints_follow_a_switch_to_a_dark_theme(qtbot, window, customers):
+    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtWidgets import QApplication
+
+    key = customers.say("15550101234", "Ana Souza", "STOP")
+    window.refresh_all()
+    window.inbox_view.open_contact(key)
+    banner = window.inbox_view.thread.banner
+    assert banner.isVisible()
+    light = banner.palette().color(QPalette.ColorRole.Window)
+    app = QApplication.instance()
+    original = app.palette()
+    dark = QPalette(original)
+    for role, colour in (
+        (QPalette.ColorRole.Window, "#202124"),
+        (QPalette.ColorRole.Base, "#17181a"),
+        (QPalette.ColorRole.Text, "#e8eaed"),
+        (QPalette.ColorRole.WindowText, "#e8eaed"),
+    ):
+        dark.setColor(role, QColor(colour))
+    try:
+        app.setPalette(dark)
+        qtbot.waitUntil(lambda: banner.palette().color(QPalette.ColorRole.Window).lightness() < 100)
+        assert window.demo_banner.palette().color(QPalette.ColorRole.Window).lightness() < 100
+        assert banner.palette().color(QPalette.ColorRole.WindowText).lightness() > 200  # text stays readable
+    finally:
+        app.setPalette(original)
+    qtbot.waitUntil(lambda: banner.palette().color(QPalette.ColorRole.Window) == light)
