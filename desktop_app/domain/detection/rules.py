@@ -117,12 +117,30 @@ def no_more(a: Analysis, c: Clause) -> Iterator[Candidate]:
             if noun.start < neg.end or noun.start - neg.end > 4:
                 continue
             more = [m for m in c.get("more") if abs(m.start - noun.end) <= 3 or abs(m.start - neg.end) <= 1]
-            if more and not c.has("positive"):
+            if more and not c.has("positive") and _only_request_words(c, neg.end, noun.start):
                 yield Candidate(OPT_OUT, scope_of(c, a), CLEAR, "no_more", (neg, more[0], noun), c.question)
                 return
             if _bare_refusal(a, c, neg, noun):
                 yield Candidate(OPT_OUT, scope_of(c, a), LIKELY, "no_more", (neg, noun), c.question)
                 return
+
+
+_REQUEST_WORDS = (
+    "more",
+    "vague_object",
+    "self",
+    "want_verb",
+    "send_verb",
+    "receive_verb",
+    "message_verb",
+    "filler",
+)
+
+
+def _only_request_words(c: Clause, start: int, end: int) -> bool:
+    """ "don't want any more offers" qualifies, "don't need more offers" or "don't have more" does not."""
+    covered = {i for concept in _REQUEST_WORDS for h in c.get(concept) for i in range(h.start, h.end)}
+    return all(i in covered for i in range(start, end))
 
 
 def _bare_refusal(a: Analysis, c: Clause, neg: Hit, noun: Hit) -> bool:
