@@ -29,6 +29,7 @@ from desktop_app.providers.base import ConnectionCheck, ConnectionState
 T = TypeVar("T")
 THREAD_LIMIT = 200  # newest messages shown when a conversation opens
 UNDO_DEPTH = 20
+PENDING_CAP = 1000
 EXPORT_PAGE = 1000
 SHORT_GAP = 4  # characters of filler allowed between two trigger words before they read as one phrase
 SHOP_PLACEHOLDER = "{shop}"  # as in services.confirmations (not imported: it pulls in storage)
@@ -226,19 +227,30 @@ class InboxService:
 
     def pending(self, *, after: object | None = None, limit: int = 200) -> Page[DetectionRecord]:
         offset = _offset(after)
-        return _page(self._pending_snapshot()[offset : offset + limit], offset, limit)
+        snapshot = self._pending_snapshot()
+        if offset + limit <= PENDING_CAP or len(snapshot) <= PENDING_CAP:
+            return _page(snapshot[offset : offset + limit], offset, limit)
+        return _page(self._book.pending_detections(limit=offset + limit)[offset:], offset, limit)
 
     def pending_count(self) -> int:
+        """How many requests wait; PENDING_CAP + 1 means "more than PENDING_CAP"."""
         return len(self._pending_snapshot())
+
+    def pending_label(self) -> str:
+        count = self.pending_count()
+        return f"{PENDING_CAP:,}+" if count > PENDING_CAP else f"{count:,}"
 
     def invalidate(self) -> None:
         """Forget cached reads; called after every batch the pipeline commits and every decision."""
         self._pending_cache = None
 
     def _pending_snapshot(self) -> list[DetectionRecord]:
-        """All pending requests, read once per change rather than once per page or label."""
+        """The oldest pending requests (up to PENDING_CAP + 1), read once per change, not per page or label.
+
+        The cap keeps a refresh cheap after a day offline with thousands of requests waiting.
+        """
         if self._pending_cache is None:
-            self._pending_cache = self._book.pending_detections()
+            self._pending_cache = self._book.pending_detections(limit=PENDING_CAP + 1)
         return self._pending_cache
 
     def _triggers(self) -> dict[str, str]:

@@ -87,7 +87,7 @@ class DashboardView(QWidget):
         self.loaded = True
         stats = self.inbox.weekly_stats(WEEKS)
         pending = self.inbox.pending_count()
-        self.pending_value.setText(str(pending))
+        self.pending_value.setText(self.inbox.pending_label())
         self.pending_note.setText("All clear." if not pending else "Open the Review tab to decide.")
         this_week = stats[-1] if stats else None
         self.week_value.setText(str(this_week.opt_outs if this_week else 0))

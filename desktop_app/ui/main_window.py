@@ -228,7 +228,8 @@ class MainWindow(QMainWindow):
     def on_ingested(self, result: IngestResult) -> None:
         self.inbox.invalidate()
         self.status.set_last_event(datetime.now(UTC))
-        self._refresh_timer.start()
+        if not self._refresh_timer.isActive():  # at most one refresh per interval, even mid-burst
+            self._refresh_timer.start()
 
     def on_new_opt_out(self, contact_key: str) -> None:
         """Collected and announced together: a burst of webhooks must not freeze the window."""
@@ -269,8 +270,9 @@ class MainWindow(QMainWindow):
 
     def _update_pending(self) -> None:
         count = self.inbox.pending_count()
-        self.tabs.setTabText(REVIEW, f"Review ({count})" if count else "Review")
-        self.status.set_pending(count)
+        label = self.inbox.pending_label()
+        self.tabs.setTabText(REVIEW, f"Review ({label})" if count else "Review")
+        self.status.set_pending(count, label)
         self.tray.set_pending(count)
 
     def _tab_changed(self, index: int) -> None:

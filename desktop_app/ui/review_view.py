@@ -90,7 +90,8 @@ class ReviewView(QWidget):
         self.model.reload(keep_rows=self.model.rowCount())
         total = self.inbox.pending_count()
         if total:
-            self.heading.setText(f"{total} request{'s' if total != 1 else ''} waiting for your decision")
+            label = self.inbox.pending_label()
+            self.heading.setText(f"{label} request{'s' if total != 1 else ''} waiting for your decision")
             self.stack.setCurrentIndex(0)
         else:
             self.heading.setText("Review")

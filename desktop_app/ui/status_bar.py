@@ -62,5 +62,5 @@ class StatusBar(QStatusBar):
     def set_last_event(self, moment: datetime) -> None:
         self.last_event.setText(f"Last message {moment.astimezone().strftime('%H:%M:%S')}")
 
-    def set_pending(self, count: int) -> None:
-        self.pending.setText(f"⚠ {count} to review" if count else "Nothing to review ✓")
+    def set_pending(self, count: int, label: str | None = None) -> None:
+        self.pending.setText(f"⚠ {label or count} to review" if count else "Nothing to review ✓")

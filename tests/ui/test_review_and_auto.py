@@ -94,3 +94,20 @@ def test_automatic_mode_applies_lists_and_can_be_reversed(qtbot, window, runtime
     assert runtime.book.consent_state(key)["all"].state == "opted_in"
     assert auto.model.rowCount() == 0
     assert runtime.book.verify().ok
+
+
+def test_a_huge_queue_is_read_in_bounded_pieces(qtbot, window, runtime, customers, monkeypatch):
+    import desktop_app.services.inbox as inbox_module
+
+    monkeypatch.setattr(inbox_module, "PENDING_CAP", 3)
+    keys = [customers.say(f"1555010{i:04d}", f"C{i}", "STOP") for i in range(5)]
+    window.refresh_all()
+    assert window.inbox.pending_label() == "3+"
+    assert window.tabs.tabText(REVIEW) == "Review (3+)"
+    assert window.status.pending.text() == "⚠ 3+ to review"
+    page = window.inbox.pending(after=2, limit=3)  # beyond the cached oldest ones: asked from the book
+    assert [d.contact_key for d in page.items] == keys[2:]
+    review = window.review_view
+    while review.model.canFetchMore():
+        review.model.fetchMore()
+    assert [review.model.item(r).contact_key for r in range(review.model.rowCount())] == keys
