@@ -29,7 +29,7 @@ from desktop_app.providers.base import ConnectionCheck, ConnectionState
 T = TypeVar("T")
 THREAD_LIMIT = 200  # newest messages shown when a conversation opens
 UNDO_DEPTH = 20
-PENDING_CAP = 1000
+PENDING_CAP = 200  # one review page: a refresh reads at most this many pending requests
 EXPORT_PAGE = 1000
 SHORT_GAP = 4  # characters of filler allowed between two trigger words before they read as one phrase
 SHOP_PLACEHOLDER = "{shop}"  # as in services.confirmations (not imported: it pulls in storage)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from desktop_app.domain.records import DetectionRecord
@@ -48,9 +49,15 @@ class AutoAppliedView(QWidget):
         layout.addWidget(self.explanation)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
-        self.refresh()
+        self.loaded = False  # the first query runs when the view is first shown
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self.loaded:
+            self.refresh()
 
     def refresh(self) -> None:
+        self.loaded = True
         self.model.reload(keep_rows=self.model.rowCount())
         if self.inbox.auto_mode_enabled():
             text = (

@@ -257,15 +257,11 @@ class MainWindow(QMainWindow):
     def refresh_all(self) -> None:
         self.inbox.invalidate()
         self.inbox_view.refresh()
-        self.review_view.refresh()
-        self.auto_view.refresh()
-        current = self.tabs.currentWidget()
-        self.book_view.loaded = current is self.book_view and self.book_view.loaded
-        self.dashboard_view.loaded = current is self.dashboard_view and self.dashboard_view.loaded
-        if current is self.book_view:
-            self.book_view.refresh()
-        elif current is self.dashboard_view:
-            self.dashboard_view.refresh()
+        for view in (self.review_view, self.auto_view, self.book_view, self.dashboard_view):
+            if view.isVisible():
+                view.refresh()
+            else:
+                view.loaded = False  # refreshed when the owner opens it: hidden views cost nothing
         self._update_pending()
 
     def _update_pending(self) -> None:
@@ -303,7 +299,7 @@ class MainWindow(QMainWindow):
     def _settings_saved(self, message: str) -> None:
         self._set_title()
         self.show_notice(message)
-        self.auto_view.refresh()
+        self.auto_view.loaded = False
 
     def show_first_run(self) -> FirstRunDialog:
         dialog = FirstRunDialog(self)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from desktop_app.domain.records import DetectionRecord
@@ -83,9 +84,15 @@ class ReviewView(QWidget):
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addWidget(self.heading)
         layout.addWidget(self.stack, 1)
-        self.refresh()
+        self.loaded = False  # the first query runs when the view is first shown
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self.loaded:
+            self.refresh()
 
     def refresh(self) -> None:
+        self.loaded = True
         selected = {d.id for d in self.selected()}
         self.model.reload(keep_rows=self.model.rowCount())
         total = self.inbox.pending_count()

@@ -107,6 +107,7 @@ def test_a_huge_queue_is_read_in_bounded_pieces(qtbot, window, runtime, customer
     assert window.status.pending.text() == "⚠ 3+ to review"
     page = window.inbox.pending(after=2, limit=3)  # beyond the cached oldest ones: asked from the book
     assert [d.contact_key for d in page.items] == keys[2:]
+    window.tabs.setCurrentIndex(REVIEW)
     review = window.review_view
     while review.model.canFetchMore():
         review.model.fetchMore()
