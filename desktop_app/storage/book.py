@@ -206,6 +206,15 @@ class ConsentBook:
             self.path, self.backup_dir, reason=reason, keep=self.keep_backups, now=self.now()
         )
 
+    def checkpoint(self, mode: str = "PASSIVE") -> None:
+        """Copy the WAL into the book now (the background thread otherwise does it within seconds).
+
+        Useful after a very large write such as an import or a rebuild; TRUNCATE also shrinks the WAL file.
+        """
+        if mode not in ("PASSIVE", "FULL", "RESTART", "TRUNCATE"):
+            raise ValueError(f"unknown checkpoint mode {mode!r}")
+        self._checkpointer.checkpoint(mode)
+
     def close(self) -> None:
         if self._closed:
             return

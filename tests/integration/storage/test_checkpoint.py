@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from desktop_app.domain.model import ContactRef, InboundMessage
 from desktop_app.storage.book import ConsentBook
 from desktop_app.storage.checkpoint import Checkpointer
@@ -48,3 +50,18 @@ def test_closed_book_reopens_with_everything(book_path: Path) -> None:
         assert again.count_conversations() == 300
     finally:
         again.close()
+
+
+def test_checkpoint_on_demand(book_path: Path) -> None:
+    book = ConsentBook.open(book_path)
+    try:
+        fill(book, 500)
+        wal = Path(str(book_path) + "-wal")
+        assert wal.stat().st_size > 0
+        book.checkpoint("TRUNCATE")
+        assert wal.stat().st_size == 0
+        assert book.count_conversations() == 500
+        with pytest.raises(ValueError, match="checkpoint mode"):
+            book.checkpoint("SOMETIMES")
+    finally:
+        book.close()
