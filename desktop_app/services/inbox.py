@@ -293,10 +293,12 @@ class InboxService:
                 True, f"History intact: all {result.checked:,} entries check out.", result.checked
             )
         where = f" at entry {result.first_broken_id}" if result.first_broken_id is not None else ""
+        backups = self._book.backup_dir
+        where_backups = f" (they are in {backups})" if backups else ""
         return VerifyReport(
             False,
             f"The history was altered{where}: {result.reason or 'the chain does not match'}. "
-            "Restore a backup (Settings → Data) and keep this file for inspection.",
+            f"Restore a backup{where_backups} and keep this file for inspection.",
             result.checked,
         )
 

@@ -148,3 +148,19 @@ def test_a_filtered_export_writes_only_what_is_shown(qtbot, filled, window, cust
     assert len(rows) == 10
     assert all(row["name"].startswith("'=HYPERLINK") for row in rows)  # never a live formula
     assert {row["state"] for row in rows} == {"opted_out"}
+
+
+def test_verify_history_reports_where_it_was_altered(qtbot, window, runtime, customers):
+    import sqlite3
+
+    key = customers.say("15550101234", "Ana Souza", "STOP")
+    window.inbox.confirm(window.inbox.pending().items[0].id)
+    with sqlite3.connect(runtime.book.path) as raw:  # someone edits the file behind the app's back
+        raw.execute("DROP TRIGGER consent_events_no_update")
+        raw.execute("UPDATE consent_events SET action = 'opt_in' WHERE contact_key = ?", (key,))
+    raw.close()
+    view = show_book(qtbot, window)
+    qtbot.mouseClick(view.verify_button, Qt.MouseButton.LeftButton)
+    text = view.verify_result.text()
+    assert text.startswith("⚠ The history was altered at entry 1")
+    assert "Restore a backup" in text
