@@ -303,8 +303,7 @@ class InboxService:
         )
 
     def weekly_stats(self, weeks: int = 8) -> list[WeekStats]:
-        stats = getattr(self._book, "weekly_stats", None)  # the book's stats query may not exist yet
-        return list(stats(weeks)) if stats is not None else []
+        return list(self._book.weekly_stats(weeks))
 
     # -- deciding --------------------------------------------------------------------------------
     def confirm(self, detection_id: int) -> str:
@@ -380,9 +379,8 @@ class InboxService:
         detection = self._book.detection(detection_id)
         if detection is None:
             raise ValueError(f"request {detection_id} no longer exists")
-        pipeline = self._runtime.pipeline
-        if confirm and hasattr(pipeline, "confirm_detection"):
-            pipeline.confirm_detection(detection_id, decided_by="owner")
+        if confirm:  # the pipeline appends the event and sends the one confirmation
+            self._runtime.pipeline.confirm_detection(detection_id, decided_by="owner")
         else:
             self._book.resolve_detection(detection_id, confirm=confirm, decided_by="owner")
         self.invalidate()
