@@ -17,6 +17,7 @@ from desktop_app.ui.timefmt import short_time
 MARGIN = 10
 PAD = 9
 MAX_SHARE = 0.72
+DOCUMENT_CACHE = 1000
 TICKS = {"sent": "✓", "delivered": "✓✓", "read": "✓✓ read", "failed": "⚠ not delivered", "queued": "🕓"}
 
 
@@ -41,17 +42,38 @@ class BubbleDelegate(QStyledItemDelegate):
     def __init__(self, view: QListView) -> None:
         super().__init__(view)
         self._view = view
+        # sizeHint and paint need the same laid-out text; build it once per message, width and theme
+        self._documents: dict[tuple[object, ...], QTextDocument] = {}
+
+    def forget(self) -> None:
+        """Drop laid-out bubbles (a new conversation was opened)."""
+        self._documents.clear()
 
     def _document(self, message: MessageRecord, option: QStyleOptionViewItem) -> QTextDocument:
+        highlight = trigger_highlight(option.palette).name()
+        key = (
+            message.id,
+            message.text,
+            message.detection,
+            self._view.viewport().width(),
+            highlight,
+            option.font.key(),
+        )
+        cached = self._documents.get(key)
+        if cached is not None:
+            return cached
+        if len(self._documents) > DOCUMENT_CACHE:
+            self._documents.clear()
         doc = QTextDocument()
         doc.setDefaultFont(option.font)
         doc.setDocumentMargin(0)
         text = message.text or f"[{message.kind}]"
         spans = merge_spans(text, message.detection.spans) if message.detection is not None else ()
-        doc.setHtml(highlighted_html(text, spans, trigger_highlight(option.palette).name()))
+        doc.setHtml(highlighted_html(text, spans, highlight))
         width = max(120.0, self._view.viewport().width() * MAX_SHARE - 2 * PAD)
         doc.setTextWidth(width)
         doc.setTextWidth(min(width, doc.idealWidth() + 1))
+        self._documents[key] = doc
         return doc
 
     def _footer(self, message: MessageRecord) -> str:
