@@ -302,6 +302,14 @@ class InboxService:
             result.checked,
         )
 
+    def data_locations(self) -> tuple[Path, Path | None]:
+        """Where the consent book and its backups live."""
+        return Path(self._book.path), (Path(self._book.backup_dir) if self._book.backup_dir else None)
+
+    def backup_now(self) -> Path:
+        """A consistent copy of the book in the backups folder; old copies beyond the limit are pruned."""
+        return Path(self._book.backup("manual"))
+
     def weekly_stats(self, weeks: int = 8) -> list[WeekStats]:
         return list(self._book.weekly_stats(weeks))
 

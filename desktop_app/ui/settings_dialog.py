@@ -310,6 +310,53 @@ class KeywordsTab(QWidget):
         }
 
 
+class DataTab(QWidget):
+    """Where the consent book lives, a backup on demand, and the integrity check."""
+
+    def __init__(self, inbox: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.inbox = inbox
+        book_path, backups = inbox.data_locations()
+        where = QLabel(
+            f"<b>Consent book</b><br>{book_path}<br><br><b>Backups</b><br>"
+            + (str(backups) if backups else "No backup folder (the demo keeps none).")
+            + "<br><br>A backup is made automatically once a day and before every upgrade."
+        )
+        where.setWordWrap(True)
+        where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.backup_button = QPushButton("Back up now")
+        self.backup_button.setAccessibleName("Back up the consent book now")
+        self.backup_button.clicked.connect(self.backup)
+        self.verify_button = QPushButton("Verify history")
+        self.verify_button.setAccessibleName("Verify the consent history is intact")
+        self.verify_button.clicked.connect(self.verify)
+        self.result = QLabel("")
+        self.result.setObjectName("dataResult")
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.backup_button)
+        buttons.addWidget(self.verify_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(where)
+        layout.addLayout(buttons)
+        layout.addWidget(self.result)
+        layout.addStretch(1)
+
+    def backup(self) -> None:
+        try:
+            path = self.inbox.backup_now()
+        except Exception as exc:  # said plainly; nothing is lost by a failed copy
+            self.result.setText(f"⚠ The backup was not made: {exc}")
+            return
+        self.result.setText(f"✓ Backed up to {path}")
+
+    def verify(self) -> None:
+        report = self.inbox.verify()
+        self.result.setText(("✓ " if report.ok else "⚠ ") + report.message)
+
+
 class SettingsDialog(QDialog):
     saved = Signal(str)  # a sentence for the status bar
 
@@ -332,6 +379,8 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self.confirmations, "Confirmation messages")
         self.tabs.addTab(self.categories, "Categories")
         self.tabs.addTab(self.keywords, "Keywords")
+        self.data = DataTab(inbox)
+        self.tabs.addTab(self.data, "Data")
         self.error = QLabel("")
         self.error.setObjectName("settingsError")
         self.error.setWordWrap(True)

@@ -268,3 +268,17 @@ def test_first_run_can_go_straight_to_connecting_meta(qtbot, runtime):
     main.settings_dialog.reject()
     assert runtime.settings.provider == "demo"  # nothing changes until the owner saves
     main.shutdown()
+
+
+def test_data_tab_backs_up_and_verifies(qtbot, window, runtime, customers):
+    customers.say("15550101234", "Ana Souza", "STOP")
+    dialog = window.open_settings(tab=5)
+    data = dialog.data
+    qtbot.mouseClick(data.backup_button, Qt.MouseButton.LeftButton)
+    assert data.result.text().startswith("✓ Backed up to ")
+    backup = Path(data.result.text().removeprefix("✓ Backed up to "))
+    assert backup.is_file() and backup.parent == runtime.book.backup_dir
+    assert backup.read_bytes()[:16] == b"SQLite format 3\x00"
+    qtbot.mouseClick(data.verify_button, Qt.MouseButton.LeftButton)
+    assert data.result.text().startswith("✓ History intact")
+    dialog.reject()
