@@ -39,7 +39,11 @@ META_SECRETS = {
 }
 TWILIO_SECRETS = {
     "twilio.account_sid": ("Account SID", "Twilio Console → Account info (starts with AC)"),
-    "twilio.auth_token": ("Auth token", "Twilio Console → Account info → Auth token"),
+    "twilio.api_key": (
+        "API key SID", "Twilio Console → Account → API keys → Create (starts with SK); recommended"
+    ),
+    "twilio.api_secret": ("API key secret", "Shown once when you create the API key"),
+    "twilio.auth_token": ("Auth token", "Twilio Console → Account info → Auth token (if you use no API key)"),
 }
 
 
@@ -92,6 +96,13 @@ class ConnectionTab(QWidget):
         self.twilio_from.setPlaceholderText("whatsapp:+15550100100")
         twilio_form.addRow("WhatsApp sender", self.twilio_from)
         self._secret_rows(twilio_form, TWILIO_SECRETS)
+        self.poll_seconds = QSpinBox()
+        self.poll_seconds.setRange(2, 600)
+        self.poll_seconds.setSuffix(" s")
+        self.poll_seconds.setValue(max(2, round(settings.twilio_poll_seconds)))
+        self.poll_seconds.setAccessibleName("Check Twilio for new messages every")
+        self.poll_seconds.setToolTip("How often the app asks Twilio for new messages")
+        twilio_form.addRow("Check every", self.poll_seconds)
 
         self.webhook_box = QGroupBox("Receiving messages from Meta (webhook)")
         webhook_form = QFormLayout(self.webhook_box)
@@ -126,7 +137,7 @@ class ConnectionTab(QWidget):
         webhook_form.addRow("Callback URL", url_row)
         steps = QLabel(
             "In Meta's dashboard: WhatsApp → Configuration → Webhook → Edit. 1) Paste the callback URL. "
-            "2) Paste the verify token. 3) Subscribe to the “messages” field."
+            "2) Paste the verify token. 3) Subscribe to the “messages” and “user_preferences” fields."
         )
         steps.setWordWrap(True)
         webhook_form.addRow(steps)
@@ -191,6 +202,7 @@ class ConnectionTab(QWidget):
         settings.provider = self.provider()
         settings.meta_phone_number_id = self.phone_number_id.text().strip()
         settings.twilio_from = self.twilio_from.text().strip()
+        settings.twilio_poll_seconds = float(self.poll_seconds.value())
         settings.webhook_port = self.port.value()
         public_url = self.inbox.tunnel_public_url()
         if public_url:  # Twilio checks signatures against the public address
