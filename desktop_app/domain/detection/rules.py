@@ -262,25 +262,26 @@ CLAUSE_OPT_IN_RULES: tuple[Callable[[Analysis, Clause], Iterator[Candidate]], ..
 
 
 # The word classes without which a rule cannot fire; checked first because this is the hot path.
-_RULE_TRIGGERS: tuple[tuple[Callable[[Analysis, Clause], Iterator[Candidate]], tuple[str, ...]], ...] = (
-    (stop_messages, ("stop_verb",)),
-    (negated_sending, ("negation", "negation_after", "neg_send", "neg_want")),
-    (no_more, ("negation",)),
-    (remove_me, ("remove_verb", "remove_self")),
-    (unsubscribe_sentence, ("unsubscribe_verb",)),
-    (resume, ("resume_verb",)),
-    (again, ("again",)),
-    (start_sending, ("start_verb",)),
-    (add_back, ("add_back", "add_verb")),
-    (subscribe_sentence, ("subscribe_verb",)),
+_RULE_TRIGGERS: tuple[tuple[Callable[[Analysis, Clause], Iterator[Candidate]], frozenset[str]], ...] = (
+    (stop_messages, frozenset({"stop_verb"})),
+    (negated_sending, frozenset({"negation", "negation_after", "neg_send", "neg_want"})),
+    (no_more, frozenset({"negation"})),
+    (remove_me, frozenset({"remove_verb", "remove_self"})),
+    (unsubscribe_sentence, frozenset({"unsubscribe_verb"})),
+    (resume, frozenset({"resume_verb"})),
+    (again, frozenset({"again"})),
+    (start_sending, frozenset({"start_verb"})),
+    (add_back, frozenset({"add_back", "add_verb"})),
+    (subscribe_sentence, frozenset({"subscribe_verb"})),
 )
+_ANY_TRIGGER = frozenset().union(*(triggers for _, triggers in _RULE_TRIGGERS))
 
 
 def clause_candidates(a: Analysis) -> Iterator[Candidate]:
     for clause in a.clauses:
         hits = clause.hits
-        if not hits or "question_mechanics" in hits:
+        if not hits or "question_mechanics" in hits or _ANY_TRIGGER.isdisjoint(hits):
             continue
         for rule, triggers in _RULE_TRIGGERS:
-            if any(t in hits for t in triggers):
+            if not triggers.isdisjoint(hits):
                 yield from rule(a, clause)
