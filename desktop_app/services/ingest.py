@@ -308,7 +308,7 @@ class IngestPipeline:
         record = self.book.resolve_detection(det_id, confirm=True, decided_by=decided_by)
         if record is not None and record.action is ConsentAction.OPT_OUT:
             detection = self.book.detection(det_id)
-            self.send_confirmation(record, detection.language if detection else None)
+            self._confirm_later([(record, detection.language if detection else None)])
         return record
 
 

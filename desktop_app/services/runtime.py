@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -75,8 +76,15 @@ class AppRuntime:
         )
         self.detector = build_detector(settings)
         self.sender: Sender | None = self._make_sender()
+        # Confirmations leave on their own thread: "Confirm opt-out" never waits on the network.
+        self._confirmations = ThreadPoolExecutor(max_workers=1, thread_name_prefix="confirmations")
         self.pipeline = IngestPipeline(
-            self.book, self.detector, settings, sender=self.sender, on_result=self._on_result
+            self.book,
+            self.detector,
+            settings,
+            sender=self.sender,
+            on_result=self._on_result,
+            confirmation_executor=self._confirmations,
         )
         self.inbox = self._make_inbox()
 
@@ -161,6 +169,7 @@ class AppRuntime:
         source, self._source = self._source, None
         if source is not None:
             source.stop()
+        self._confirmations.shutdown(wait=True)
         self.book.close()
 
     @property

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.services.inbox import ConversationFilter, ConversationItem, InboxService
+from desktop_app.ui.background import BackgroundTask
 from desktop_app.ui.consent_change_dialog import ConsentChangeDialog
 from desktop_app.ui.contact_panel import ContactPanel
 from desktop_app.ui.conversation_delegate import ConversationDelegate
@@ -73,6 +76,7 @@ class InboxView(QWidget):
         self.filter_group.idClicked.connect(lambda _id: self._apply_query())
 
         self.model = ConversationListModel(inbox, parent=self)
+        self.send_tasks: list[BackgroundTask] = []
         self.list = QListView()
         self.list.setObjectName("conversationList")
         self.list.setAccessibleName("Conversations")
@@ -223,16 +227,38 @@ class InboxView(QWidget):
         self.refresh()
         self.changed.emit()
 
-    def send_reply(self, text: str, category: str) -> None:
+    def send_reply(self, text: str, category: str) -> BackgroundTask | None:
+        """The consent gate answers at once; the network send runs off the UI thread."""
         if self._contact_key is None:
-            return
-        outcome = self.inbox.send_reply(self._contact_key, text, category)
-        if outcome.sent:
-            self.thread.reply.clear()
+            return None
+        key = self._contact_key
+        decision = self.inbox.may_send(key, category)
+        if not decision.allowed:
+            self.thread.show_send_warning(decision.reason, decision.since)
+            return None
+        self.thread.send_button.setEnabled(False)
+        task = BackgroundTask(lambda: self.inbox.send_reply(key, text, category), self)
+        task.done.connect(lambda outcome, error: self._reply_sent(task, key, outcome, error))
+        self.send_tasks.append(task)
+        return task.start()
+
+    def _reply_sent(self, task: BackgroundTask, key: str, outcome: Any, error: str) -> None:
+        if task in self.send_tasks:
+            self.send_tasks.remove(task)
+        self.thread.send_button.setEnabled(self.thread.reply.isEnabled())
+        if error or outcome is None:
+            self.thread.show_send_warning(error or "the message could not be sent")
+        elif outcome.sent:
+            if key == self._contact_key:
+                self.thread.reply.clear()
             self.notice.emit("Reply sent.")
             self.refresh()
         else:
             self.thread.show_send_warning(outcome.reason, outcome.since)
+
+    def shutdown(self) -> None:
+        for task in list(self.send_tasks):
+            task.wait()
 
     def change_consent(self, contact_key: str) -> None:
         dialog = ConsentChangeDialog(self.contact.name.text(), self.inbox.categories(), self)

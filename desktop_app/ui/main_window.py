@@ -349,6 +349,7 @@ class MainWindow(QMainWindow):
         self._announce_timer.stop()
         self.toast.timer.stop()
         self.book_view.shutdown()
+        self.inbox_view.shutdown()
         self.inbox.stop_tunnel()
         if self.settings_dialog is not None:
             self.settings_dialog.connection.shutdown()

@@ -163,3 +163,38 @@ def _check(sender):
         return sender.test_connection()
     finally:
         sender.close()
+
+
+def test_confirming_never_waits_on_the_network(tmp_path: Path) -> None:
+    from desktop_app.domain.model import ContactRef, InboundMessage
+    from desktop_app.providers.base import SendResult
+
+    class SlowSender:
+        name = "slow"
+
+        def __init__(self) -> None:
+            self.release = threading.Event()
+            self.sent: list[str] = []
+
+        def send_text(self, to: str, text: str) -> SendResult:
+            self.release.wait(10)
+            self.sent.append(to)
+            return SendResult(ok=True, provider_message_id="slow.1")
+
+    runtime = AppRuntime(AppPaths.resolve(tmp_path), Settings(), demo=True)
+    slow = SlowSender()
+    runtime.pipeline.outbox.sender = slow
+    try:
+        sender = ContactRef("15550101234")
+        message = InboundMessage("demo", "slow.in.1", sender, datetime.now(UTC), text="STOP")
+        runtime.pipeline.ingest([message])
+        [detection] = runtime.book.pending_detections()
+        record = runtime.pipeline.confirm_detection(detection.id)
+        assert record is not None  # returned while the provider is still "sending"
+        assert slow.sent == []
+        assert not runtime.book.may_send("+15550101234", "marketing").allowed
+        slow.release.set()
+        assert _wait_for(lambda: slow.sent == ["+15550101234"])
+    finally:
+        slow.release.set()
+        runtime.stop()

@@ -23,6 +23,7 @@ def test_dashboard_charts_weekly_changes_by_source(qtbot, window, runtime, custo
     keys = [customers.say(f"1555010{i:04d}", f"C{i}", "STOP") for i in range(3)]
     customers.say("15550109999", "Dana", "hello")
     window.inbox.confirm_many([d.id for d in window.inbox.pending().items[:2]])
+    qtbot.waitUntil(lambda: len(runtime.sender.sent) == 2, timeout=5000)  # confirmations' own thread
     qtbot.keyClick(window.inbox_view.list, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
     dashboard = window.dashboard_view
     assert window.tabs.currentIndex() == DASHBOARD and dashboard.loaded

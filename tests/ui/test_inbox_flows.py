@@ -47,7 +47,8 @@ def test_a_pending_opt_out_stands_out_and_enter_confirms_it(qtbot, window, runti
     [event] = runtime.book.history(key)
     assert event.decided_by == "owner"
     assert event.evidence_text.startswith("Also, please stop the promo messages")
-    assert [to for to, _text in runtime.sender.sent] == [key]  # one confirmation went out
+    # one confirmation goes out, from the confirmation thread (the window never waits on it)
+    qtbot.waitUntil(lambda: [to for to, _text in runtime.sender.sent] == [key], timeout=5000)
     assert not banner.isVisible()
     assert window.tabs.tabText(1) == "Review"
     assert window.inbox.pending_count() == 0
@@ -96,6 +97,7 @@ def test_sending_marketing_to_an_opted_out_customer_is_stopped_before_it_leaves(
     window.refresh_all()
     open_row(qtbot, window, key)
     qtbot.keyClick(window.inbox_view.list, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(runtime.sender.sent) == 1, timeout=5000)  # the confirmation
     confirmations = list(runtime.sender.sent)
     thread = window.inbox_view.thread
 
@@ -113,7 +115,8 @@ def test_sending_marketing_to_an_opted_out_customer_is_stopped_before_it_leaves(
     thread.reply.setPlainText("Your order is ready for pickup.")
     qtbot.mouseClick(thread.send_button, Qt.MouseButton.LeftButton)
 
-    assert runtime.sender.sent[-1] == (key, "Your order is ready for pickup.")
+    qtbot.waitUntil(lambda: runtime.sender.sent[-1] == (key, "Your order is ready for pickup."), timeout=5000)
+    qtbot.waitUntil(lambda: thread.reply.toPlainText() == "", timeout=5000)
     assert thread.reply.toPlainText() == ""
     assert thread.model.messages()[-1].text == "Your order is ready for pickup."
 

@@ -30,7 +30,7 @@ def test_review_lists_oldest_first_and_bulk_confirms(qtbot, window, runtime, cus
     assert review.stack.currentWidget() is review.empty
     assert review.empty.text().startswith("All clear")
     assert window.status.pending.text() == "Nothing to review ✓"
-    assert sorted(to for to, _ in runtime.sender.sent) == sorted(keys)
+    qtbot.waitUntil(lambda: sorted(to for to, _ in runtime.sender.sent) == sorted(keys), timeout=5000)
 
 
 def test_review_dismissal_has_an_undo_toast(qtbot, window, runtime, customers):
@@ -76,7 +76,7 @@ def test_automatic_mode_applies_lists_and_can_be_reversed(qtbot, window, runtime
 
     assert runtime.book.consent_state(key)["all"].state == "opted_out"
     assert window.inbox.pending_count() == 0
-    assert [to for to, _ in runtime.sender.sent] == [key]  # confirmed without asking
+    qtbot.waitUntil(lambda: [to for to, _ in runtime.sender.sent] == [key], timeout=5000)  # no asking
     window.tabs.setCurrentIndex(AUTO)
     auto = window.auto_view
     assert auto.explanation.text().startswith("Automatic mode is ON:")
