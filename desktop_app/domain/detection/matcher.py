@@ -150,28 +150,34 @@ class Index:
 
     def find(self, tokens: tuple[Token, ...]) -> list[Hit]:
         hits: list[Hit] = []
+        append = hits.append
         new_hit = tuple.__new__  # skips NamedTuple's Python-level constructor on the hot path
+        cached = self._cache.get
         count = len(tokens)
-        for i, token in enumerate(tokens):
-            singles, multis = self._entries(token.norm)
+        i = 0
+        for token in tokens:
+            norm = token[0]
+            found = cached(norm)
+            singles, multis = found if found is not None else self._entries(norm)
             for concept, langs, entry in singles:
-                hits.append(new_hit(Hit, (concept, langs[0] if langs else None, i, i + 1, entry, langs)))
-            if not multis or i + 1 >= count:
+                append(new_hit(Hit, (concept, langs[0] if langs else None, i, i + 1, entry, langs)))
+            i += 1
+            if not multis or i >= count:
                 continue
-            following = tokens[i + 1]
-            candidates = multis.get(following.norm) if following.clause == token.clause else None
+            following = tokens[i]
+            candidates = multis.get(following[0]) if following[3] == token[3] else None
             if not candidates:
                 continue
+            start = i - 1
             for seq, concept, langs, entry in candidates:
                 size = len(seq)
                 if size == 2 or (
-                    i + size <= count
-                    and tokens[i + size - 1].clause == token.clause
-                    and all(tokens[i + k].norm == seq[k] for k in range(2, size))
+                    start + size <= count
+                    and tokens[start + size - 1].clause == token.clause
+                    and all(tokens[start + k].norm == seq[k] for k in range(2, size))
                 ):
-                    hits.append(
-                        new_hit(Hit, (concept, langs[0] if langs else None, i, i + size, entry, langs))
-                    )
+                    lang = langs[0] if langs else None
+                    append(new_hit(Hit, (concept, lang, start, start + size, entry, langs)))
         return hits
 
 

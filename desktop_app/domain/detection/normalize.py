@@ -27,6 +27,9 @@ _ARABIC_FOLDS = str.maketrans(
 _ARABIC_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال")
 _STRETCH_RE = re.compile(r"(.)\1{2,}")
 _SQUEEZE_RE = re.compile(r"(.)\1+")
+# Raw word (without apostrophes) -> normalize_word(raw): a vocabulary table, never whole messages.
+_PLAIN_WORDS: dict[str, str] = {}
+_PLAIN_WORDS_LIMIT = 65536
 
 
 class Token(NamedTuple):
@@ -117,6 +120,7 @@ def _merge_spelled_letters(tokens: list[Token], text: str) -> list[Token]:
 def tokenize(text: str) -> Tokenized:
     """Split a message into normalised tokens grouped in clauses; punctuation only separates."""
     tokens: list[Token] = []
+    append = tokens.append
     questions: set[int] = set()
     soft: set[int] = set()
     clause = 0
@@ -124,23 +128,30 @@ def tokenize(text: str) -> Tokenized:
     single_letters = 0
     new_token = tuple.__new__  # skips NamedTuple's Python-level constructor on the hot path
     for match in _TOKEN_RE.finditer(text):
-        word, emoji, mark = match.groups()
-        if word is not None:
+        group = match.lastindex  # exactly one of the three alternatives matched
+        if group == 1:
+            word = match.group(1)
             clause_has_words = True
+            norm = _PLAIN_WORDS.get(word)
+            if norm is None:
+                if "'" in word or "’" in word:
+                    for piece, start, end in _split_apostrophes(word, match.start()):
+                        if piece:
+                            append(Token(normalize_word(piece), start, end, clause))
+                    continue
+                norm = normalize_word(word)
+                if len(_PLAIN_WORDS) < _PLAIN_WORDS_LIMIT:
+                    _PLAIN_WORDS[word] = norm
             if len(word) == 1:
                 single_letters += 1
-            if "'" not in word and "’" not in word:
-                start, end = match.span()
-                tokens.append(new_token(Token, (normalize_word(word), start, end, clause, False)))
-                continue
-            for piece, start, end in _split_apostrophes(word, match.start()):
-                if piece:
-                    tokens.append(Token(normalize_word(piece), start, end, clause))
-        elif emoji is not None:
+            start, end = match.span()
+            append(new_token(Token, (norm, start, end, clause, False)))
+        elif group == 2:
             clause_has_words = True
             start, end = match.span()
-            tokens.append(new_token(Token, (emoji, start, end, clause, True)))
+            append(new_token(Token, (match.group(2), start, end, clause, True)))
         else:
+            mark = match.group(3)
             if "?" in mark or "؟" in mark:
                 questions.add(clause)
             if clause_has_words:
