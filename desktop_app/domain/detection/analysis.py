@@ -55,41 +55,58 @@ class Analysis:
 
     def __init__(self, text: str, tokenized: Tokenized, hits: list[Hit]) -> None:
         self.text = text
-        self.tokens = tokenized.tokens
+        tokens = self.tokens = tokenized.tokens
         self.questions = tokenized.questions
-        trapped = {i for h in hits if h.concept == "trap" for i in range(h.start, h.end)}
-        if trapped:
+        concepts = {h[0] for h in hits}
+        if "trap" in concepts:
+            trapped = {i for h in hits if h.concept == "trap" for i in range(h.start, h.end)}
             hits = [h for h in hits if h.concept == "trap" or not trapped.intersection(range(h.start, h.end))]
-        specific = {i for h in hits if h.concept == "specific" for i in range(h.start, h.end)}
-        if specific:
-            # "the promo messages" is still a category: the phrase only counts when it ends the noun.
-            noun_starts = {h.start for h in hits if h.concept in NOUNS}
-            specific = {
-                i
-                for h in hits
-                if h.concept == "specific" and h.end not in noun_starts
-                for i in range(h.start, h.end)
-            }
-            hits = [h for h in hits if h.concept not in NOUNS or h.start not in specific]
+        if "specific" in concepts:
+            specific = {i for h in hits if h.concept == "specific" for i in range(h.start, h.end)}
+            if specific:
+                # "the promo messages" is still a category: the phrase only counts when it ends the noun.
+                noun_starts = {h.start for h in hits if h.concept in NOUNS}
+                specific = {
+                    i
+                    for h in hits
+                    if h.concept == "specific" and h.end not in noun_starts
+                    for i in range(h.start, h.end)
+                }
+                hits = [h for h in hits if h.concept not in NOUNS or h.start not in specific]
         self.coverage = _coverage(hits)
         self.hits = _resolve_collisions(hits, self.coverage) if len(self.coverage) > 1 else hits
-        self.clause_of = self._clauses(tokenized)
-        self.clauses: list[Clause] = []
-        for token_index, clause_index in enumerate(self.clause_of):
-            if not self.clauses or self.clauses[-1].index != clause_index:
-                token_clause = self.tokens[token_index].clause
-                question = token_clause in tokenized.questions
-                soft = token_clause in tokenized.soft and clause_index % 1000 == 0
-                self.clauses.append(Clause(clause_index, token_index, token_index + 1, question, soft))
+        clause_of = self.clause_of = self._clauses(tokenized) if "contrast" in concepts else None
+        if clause_of is None:
+            clause_of = self.clause_of = [token[3] * 1000 for token in tokens]
+        clauses: list[Clause] = []
+        clause_by_index: dict[int, Clause] = {}
+        questions, soft_clauses = tokenized.questions, tokenized.soft
+        current: Clause | None = None
+        for token_index, clause_index in enumerate(clause_of):
+            if current is None or current.index != clause_index:
+                token_clause = tokens[token_index][3]
+                question = token_clause in questions
+                soft = token_clause in soft_clauses and clause_index % 1000 == 0
+                current = Clause(clause_index, token_index, token_index + 1, question, soft)
+                clauses.append(current)
+                clause_by_index[clause_index] = current
             else:
-                self.clauses[-1].end = token_index + 1
-        clause_by_index = {c.index: c for c in self.clauses}
+                current.end = token_index + 1
+        self.clauses = clauses
         by_concept: dict[str, list[Hit]] = {}
-        clause_of = self.clause_of
         for hit in self.hits:
-            concept = hit.concept
-            by_concept.setdefault(concept, []).append(hit)
-            clause_by_index[clause_of[hit.start]].hits.setdefault(concept, []).append(hit)
+            concept = hit[0]
+            found = by_concept.get(concept)
+            if found is None:
+                by_concept[concept] = [hit]
+            else:
+                found.append(hit)
+            clause_hits = clause_by_index[clause_of[hit[2]]].hits
+            found = clause_hits.get(concept)
+            if found is None:
+                clause_hits[concept] = [hit]
+            else:
+                found.append(hit)
         self.by_concept = by_concept
 
     def _clauses(self, tokenized: Tokenized) -> list[int]:
@@ -147,15 +164,23 @@ class Analysis:
 def _coverage(hits: list[Hit]) -> dict[str, int]:
     """How many distinct tokens each language's words cover: the message's language votes."""
     covered: dict[str, set[int]] = {}
-    for hit in hits:
-        for lang in hit.langs:
-            tokens = covered.get(lang)
-            if tokens is None:
-                covered[lang] = tokens = set()
-            if hit.end - hit.start == 1:
-                tokens.add(hit.start)
-            else:
-                tokens.update(range(hit.start, hit.end))
+    for _concept, _lang, start, end, _entry, langs in hits:
+        if not langs:
+            continue
+        if end - start == 1:
+            for lang in langs:
+                tokens = covered.get(lang)
+                if tokens is None:
+                    covered[lang] = {start}
+                else:
+                    tokens.add(start)
+        else:
+            for lang in langs:
+                tokens = covered.get(lang)
+                if tokens is None:
+                    covered[lang] = set(range(start, end))
+                else:
+                    tokens.update(range(start, end))
     return {lang: len(tokens) for lang, tokens in covered.items()}
 
 
@@ -168,22 +193,26 @@ def _resolve_collisions(hits: list[Hit], coverage: dict[str, int]) -> list[Hit]:
     """
     best: dict[int, int] = {}
     for hit in hits:
-        for lang in hit.langs:
+        start = hit[2]
+        for lang in hit[5]:
             votes = coverage[lang]
-            if votes > best.get(hit.start, 0):
-                best[hit.start] = votes
+            if votes > best.get(start, 0):
+                best[start] = votes
     kept: list[Hit] = []
     new_hit = tuple.__new__
     for hit in hits:
-        if not hit.langs:
+        langs = hit[5]
+        if not langs:
             kept.append(hit)
             continue
-        top = best[hit.start]
-        winner = next((lang for lang in hit.langs if coverage[lang] == top), None)
-        if winner is None:
+        top = best[hit[2]]
+        for winner in langs:
+            if coverage[winner] == top:
+                break
+        else:
             continue
-        if winner != hit.lang:
-            hit = new_hit(Hit, (hit.concept, winner, hit.start, hit.end, hit.entry, hit.langs))
+        if winner != hit[1]:
+            hit = new_hit(Hit, (hit.concept, winner, hit.start, hit.end, hit.entry, langs))
         kept.append(hit)
     return kept
 
