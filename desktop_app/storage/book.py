@@ -446,9 +446,7 @@ class ConsentBook:
         """Stream the current state (one row per contact and category); returns rows written."""
         with self._raw_reading() as raw:
             total = int(raw.execute("SELECT count(*) FROM consent_state").fetchone()[0])
-            return exchange.stream_rows(
-                raw, exchange.CONSENT_SQL, exchange.CONSENT_COLUMNS, fp, fmt, total, progress, cancelled
-            )
+            return exchange.stream_rows(raw, exchange.CONSENT_EXPORT, fp, fmt, total, progress, cancelled)
 
     def export_ledger(
         self,
@@ -460,9 +458,7 @@ class ConsentBook:
         """Stream the full ledger with evidence, hashes and confirmations; returns rows written."""
         with self._raw_reading() as raw:
             total = int(raw.execute("SELECT coalesce(max(id), 0) FROM consent_events").fetchone()[0])
-            return exchange.stream_rows(
-                raw, exchange.LEDGER_SQL, exchange.LEDGER_COLUMNS, fp, fmt, total, progress, cancelled
-            )
+            return exchange.stream_rows(raw, exchange.LEDGER_EXPORT, fp, fmt, total, progress, cancelled)
 
     def import_opt_outs(self, path: str | Path, default_region: str | None = None) -> ImportReport:
         """Append an opt-out per good row; bad rows are reported by line; re-importing changes nothing."""

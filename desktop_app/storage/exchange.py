@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import csv
-import io
-import json
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -22,39 +21,82 @@ BATCH = 5000  # import rows per transaction
 EXPORT_BATCH = 2000  # rows per fetch while exporting: bounds memory
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_CHARS = frozenset("=+-@\t\r")
-# Columns that can carry text from customers, owners or other tools; the rest are ours (ids, times, hashes).
-FREE_TEXT_COLUMNS = frozenset(
-    {
-        "contact_key",
-        "name",
-        "decided_by",
-        "evidence_message_id",
-        "evidence_text",
-        "note",
-        "dedupe_key",
-        "confirmation_message_id",
-        "confirmation_status",
-        "category",
-        "source",
-    }
-)
 
-CONSENT_COLUMNS = ("contact_key", "name", "category", "state", "since", "source", "event_id", "changed_at")
-CONSENT_SQL = (
-    "SELECT s.contact_key, c.name, s.category, s.state, s.since, s.source, s.event_id, s.changed_at "
-    "FROM consent_state s LEFT JOIN contacts c ON c.key = s.contact_key ORDER BY s.contact_key, s.category"
+
+def csv_safe_sql(expr: str) -> str:
+    """SQL twin of safe_cell, so CSV escaping runs inside SQLite at C speed (tests keep them equal)."""
+    e164 = f"({expr} GLOB '+[1-9]*' AND {expr} NOT GLOB '+*[^0-9]*' AND length({expr}) BETWEEN 8 AND 16)"
+    return (
+        f"CASE WHEN {expr} GLOB '[-=+@' || char(9) || char(13) || ']*' AND NOT {e164} "
+        f"THEN '''' || {expr} ELSE {expr} END"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ExportSpec:
+    """Columns (name, SQL expression, may hold outside text) and the FROM ... ORDER BY clause.
+
+    SQLite formats each row itself (one CSV line or one JSON object per row): per-field work in Python
+    would cap the export far below the 100,000 rows/s a million-row ledger needs.
+    """
+
+    columns: tuple[tuple[str, str, bool], ...]
+    source: str
+
+    @property
+    def names(self) -> list[str]:
+        return [name for name, _, _ in self.columns]
+
+    def csv_sql(self) -> str:
+        """One RFC 4180 line per row: text quoted (and formula-safe), numbers and times bare."""
+        cells = [
+            f"""coalesce('"' || replace({csv_safe_sql(expr)}, '"', '""') || '"', '')"""
+            if text
+            else f"coalesce({expr}, '')"
+            for _, expr, text in self.columns
+        ]
+        row = " || ',' || ".join(cells)
+        return f"SELECT {row} {self.source}"
+
+    def json_sql(self) -> str:
+        pairs = ", ".join(f"'{name}', {expr}" for name, expr, _ in self.columns)
+        return f"SELECT json_object({pairs}) {self.source}"
+
+
+CONSENT_EXPORT = ExportSpec(
+    (
+        ("contact_key", "s.contact_key", True),
+        ("name", "c.name", True),
+        ("category", "s.category", True),
+        ("state", "s.state", False),
+        ("since", "s.since", False),
+        ("source", "s.source", True),
+        ("event_id", "s.event_id", False),
+        ("changed_at", "s.changed_at", False),
+    ),
+    "FROM consent_state s LEFT JOIN contacts c ON c.key = s.contact_key ORDER BY s.contact_key, s.category",
 )
-LEDGER_COLUMNS = (
-    "id", "contact_key", "category", "action", "occurred_at", "recorded_at", "source", "decided_by",
-    "evidence_message_id", "evidence_text", "note", "dedupe_key", "prev_hash", "hash",
-    "confirmation_message_id", "confirmation_sent_at", "confirmation_status",
-)  # fmt: skip
-LEDGER_SQL = (
-    "SELECT e.id, e.contact_key, e.category, e.action, e.occurred_at, e.recorded_at, e.source, e.decided_by, "
-    "e.evidence_message_id, e.evidence_text, e.note, e.dedupe_key, e.prev_hash, e.hash, "
-    "f.provider_message_id, f.sent_at, f.status "
-    "FROM consent_events e LEFT JOIN event_confirmations f ON f.event_id = e.id ORDER BY e.id"
+LEDGER_EXPORT = ExportSpec(
+    (
+        ("id", "e.id", False),
+        ("contact_key", "e.contact_key", True),
+        ("category", "e.category", True),
+        ("action", "e.action", False),
+        ("occurred_at", "e.occurred_at", False),
+        ("recorded_at", "e.recorded_at", False),
+        ("source", "e.source", True),
+        ("decided_by", "e.decided_by", True),
+        ("evidence_message_id", "e.evidence_message_id", True),
+        ("evidence_text", "e.evidence_text", True),
+        ("note", "e.note", True),
+        ("dedupe_key", "e.dedupe_key", True),
+        ("prev_hash", "e.prev_hash", False),
+        ("hash", "e.hash", False),
+        ("confirmation_message_id", "f.provider_message_id", True),
+        ("confirmation_sent_at", "f.sent_at", False),
+        ("confirmation_status", "f.status", True),
+    ),
+    "FROM consent_events e LEFT JOIN event_confirmations f ON f.event_id = e.id ORDER BY e.id",
 )
 
 Progress = Callable[[int, int], None]
@@ -68,26 +110,9 @@ def safe_cell(value: Any) -> Any:
     return "'" + value
 
 
-def _neutralised(rows: list[tuple[Any, ...]], text_columns: Sequence[int]) -> list[Sequence[Any]]:
-    """Rows with risky text cells escaped; only columns that can hold outside text are checked (speed)."""
-    result: list[Sequence[Any]] = []
-    for row in rows:
-        fixed: list[Any] | None = None
-        for index in text_columns:
-            value = row[index]
-            if value and value[0] in _FORMULA_CHARS and not (value[0] == "+" and value[1:].isdigit()):
-                cleaned = safe_cell(value)
-                if cleaned is not value:
-                    fixed = fixed if fixed is not None else list(row)
-                    fixed[index] = cleaned
-        result.append(row if fixed is None else fixed)
-    return result
-
-
 def stream_rows(
     raw: sqlite3.Connection,
-    sql: str,
-    columns: Sequence[str],
+    spec: ExportSpec,
     fp: IO[str],
     fmt: str,
     total: int,
@@ -97,35 +122,26 @@ def stream_rows(
     """Write rows as they come (fetchmany batches): memory stays flat whatever the row count."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; use csv or json")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer) if fmt == "csv" else None
-    if writer is not None:
-        fp.write(",".join(columns) + "\r\n")
-    else:
-        fp.write("[")
-    text_columns = [i for i, name in enumerate(columns) if name in FREE_TEXT_COLUMNS]
+    csv_mode = fmt == "csv"
+    fp.write(",".join(spec.names) + "\r\n" if csv_mode else "[")
     done = 0
-    cursor = raw.execute(sql)
+    cursor = raw.execute(spec.csv_sql() if csv_mode else spec.json_sql())
     try:
         while not (cancelled and cancelled()):
             rows = cursor.fetchmany(EXPORT_BATCH)
             if not rows:
                 break
-            if writer is not None:
-                buffer.seek(0)
-                buffer.truncate()
-                writer.writerows(_neutralised(rows, text_columns))
-                fp.write(buffer.getvalue())  # one write per batch instead of one per row
+            if csv_mode:
+                fp.write("\r\n".join([row[0] for row in rows]) + "\r\n")
             else:
-                chunk = json.dumps([dict(zip(columns, row, strict=True)) for row in rows], ensure_ascii=False)
-                fp.write(("," if done else "") + chunk[1:-1])
+                fp.write(("," if done else "") + "\n" + ",\n".join([row[0] for row in rows]))
             done += len(rows)
             if progress:
                 progress(done, total)
     finally:
         cursor.close()
-    if writer is None:
-        fp.write("]\n")
+    if not csv_mode:
+        fp.write("\n]\n")
     return done
 
 

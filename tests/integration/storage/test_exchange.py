@@ -116,3 +116,38 @@ def test_import_without_phone_column_imports_nothing(book: ConsentBook, tmp_path
     path.write_text("email\nann@example.com\n", encoding="utf-8")
     report = book.import_opt_outs(path)
     assert report.imported == 0 and report.errors[0][0] == 1 and "no phone column" in report.errors[0][1]
+
+
+TRICKY = [
+    "=1+1", "+1+cmd|' /C calc'!A0", "-2", "@SUM(A1)", "\tTAB", "\rCR", "+15550101234", "+4420794609581234",
+    "+123456", "+12345678901234567", "+0123456789", "+1 555 010 1234", "STOP", "", "x=1", "ümlaut", "+",
+]  # fmt: skip
+
+
+def test_sql_escaping_matches_safe_cell() -> None:
+    import sqlite3
+
+    from desktop_app.storage.exchange import csv_safe_sql
+
+    raw = sqlite3.connect(":memory:")
+    try:
+        raw.execute("CREATE TABLE t(v TEXT)")
+        raw.executemany("INSERT INTO t VALUES (?)", [(v,) for v in [*TRICKY, None]])
+        escaped = [row[0] for row in raw.execute(f"SELECT {csv_safe_sql('v')} FROM t ORDER BY rowid")]
+    finally:
+        raw.close()
+    assert escaped == [safe_cell(v) for v in [*TRICKY, None]]
+
+
+def test_csv_and_json_round_trip_quotes_newlines_and_unicode(book: ConsentBook) -> None:
+    text = 'He said "stop",\nthen 🛑 and ünïcode'
+    fill(book, 2, text=text)
+    out = io.StringIO()
+    book.export_ledger(out, "csv")
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [r["evidence_text"] for r in rows] == [text, text]
+    assert rows[0]["note"] == "" and rows[0]["id"] == "1"
+    out = io.StringIO()
+    book.export_ledger(out, "json")
+    data = json.loads(out.getvalue())
+    assert data[1]["evidence_text"] == text and data[1]["id"] == 2 and data[1]["note"] is None
