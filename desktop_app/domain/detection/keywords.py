@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from desktop_app.domain.detection.analysis import Analysis, Clause
 from desktop_app.domain.detection.lexicon import LANG_PRIORITY
@@ -38,8 +38,7 @@ _LEET = str.maketrans(
 )  # from this length any single edit is a typo; below it only a swap
 
 
-@dataclass(frozen=True, slots=True)
-class KeywordMatch:
+class KeywordMatch(NamedTuple):
     kind: str  # "opt_out" | "opt_in" | "weak_opt_out"
     lang: str | None
     entry: str
@@ -68,8 +67,7 @@ def _edit_distance_at_most_one(a: str, b: str, swaps_only: bool) -> bool:
     return short[i:] == long[i + 1 :]
 
 
-@dataclass(frozen=True, slots=True)
-class _View:
+class _View(NamedTuple):
     """What keyword matching needs: tokens, question clauses and the lexicon hits."""
 
     tokens: tuple[Token, ...]

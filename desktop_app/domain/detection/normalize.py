@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -42,8 +41,7 @@ class Token(NamedTuple):
     emoji: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Tokenized:
+class Tokenized(NamedTuple):
     tokens: tuple[Token, ...]
     questions: frozenset[int]  # clauses that end with (or open with) a question mark
     clause_count: int

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from desktop_app.domain.detection.analysis import Analysis, Clause
 from desktop_app.domain.detection.matcher import Hit
@@ -19,8 +19,7 @@ MARKETING_ADJACENCY = 2  # "promo messages", "mensajes de promociones" are still
 FREE_ORDER = frozenset({"de", "nl", "tr", "hi", "hi-Latn", "ru", "pl", "ar", "ar-Latn"})
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A rule's proposal; the detector keeps the most confident one."""
 
     kind: VerdictKind
