@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from functools import lru_cache
 
 from desktop_app.domain.detection.analysis import Analysis, script_language
@@ -54,6 +53,7 @@ QUESTION_PENALTY = 0.1
 LONG_MESSAGE = 300  # longer messages are never applied unattended
 BUTTON_FLOOR = 0.95  # a tapped reply button is deliberate even when it is not Meta's own
 _SLUG_RE = re.compile(r"[^\w]+")
+_LANG_ORDER = {lang: i for i, lang in enumerate(LANG_PRIORITY)}
 
 
 @lru_cache(maxsize=4096)
@@ -68,7 +68,7 @@ def _keyword_rule(match: KeywordMatch) -> str:
 
 def _nothing_to_find(tokenized: Tokenized, hits: list[Hit]) -> bool:
     """True when no rule can fire: no trigger word, and not a lone word that could be a typo."""
-    if any(hit.concept in TRIGGER_CONCEPTS for hit in hits):
+    if not TRIGGER_CONCEPTS.isdisjoint([hit[0] for hit in hits]):
         return False
     if any(token.norm == STOP_SIGN for token in tokenized.tokens):
         return False
@@ -78,10 +78,13 @@ def _nothing_to_find(tokenized: Tokenized, hits: list[Hit]) -> bool:
 
 
 def _main_language(hits: list[Hit], text: str) -> str | None:
-    votes = Counter(lang for hit in hits for lang in hit.langs)
+    votes: dict[str, int] = {}
+    for hit in hits:
+        for lang in hit[5]:
+            votes[lang] = votes.get(lang, 0) + 1
     if not votes:
         return script_language(text)
-    order = {lang: i for i, lang in enumerate(LANG_PRIORITY)}
+    order = _LANG_ORDER
     return max(votes, key=lambda lang: (votes[lang], -order.get(lang, 99)))
 
 

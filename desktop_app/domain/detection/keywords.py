@@ -100,20 +100,22 @@ def keyword_order(keyword: Keyword) -> tuple[int, int]:
 def match_bare_keyword(tokenized: Tokenized, hits: list[Hit], index: Index) -> KeywordMatch | None:
     """The whole message is one keyword, give or take politeness, emoji and noise."""
     tokens = tokenized.tokens
-    words = [i for i, t in enumerate(tokens) if not t.emoji]
+    words = [i for i, t in enumerate(tokens) if not t[4]]
     if not words:
         if any(t.norm == STOP_SIGN for t in tokens):
             spans = tuple((t.start, t.end) for t in tokens if t.norm == STOP_SIGN)
             return KeywordMatch("weak_opt_out", None, STOP_SIGN, WEAK, False, spans, "emoji")
         return None
-    fillers = {i for h in hits if h.concept == "filler" for i in range(h.start, h.end)}
-    content = [i for i in words if i not in fillers]
-    if (
-        len(content) > index.longest_keyword
-        and len({tokens[i].norm for i in content}) > index.longest_keyword
-    ):
+    concepts = {h[0] for h in hits}
+    if "filler" in concepts:
+        fillers = {i for h in hits if h.concept == "filler" for i in range(h.start, h.end)}
+        content = [i for i in words if i not in fillers]
+    else:
+        content = words
+    longest = index.longest_keyword
+    if len(content) > longest and len({tokens[i][0] for i in content}) > longest:
         return None  # too long to be a keyword, even a repeated one
-    if len(content) > 1 and not any(h.concept in _KEYWORD_HITS for h in hits):
+    if len(content) > 1 and _KEYWORD_HITS.isdisjoint(concepts):
         return None  # several words and none of them starts a keyword
     view = _View(tokens, tokenized.questions, hits)
     full = " ".join(tokens[i].norm for i in words)
