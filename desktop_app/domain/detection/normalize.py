@@ -29,6 +29,7 @@ _SQUEEZE_RE = re.compile(r"(.)\1+")
 # Raw word (without apostrophes) -> normalize_word(raw): a vocabulary table, never whole messages.
 _PLAIN_WORDS: dict[str, str] = {}
 _PLAIN_WORDS_LIMIT = 65536
+_NO_CLAUSES: frozenset[int] = frozenset()
 
 
 class Token(NamedTuple):
@@ -126,9 +127,8 @@ def tokenize(text: str) -> Tokenized:
     single_letters = 0
     new_token = tuple.__new__  # skips NamedTuple's Python-level constructor on the hot path
     for match in _TOKEN_RE.finditer(text):
-        group = match.lastindex  # exactly one of the three alternatives matched
-        if group == 1:
-            word = match.group(1)
+        word = match[1]
+        if word is not None:
             clause_has_words = True
             norm = _PLAIN_WORDS.get(word)
             if norm is None:
@@ -144,22 +144,28 @@ def tokenize(text: str) -> Tokenized:
                 single_letters += 1
             start, end = match.span()
             append(new_token(Token, (norm, start, end, clause, False)))
-        elif group == 2:
+            continue
+        mark = match[3]
+        if mark is None:
             clause_has_words = True
             start, end = match.span()
-            append(new_token(Token, (match.group(2), start, end, clause, True)))
-        else:
-            mark = match.group(3)
-            if "?" in mark or "؟" in mark:
-                questions.add(clause)
-            if clause_has_words:
-                clause += 1
-                clause_has_words = False
-                if mark in _SOFT_BREAKS:
-                    soft.add(clause)
-            if "¿" in mark:
-                questions.add(clause)
+            append(new_token(Token, (match[2], start, end, clause, True)))
+            continue
+        if "?" in mark or "؟" in mark:
+            questions.add(clause)
+        if clause_has_words:
+            clause += 1
+            clause_has_words = False
+            if mark in _SOFT_BREAKS:
+                soft.add(clause)
+        if "¿" in mark:
+            questions.add(clause)
     if single_letters > 2 and _SPELLED_RE.search(text):
         tokens = _merge_spelled_letters(tokens, text)
     clause_count = (tokens[-1].clause + 1) if tokens else 0
-    return Tokenized(tuple(tokens), frozenset(questions), clause_count, frozenset(soft))
+    return Tokenized(
+        tuple(tokens),
+        frozenset(questions) if questions else _NO_CLAUSES,
+        clause_count,
+        frozenset(soft) if soft else _NO_CLAUSES,
+    )
