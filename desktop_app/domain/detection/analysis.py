@@ -75,9 +75,25 @@ class Analysis:
                 hits = [h for h in hits if h.concept not in NOUNS or h.start not in specific]
         self.coverage = _coverage(hits)
         self.hits = _resolve_collisions(hits, self.coverage) if len(self.coverage) > 1 else hits
-        clause_of = self.clause_of = self._clauses(tokenized) if "contrast" in concepts else None
-        if clause_of is None:
-            clause_of = self.clause_of = [token[3] * 1000 for token in tokens]
+        by_concept: dict[str, list[Hit]] = {}
+        for hit in self.hits:
+            found = by_concept.get(hit[0])
+            if found is None:
+                by_concept[hit[0]] = [hit]
+            else:
+                found.append(hit)
+        self.by_concept = by_concept
+        if "contrast" not in concepts and tokens and tokens[0][3] == tokens[-1][3]:
+            # One clause (the common case): it holds every token and every hit.
+            only = tokens[0][3]
+            self.clause_of = [only * 1000] * len(tokens)
+            clause = Clause(only * 1000, 0, len(tokens), only in tokenized.questions, only in tokenized.soft)
+            clause.hits = by_concept
+            self.clauses = [clause]
+            return
+        clause_of = self.clause_of = (
+            self._clauses(tokenized) if "contrast" in concepts else [token[3] * 1000 for token in tokens]
+        )
         clauses: list[Clause] = []
         clause_by_index: dict[int, Clause] = {}
         questions, soft_clauses = tokenized.questions, tokenized.soft
@@ -93,21 +109,13 @@ class Analysis:
             else:
                 current.end = token_index + 1
         self.clauses = clauses
-        by_concept: dict[str, list[Hit]] = {}
         for hit in self.hits:
-            concept = hit[0]
-            found = by_concept.get(concept)
-            if found is None:
-                by_concept[concept] = [hit]
-            else:
-                found.append(hit)
             clause_hits = clause_by_index[clause_of[hit[2]]].hits
-            found = clause_hits.get(concept)
+            found = clause_hits.get(hit[0])
             if found is None:
-                clause_hits[concept] = [hit]
+                clause_hits[hit[0]] = [hit]
             else:
                 found.append(hit)
-        self.by_concept = by_concept
 
     def _clauses(self, tokenized: Tokenized) -> list[int]:
         """Punctuation clauses, further split at contrast words such as "but"."""

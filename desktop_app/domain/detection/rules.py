@@ -277,6 +277,8 @@ _ANY_TRIGGER = frozenset().union(*(triggers for _, triggers in _RULE_TRIGGERS))
 
 
 def clause_candidates(a: Analysis) -> Iterator[Candidate]:
+    if _ANY_TRIGGER.isdisjoint(a.by_concept):
+        return
     for clause in a.clauses:
         hits = clause.hits
         if not hits or "question_mechanics" in hits or _ANY_TRIGGER.isdisjoint(hits):
