@@ -38,8 +38,10 @@ class Keyword:
 
 
 Multi = tuple[tuple[str, ...], str, str | None, str]
-Reading = tuple[str, tuple[str, ...], str]  # concept, languages, first entry
-MultiReading = tuple[tuple[str, ...], str, tuple[str, ...], str]
+Reading = tuple[str, str | None, str, tuple[str, ...]]  # concept, first language, first entry, languages
+MultiReading = tuple[tuple[str, ...], str, str | None, str, tuple[str, ...]]
+Readings = tuple[tuple[Reading, ...], dict[str, tuple[MultiReading, ...]]]
+_NO_READINGS: Readings = ((), {})  # shared by every word the lexicon does not know
 
 
 @lru_cache(maxsize=32768)
@@ -55,7 +57,7 @@ class Index:
     ) -> None:
         self._by_first: dict[str, list[tuple[tuple[str, ...], str, str | None, str]]] = defaultdict(list)
         self._prefixes: list[tuple[str, str, str | None, str]] = []
-        self._cache: dict[str, tuple[tuple[Reading, ...], dict[str, tuple[MultiReading, ...]]]] = {}
+        self._cache: dict[str, Readings] = {}
         self.keywords: dict[str, list[Keyword]] = defaultdict(list)
         self.squeezed_keywords: dict[str, list[Keyword]] = defaultdict(list)
         self._longest: int | None = None
@@ -119,7 +121,7 @@ class Index:
             *self._by_length.get(length + 1, ()),
         ]
 
-    def _entries(self, norm: str) -> tuple[tuple[Reading, ...], dict[str, tuple[MultiReading, ...]]]:
+    def _entries(self, norm: str) -> Readings:
         """Single-word readings (exact and prefix) of `norm`, and its multi-word entries by second word.
 
         Readings of the same word class are merged across languages ("me" is "self" in six lists).
@@ -138,11 +140,15 @@ class Index:
                     _merge(multis, (seq, concept), lang, entry)
             by_second: dict[str, list[MultiReading]] = defaultdict(list)
             for (seq, concept), (langs, entry) in multis.items():
-                by_second[seq[1]].append((seq, concept, _ordered(langs), entry))
-            found = (
-                tuple((concept, _ordered(langs), entry) for concept, (langs, entry) in singles.items()),
-                {second: tuple(group) for second, group in by_second.items()},
-            )
+                ordered = _ordered(langs)
+                by_second[seq[1]].append((seq, concept, ordered[0] if ordered else None, entry, ordered))
+            readings: list[Reading] = []
+            for concept, (langs, entry) in singles.items():
+                ordered = _ordered(langs)
+                readings.append((concept, ordered[0] if ordered else None, entry, ordered))
+            found = (tuple(readings), {second: tuple(group) for second, group in by_second.items()})
+            if not readings and not by_second:
+                found = _NO_READINGS
             if len(self._cache) > _CACHE_LIMIT:
                 self._cache.clear()
             self._cache[norm] = found
@@ -153,14 +159,18 @@ class Index:
         append = hits.append
         new_hit = tuple.__new__  # skips NamedTuple's Python-level constructor on the hot path
         cached = self._cache.get
+        nothing = _NO_READINGS
         count = len(tokens)
         i = 0
         for token in tokens:
             norm = token[0]
             found = cached(norm)
+            if found is nothing:
+                i += 1
+                continue
             singles, multis = found if found is not None else self._entries(norm)
-            for concept, langs, entry in singles:
-                append(new_hit(Hit, (concept, langs[0] if langs else None, i, i + 1, entry, langs)))
+            for concept, lang, entry, langs in singles:
+                append(new_hit(Hit, (concept, lang, i, i + 1, entry, langs)))
             i += 1
             if not multis or i >= count:
                 continue
@@ -169,14 +179,13 @@ class Index:
             if not candidates:
                 continue
             start = i - 1
-            for seq, concept, langs, entry in candidates:
+            for seq, concept, lang, entry, langs in candidates:
                 size = len(seq)
                 if size == 2 or (
                     start + size <= count
                     and tokens[start + size - 1].clause == token.clause
                     and all(tokens[start + k].norm == seq[k] for k in range(2, size))
                 ):
-                    lang = langs[0] if langs else None
                     append(new_hit(Hit, (concept, lang, start, start + size, entry, langs)))
         return hits
 
