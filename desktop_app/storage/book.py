@@ -51,6 +51,7 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 PHONE_LIKE = re.compile(r"^(whatsapp:|tel:)?[\d\s()+.\-/]+$", re.IGNORECASE)
 CATEGORY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 AUTO_BACKUP_EVERY = timedelta(days=1)
+BACKUP_JOIN_SECONDS = 30.0  # closing waits this long for a daily backup still copying
 NO_RECORD = decide({}, ALL)
 _MAY_SEND_SQL = (
     "SELECT category, state, since, source, event_id FROM consent_state "
@@ -112,6 +113,7 @@ class ConsentBook:
         self._categories: tuple[str, ...] = ()
         self._category_set: frozenset[str] = frozenset()
         self._closed = False
+        self._backup_thread: threading.Thread | None = None
         self._refresh_categories()
         self._checkpointer = Checkpointer(path)
         self._checkpointer.start()
@@ -149,13 +151,15 @@ class ConsentBook:
                 raise translated from exc
             raise
         if existed and backups is not None:
-            book._auto_backup()
+            book._start_auto_backup()
         return book
 
     @staticmethod
     def _migrate(
         path: Path, existed: bool, backups: Path | None, keep: int, now: Callable[[], datetime], target: str
     ) -> None:
+        if existed and target == "head" and migrate.stored_revision(path) == migrate.HEAD_REVISION:
+            return  # up to date: no Alembic at all on the common start
         engine = make_engine(path, immediate=True, foreign_keys=False, pool="null")
         try:
             with engine.connect() as connection:
@@ -184,6 +188,11 @@ class ConsentBook:
                     )
         finally:
             engine.dispose()
+
+    def _start_auto_backup(self) -> None:
+        """The daily copy runs beside the app: a big book must not delay the window by its copy time."""
+        self._backup_thread = threading.Thread(target=self._auto_backup, name="daily-backup", daemon=True)
+        self._backup_thread.start()
 
     def _auto_backup(self) -> None:
         assert self.backup_dir is not None
@@ -219,6 +228,10 @@ class ConsentBook:
         if self._closed:
             return
         self._closed = True
+        if self._backup_thread is not None:
+            self._backup_thread.join(BACKUP_JOIN_SECONDS)
+            if self._backup_thread.is_alive():
+                log.warning("Daily backup of %s unfinished at exit; it runs again next start", self.path)
         with self._fast_lock:
             self._fast.close()
         self._write.dispose()

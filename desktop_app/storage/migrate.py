@@ -1,22 +1,46 @@
-"""Alembic at start-up: programmatic config, absolute script_location (works frozen), FKs off around it."""
+"""Alembic at start-up: programmatic config, absolute script_location (works frozen), FKs off around it.
+
+Alembic is imported only when a book actually needs checking or upgrading: an up-to-date book is
+recognised by reading its `alembic_version` row directly, which keeps the app's start fast.
+"""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
 from desktop_app.domain.records import BookCorruptError, BookTooNewError
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 OLDEST_REVISION = "0001"
+HEAD_REVISION = "0002"  # the newest file in migrations/versions; a test keeps the two in step
+
+
+def stored_revision(path: Path) -> str | None:
+    """The book's schema revision read without Alembic, or None when it cannot be read that way."""
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        connection.close()
+    return str(row[0]) if row else None
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("path_separator", "os")
@@ -26,6 +50,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def script_directory() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config())
 
 
@@ -36,6 +62,8 @@ def head_revision() -> str:
 
 
 def current_revision(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
 
 
@@ -60,6 +88,8 @@ def has_foreign_tables(connection: Connection) -> bool:
 
 def upgrade(engine: Engine, path: Path, target: str = "head") -> None:
     """Upgrade on a connection whose foreign keys are OFF (batch table copies must not cascade)."""
+    from alembic import command
+
     with engine.connect() as connection:
         command.upgrade(alembic_config(connection), target)
         problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
