@@ -30,7 +30,7 @@ class Clause:
         return self.hits.get(concept, [])
 
     def has(self, *concepts: str) -> bool:
-        return any(self.hits.get(c) for c in concepts)
+        return not self.hits.keys().isdisjoint(concepts)  # only concepts with hits are keys
 
     def nouns(self) -> list[Hit]:
         return [h for c in NOUNS for h in self.hits.get(c, ())]
@@ -131,7 +131,7 @@ class Analysis:
         return clause_of
 
     def has(self, *concepts: str) -> bool:
-        return any(self.by_concept.get(c) for c in concepts)
+        return not self.by_concept.keys().isdisjoint(concepts)  # only concepts with hits are keys
 
     def continuation(self, clause: Clause) -> Clause | None:
         """The clause right after `clause` when only a comma separates them."""

@@ -175,7 +175,7 @@ class Detector:
         if bare is not None:
             return self._keyword_verdict(bare, len(text))
         analysis = Analysis(text, tokenized, hits)
-        label = self._buttons.match_words(" ".join(t.norm for t in analysis.tokens if not t.emoji))
+        label = self._buttons.match_words(" ".join([t[0] for t in analysis.tokens if not t[4]]))
         if label is not None:
             return self._label_verdict(analysis, *label)
         candidates = [*clause_candidates(analysis), *review_candidates(analysis)]
