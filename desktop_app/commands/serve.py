@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 import threading
+from datetime import UTC, datetime
 from types import FrameType
 
 from desktop_app.commands.context import CommandContext
@@ -121,6 +122,7 @@ def _serve_meta(args: argparse.Namespace, ctx: CommandContext) -> int:
         if sender is not None:
             sender.close()
         return 1
+    pipeline.resend_missing_confirmations(datetime.now(UTC))
     stop = threading.Event()
     previous = _install_stop_handlers(stop)
     mode = "automatic" if settings.auto_mode else "review (free-text requests wait for the app)"

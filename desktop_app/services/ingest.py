@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.domain.model import (
@@ -64,6 +65,8 @@ OPT_OUT_SEND_ERRORS: dict[tuple[str, int], tuple[str, EventSource]] = {
     ("twilio", 21610): (ALL, EventSource.TWILIO_ERROR_21610),
 }
 EXACT_RULE_PREFIX = "button:"
+# Look this far back for confirmations that never left; older ones are past the reply window anyway.
+RECOVERY_WINDOW = timedelta(days=2)
 Prepared = tuple[ProviderEvent, Verdict | None]  # an event and, for a customer's words, its verdict
 
 
@@ -302,6 +305,21 @@ class IngestPipeline:
             shop_name=settings.shop_name,
             overrides=settings.confirmation_templates,
         )
+
+    def resend_missing_confirmations(self, now: datetime) -> int:
+        """At start: confirm opt-outs whose confirmation never left (the app stopped in between).
+
+        Only events with no confirmation row at all: one marked "sending" may have reached the
+        customer, and a second confirmation is worse than none. Older than the reply window they
+        are recorded as skipped by the usual confirmation logic.
+        """
+        if not self.settings.send_confirmations:
+            return 0
+        jobs = self.book.unconfirmed_opt_outs(now - RECOVERY_WINDOW)
+        if jobs:
+            log.info("Sending %d confirmation(s) that had not gone out", len(jobs))
+            self._confirm_later(jobs)
+        return len(jobs)
 
     def confirm_detection(self, det_id: int, decided_by: str = "owner") -> ConsentEventRecord | None:
         """The owner's "Confirm opt-out": append the event, then the same confirmation logic."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +140,10 @@ class AppRuntime:
     def start(self) -> None:
         if self._source is not None:
             return
+        try:
+            self.pipeline.resend_missing_confirmations(datetime.now(UTC))
+        except Exception:  # a failed recovery must not keep the shop from working
+            log.exception("Could not look for confirmations that had not gone out")
         if self.is_demo:
             simulator = DemoSimulator(self.pipeline.ingest, pace=self._demo_pace)
             if isinstance(self.sender, DemoSender):

@@ -377,6 +377,12 @@ class ConsentBook:
         with self._reading() as conn:
             return reads.history(conn, self.resolve_key(contact_key))
 
+    def unconfirmed_opt_outs(self, since: datetime) -> list[tuple[ConsentEventRecord, str | None]]:
+        """Customer opt-outs recorded since `since` that never got a confirmation (e.g. a crash
+        between the commit and the send), each with its detected language."""
+        with self._reading() as conn:
+            return reads.unconfirmed_opt_outs(conn, since)
+
     def event(self, event_id: int) -> ConsentEventRecord | None:
         with self._reading() as conn:
             return reads.event_by_id(conn, event_id)

@@ -257,6 +257,32 @@ def events_query() -> Select[Any]:
     ).outerjoin(EventConfirmation, EventConfirmation.event_id == ConsentEvent.id)
 
 
+# Opt-outs the customer sent us in a message: the ones that are answered with a confirmation.
+CONFIRMED_SOURCES = ("keyword", "phrase", "button")
+
+
+def unconfirmed_opt_outs(conn: Connection, since: datetime) -> list[tuple[ConsentEventRecord, str | None]]:
+    """Opt-outs from customer messages recorded since `since` with no confirmation row at all,
+    with the language of the detection that produced them (for the confirmation's wording)."""
+    query = (
+        events_query()
+        .add_columns(Detection.language)
+        .outerjoin(Detection, Detection.event_id == ConsentEvent.id)
+        .where(
+            ConsentEvent.action == "opt_out",
+            ConsentEvent.source.in_(CONFIRMED_SOURCES),
+            ConsentEvent.recorded_at >= since,
+            EventConfirmation.event_id.is_(None),
+        )
+        .order_by(ConsentEvent.id)
+    )
+    found: dict[int, tuple[ConsentEventRecord, str | None]] = {}
+    for row in conn.execute(query):
+        record = event_record(row._mapping)
+        found.setdefault(record.id, (record, row._mapping["language"]))
+    return list(found.values())
+
+
 def history(conn: Connection, key: str) -> list[ConsentEventRecord]:
     query = (
         events_query()
