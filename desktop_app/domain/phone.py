@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -42,6 +43,7 @@ def _strip_prefix(raw: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=65536)
 def normalize_phone(
     raw: str, default_region: str | None = "US", *, authoritative: bool = False
 ) -> NormalizedContact:
