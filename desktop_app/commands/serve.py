@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
 import threading
 from datetime import UTC, datetime
-from types import FrameType
 
 from desktop_app.commands.context import CommandContext
-from desktop_app.domain.model import IngestResult
+from desktop_app.services.headless import install_stop_handlers, log_result, restore_handlers
 from desktop_app.services.secrets import SECRET_ENV, SecretStore
 
 log = logging.getLogger(__name__)
@@ -103,7 +101,7 @@ def _serve_meta(args: argparse.Namespace, ctx: CommandContext) -> int:
     warning = unreachable_warning(book)
     if warning:
         print(f"Warning: {warning}", file=sys.stderr)
-    pipeline = IngestPipeline(book, build_detector(settings), settings, sender=sender, on_result=_log_result)
+    pipeline = IngestPipeline(book, build_detector(settings), settings, sender=sender, on_result=log_result)
     pipeline.outbox.on_needs_reconnect = lambda message: log.error("%s", message)
     service = MetaWebhookService.for_pipeline(
         pipeline,
@@ -124,7 +122,7 @@ def _serve_meta(args: argparse.Namespace, ctx: CommandContext) -> int:
         return 1
     pipeline.resend_missing_confirmations(datetime.now(UTC))
     stop = threading.Event()
-    previous = _install_stop_handlers(stop)
+    previous = install_stop_handlers(stop)
     mode = "automatic" if settings.auto_mode else "review (free-text requests wait for the app)"
     print(f"Listening on http://{host}:{port}/webhook  (mode: {mode}; Ctrl+C stops)", flush=True)
     try:
@@ -134,35 +132,7 @@ def _serve_meta(args: argparse.Namespace, ctx: CommandContext) -> int:
         service.stop()  # waits for confirmations already due
         if sender is not None:
             sender.close()
-        _restore_handlers(previous)
+        restore_handlers(previous)
         print("Stopped.", flush=True)
     return 0
 
-
-def _log_result(result: IngestResult) -> None:
-    if result.applied_event_ids or result.detections or result.unparsed:
-        log.info(
-            "Stored %d messages (%d duplicates), %d consent events, %d for review, %d unparsed",
-            result.stored_messages,
-            result.duplicates,
-            len(result.applied_event_ids),
-            len(result.detections),
-            result.unparsed,
-        )
-
-
-def _install_stop_handlers(stop: threading.Event) -> dict[int, object]:
-    def handler(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous: dict[int, object] = {}
-    for name in ("SIGINT", "SIGTERM"):
-        signum = getattr(signal, name, None)
-        if signum is not None and threading.current_thread() is threading.main_thread():
-            previous[signum] = signal.signal(signum, handler)
-    return previous
-
-
-def _restore_handlers(previous: dict[int, object]) -> None:
-    for signum, handler in previous.items():
-        signal.signal(signum, handler)  # type: ignore[arg-type]

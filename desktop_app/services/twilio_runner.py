@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from types import FrameType
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlencode
 
@@ -21,6 +19,7 @@ from desktop_app.providers.twilio.parsing import is_whatsapp_address
 from desktop_app.providers.twilio.provider import TwilioProvider
 from desktop_app.providers.twilio.signature import SIGNATURE_HEADER
 from desktop_app.providers.twilio.webhook import EMPTY_TWIML, check_twilio_delivery
+from desktop_app.services.headless import install_stop_handlers, log_result, restore_handlers
 from desktop_app.services.poller import CursorStore, StateCallback, TwilioPoller, cursor_name
 from desktop_app.services.secrets import SECRET_ENV, SecretStore
 from desktop_app.services.settings import Settings
@@ -241,7 +240,7 @@ def run_headless(args: argparse.Namespace, ctx: HeadlessContext, stop: threading
         build_detector(settings),
         settings,
         sender=provider,
-        on_result=_log_result,
+        on_result=log_result,
         confirmation_executor=confirmations,
     )
     pipeline.resend_missing_confirmations(datetime.now(UTC))
@@ -250,7 +249,7 @@ def run_headless(args: argparse.Namespace, ctx: HeadlessContext, stop: threading
     )
     server = _start_webhook(connection, args, settings)
     stop = stop or threading.Event()
-    previous = _install_stop_handlers(stop)
+    previous = install_stop_handlers(stop)
     mode = "automatic" if settings.auto_mode else "review (free-text requests wait for the app)"
     print(
         f"Polling Twilio for {provider.from_address} every {settings.twilio_poll_seconds:g} s "
@@ -266,7 +265,7 @@ def run_headless(args: argparse.Namespace, ctx: HeadlessContext, stop: threading
             server.stop()
         confirmations.shutdown(wait=True)
         stopped = connection.stop()
-        _restore_handlers(previous)
+        restore_handlers(previous)
         print("Stopped." if stopped else "Stopped (a Twilio request was still open).", flush=True)
     return 0
 
@@ -294,32 +293,3 @@ def _print_state(state: ConnectionState, message: str) -> None:
     if state is not ConnectionState.POLLING or "Next try" in message:
         print(f"[{state.value}] {message}", file=sys.stderr, flush=True)
 
-
-def _log_result(result: IngestResult) -> None:
-    if result.stored_messages or result.applied_event_ids or result.detections or result.unparsed:
-        log.info(
-            "Stored %d messages (%d duplicates), %d consent events, %d for review, %d unparsed",
-            result.stored_messages,
-            result.duplicates,
-            len(result.applied_event_ids),
-            len(result.detections),
-            result.unparsed,
-        )
-
-
-def _install_stop_handlers(stop: threading.Event) -> dict[int, object]:
-    def handler(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous: dict[int, object] = {}
-    if threading.current_thread() is threading.main_thread():
-        for name in ("SIGINT", "SIGTERM"):
-            signum = getattr(signal, name, None)
-            if signum is not None:
-                previous[signum] = signal.signal(signum, handler)
-    return previous
-
-
-def _restore_handlers(previous: dict[int, object]) -> None:
-    for signum, handler in previous.items():
-        signal.signal(signum, handler)  # type: ignore[arg-type]
