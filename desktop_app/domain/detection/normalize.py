@@ -29,6 +29,7 @@ _SQUEEZE_RE = re.compile(r"(.)\1+")
 # Raw word (without apostrophes) -> normalize_word(raw): a vocabulary table, never whole messages.
 _PLAIN_WORDS: dict[str, str] = {}
 _PLAIN_WORDS_LIMIT = 65536
+_ELIDED_WORDS: dict[str, tuple[tuple[str, int, int], ...]] = {}  # "don't", "m'envoyer": their pieces
 _NO_CLAUSES: frozenset[int] = frozenset()
 
 
@@ -93,6 +94,18 @@ def _split_apostrophes(raw: str, start: int) -> list[tuple[str, int, int]]:
     return pieces
 
 
+def _elided_pieces(word: str) -> tuple[tuple[str, int, int], ...]:
+    """Normalised pieces of a word with apostrophes, with offsets inside the word (remembered)."""
+    pieces = _ELIDED_WORDS.get(word)
+    if pieces is None:
+        pieces = tuple(
+            (normalize_word(piece), start, end) for piece, start, end in _split_apostrophes(word, 0) if piece
+        )
+        if len(_ELIDED_WORDS) < _PLAIN_WORDS_LIMIT:
+            _ELIDED_WORDS[word] = pieces
+    return pieces
+
+
 def _merge_spelled_letters(tokens: list[Token], text: str) -> list[Token]:
     """Join "s t o p" / "S.T.O.P" (three or more single letters in a row) into one word."""
     merged: list[Token] = []
@@ -133,9 +146,9 @@ def tokenize(text: str) -> Tokenized:
             norm = _PLAIN_WORDS.get(word)
             if norm is None:
                 if "'" in word or "’" in word:
-                    for piece, start, end in _split_apostrophes(word, match.start()):
-                        if piece:
-                            append(Token(normalize_word(piece), start, end, clause))
+                    start = match.start()
+                    for piece, offset, stop in _elided_pieces(word):
+                        append(new_token(Token, (piece, start + offset, start + stop, clause, False)))
                     continue
                 norm = normalize_word(word)
                 if len(_PLAIN_WORDS) < _PLAIN_WORDS_LIMIT:
