@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, or_, select
+from sqlalchemy import Connection, Select, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from desktop_app.domain.consent import OPTED_IN, OPTED_OUT, UNKNOWN
@@ -106,8 +106,19 @@ def _conversation_where(filter: str, search: str | None) -> list[Any]:
         where.append(Contact.opted_out.is_(True))
     if search and search.strip():
         pattern = like_pattern(search)
-        where.append(or_(Contact.key.like(pattern, escape="\\"), Contact.name.like(pattern, escape="\\")))
+        matches = [Contact.key.like(pattern, escape="\\"), Contact.name.like(pattern, escape="\\")]
+        query = fts_query(search)
+        if query:
+            matching = text("SELECT rowid FROM messages_fts WHERE messages_fts MATCH :q").bindparams(q=query)
+            matches.append(Contact.id.in_(select(Message.contact_id).where(Message.id.in_(matching))))
+        where.append(or_(*matches))
     return where
+
+
+def fts_query(search: str) -> str:
+    """What the owner typed as an FTS5 query: every word must appear, each as a prefix."""
+    words = [word for word in search.split() if any(ch.isalnum() for ch in word)]
+    return " ".join('"' + word.replace('"', '""') + '"*' for word in words)
 
 
 def conversations(

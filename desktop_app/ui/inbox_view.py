@@ -46,7 +46,7 @@ class InboxView(QWidget):
 
         self.search = QLineEdit()
         self.search.setObjectName("conversationSearch")
-        self.search.setPlaceholderText("Search name or number  (Ctrl+F)")
+        self.search.setPlaceholderText("Search name, number or words  (Ctrl+F)")
         search_action = self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         search_action.setText("Search")
         search_action.setToolTip("Search")

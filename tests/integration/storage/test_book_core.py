@@ -18,6 +18,7 @@ from desktop_app.domain.model import (
     VerdictKind,
 )
 from desktop_app.domain.phone import PhoneNumberError
+from desktop_app.storage import migrate
 from desktop_app.storage.book import ConsentBook
 from tests.integration.storage.conftest import T0, inbound, verdict
 
@@ -30,7 +31,7 @@ def test_new_book_is_wal_full_sync_with_default_categories(book: ConsentBook, bo
     raw = sqlite3.connect(book_path)
     try:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert raw.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0002"
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchone()[0] == migrate.HEAD_REVISION
     finally:
         raw.close()
     with book._write.connect() as conn:

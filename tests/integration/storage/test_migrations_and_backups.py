@@ -36,7 +36,7 @@ def revision(path: Path) -> str:
 
 def test_oldest_revision_filled_then_upgraded_keeps_everything(tmp_path: Path, clock: Clock) -> None:
     path, backups = tmp_path / "old.sqlite3", tmp_path / "backups"
-    assert migrate.OLDEST_REVISION == "0001" and migrate.head_revision() == "0002"
+    assert migrate.OLDEST_REVISION == "0001" and migrate.head_revision() == migrate.HEAD_REVISION
     old = ConsentBook.open(path, backup_dir=backups, now=clock, target_revision=migrate.OLDEST_REVISION)
     try:
         with old.unit_of_work() as uow:
@@ -76,8 +76,10 @@ def test_oldest_revision_filled_then_upgraded_keeps_everything(tmp_path: Path, c
     clock.advance(days=2)
     new = ConsentBook.open(path, backup_dir=backups, now=clock)
     try:
-        assert revision(path) == "0002"
-        assert table_counts(path) == counts_before
+        assert revision(path) == migrate.HEAD_REVISION
+        counts_after = table_counts(path)
+        assert {name: counts_after[name] for name in counts_before} == counts_before
+        assert [c.name for c in new.conversations(search="stop 7")] == ["N7"]  # 0003 indexed old rows
         after = new.verify()
         assert after.ok and after.checked == 10 and after.head_hash == ledger_before.head_hash
         assert len(new.pending_detections()) == 25
