@@ -53,11 +53,15 @@ class Clause:
 class Analysis:
     """Everything the rules need about one message, computed once."""
 
-    def __init__(self, text: str, tokenized: Tokenized, hits: list[Hit]) -> None:
+    def __init__(
+        self, text: str, tokenized: Tokenized, hits: list[Hit], concepts: set[str] | None = None
+    ) -> None:
+        """`concepts` is every hit's concept when the caller already has that set."""
         self.text = text
         tokens = self.tokens = tokenized.tokens
         self.questions = tokenized.questions
-        concepts = {h[0] for h in hits}
+        if concepts is None:
+            concepts = {h[0] for h in hits}
         if "trap" in concepts:
             trapped = {i for h in hits if h.concept == "trap" for i in range(h.start, h.end)}
             hits = [h for h in hits if h.concept == "trap" or not trapped.intersection(range(h.start, h.end))]

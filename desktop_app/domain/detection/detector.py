@@ -66,9 +66,9 @@ def _keyword_rule(match: KeywordMatch) -> str:
     return f"{rule}:{match.variant}" if match.variant else rule
 
 
-def _nothing_to_find(tokenized: Tokenized, hits: list[Hit]) -> bool:
+def _nothing_to_find(tokenized: Tokenized, hits: list[Hit], concepts: set[str]) -> bool:
     """True when no rule can fire: no trigger word, and not a lone word that could be a typo."""
-    if not TRIGGER_CONCEPTS.isdisjoint([hit[0] for hit in hits]):
+    if not TRIGGER_CONCEPTS.isdisjoint(concepts):
         return False
     if any(token.norm == STOP_SIGN for token in tokenized.tokens):
         return False
@@ -169,12 +169,13 @@ class Detector:
             return NO_VERDICT
         tokenized = tokenize(text)
         hits = self._index.find(tokenized.tokens)
-        if _nothing_to_find(tokenized, hits):
+        concepts = {hit[0] for hit in hits}
+        if _nothing_to_find(tokenized, hits, concepts):
             return _none_verdict(_main_language(hits, text))
-        bare = match_bare_keyword(tokenized, hits, self._index)
+        bare = match_bare_keyword(tokenized, hits, self._index, concepts)
         if bare is not None:
             return self._keyword_verdict(bare, len(text))
-        analysis = Analysis(text, tokenized, hits)
+        analysis = Analysis(text, tokenized, hits, concepts)
         label = self._buttons.match_words(" ".join([t[0] for t in analysis.tokens if not t[4]]))
         if label is not None:
             return self._label_verdict(analysis, *label)

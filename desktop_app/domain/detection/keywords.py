@@ -97,7 +97,9 @@ def keyword_order(keyword: Keyword) -> tuple[int, int]:
     return _RANK[keyword.kind], _ORDER.get(keyword.lang, 99)
 
 
-def match_bare_keyword(tokenized: Tokenized, hits: list[Hit], index: Index) -> KeywordMatch | None:
+def match_bare_keyword(
+    tokenized: Tokenized, hits: list[Hit], index: Index, concepts: set[str] | None = None
+) -> KeywordMatch | None:
     """The whole message is one keyword, give or take politeness, emoji and noise."""
     tokens = tokenized.tokens
     words = [i for i, t in enumerate(tokens) if not t[4]]
@@ -106,7 +108,8 @@ def match_bare_keyword(tokenized: Tokenized, hits: list[Hit], index: Index) -> K
             spans = tuple((t.start, t.end) for t in tokens if t.norm == STOP_SIGN)
             return KeywordMatch("weak_opt_out", None, STOP_SIGN, WEAK, False, spans, "emoji")
         return None
-    concepts = {h[0] for h in hits}
+    if concepts is None:
+        concepts = {h[0] for h in hits}
     if "filler" in concepts:
         fillers = {i for h in hits if h.concept == "filler" for i in range(h.start, h.end)}
         content = [i for i in words if i not in fillers]
