@@ -139,11 +139,12 @@ def tokenize(text: str) -> Tokenized:
     clause_has_words = False
     single_letters = 0
     new_token = tuple.__new__  # skips NamedTuple's Python-level constructor on the hot path
+    known = _PLAIN_WORDS.get
     for match in _TOKEN_RE.finditer(text):
         word = match[1]
         if word is not None:
             clause_has_words = True
-            norm = _PLAIN_WORDS.get(word)
+            norm = known(word)
             if norm is None:
                 if "'" in word or "’" in word:
                     start = match.start()
@@ -153,9 +154,9 @@ def tokenize(text: str) -> Tokenized:
                 norm = normalize_word(word)
                 if len(_PLAIN_WORDS) < _PLAIN_WORDS_LIMIT:
                     _PLAIN_WORDS[word] = norm
-            if len(word) == 1:
-                single_letters += 1
             start, end = match.span()
+            if end - start == 1:
+                single_letters += 1
             append(new_token(Token, (norm, start, end, clause, False)))
             continue
         mark = match[3]
