@@ -26,10 +26,13 @@ _ARABIC_FOLDS = str.maketrans(
 _ARABIC_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال")
 _STRETCH_RE = re.compile(r"(.)\1{2,}")
 _SQUEEZE_RE = re.compile(r"(.)\1+")
-# Raw word (without apostrophes) -> normalize_word(raw): a vocabulary table, never whole messages.
-_PLAIN_WORDS: dict[str, str] = {}
-_PLAIN_WORDS_LIMIT = 65536
-_ELIDED_WORDS: dict[str, tuple[tuple[str, int, int], ...]] = {}  # "don't", "m'envoyer": their pieces
+_DASHES = frozenset("-–—")
+# Kinds of piece in a chunk: a word, part of a word split at an apostrophe, an emoji, punctuation.
+_WORD, _PIECE, _EMOJI, _MARK = "word", "piece", "emoji", "mark"
+Piece = tuple[str, str, int, int]  # kind, normalised text (or the mark), start, end within the chunk
+# Chunk ("STOP!!", "don't") -> its pieces: a vocabulary table of words with their punctuation, bounded.
+_CHUNKS: dict[str, tuple[Piece, ...]] = {}
+_CHUNKS_LIMIT = 65536
 _NO_CLAUSES: frozenset[int] = frozenset()
 
 
@@ -94,16 +97,9 @@ def _split_apostrophes(raw: str, start: int) -> list[tuple[str, int, int]]:
     return pieces
 
 
-def _elided_pieces(word: str) -> tuple[tuple[str, int, int], ...]:
-    """Normalised pieces of a word with apostrophes, with offsets inside the word (remembered)."""
-    pieces = _ELIDED_WORDS.get(word)
-    if pieces is None:
-        pieces = tuple(
-            (normalize_word(piece), start, end) for piece, start, end in _split_apostrophes(word, 0) if piece
-        )
-        if len(_ELIDED_WORDS) < _PLAIN_WORDS_LIMIT:
-            _ELIDED_WORDS[word] = pieces
-    return pieces
+def _elided_pieces(word: str) -> list[tuple[str, int, int]]:
+    """Normalised pieces of a word with apostrophes, with offsets inside the word."""
+    return [(normalize_word(piece), start, end) for piece, start, end in _split_apostrophes(word, 0) if piece]
 
 
 def _merge_spelled_letters(tokens: list[Token], text: str) -> list[Token]:
@@ -129,6 +125,30 @@ def _merge_spelled_letters(tokens: list[Token], text: str) -> list[Token]:
     return merged
 
 
+def _chunk_pieces(chunk: str) -> tuple[Piece, ...]:
+    """The tokens and marks inside one whitespace-free chunk ("STOP!!", "don't"), offsets relative to it."""
+    pieces = _CHUNKS.get(chunk)
+    if pieces is not None:
+        return pieces
+    found: list[Piece] = []
+    for match in _TOKEN_RE.finditer(chunk):
+        start, end = match.span()
+        word = match[1]
+        if word is None:
+            emoji = match[2]
+            found.append((_EMOJI, emoji, start, end) if emoji is not None else (_MARK, match[3], start, end))
+        elif "'" in word or "’" in word:
+            found.extend(
+                (_PIECE, norm, start + offset, start + stop) for norm, offset, stop in _elided_pieces(word)
+            )
+        else:
+            found.append((_WORD, normalize_word(word), start, end))
+    pieces = tuple(found)
+    if len(_CHUNKS) < _CHUNKS_LIMIT:
+        _CHUNKS[chunk] = pieces
+    return pieces
+
+
 def tokenize(text: str) -> Tokenized:
     """Split a message into normalised tokens grouped in clauses; punctuation only separates."""
     tokens: list[Token] = []
@@ -139,41 +159,39 @@ def tokenize(text: str) -> Tokenized:
     clause_has_words = False
     single_letters = 0
     new_token = tuple.__new__  # skips NamedTuple's Python-level constructor on the hot path
-    known = _PLAIN_WORDS.get
-    for match in _TOKEN_RE.finditer(text):
-        word = match[1]
-        if word is not None:
+    # No token spans whitespace except a dash between spaces (" - "), so the message is read chunk by
+    # chunk with each chunk's tokens remembered; str.split and the regex's \s agree on whitespace.
+    find = text.find
+    known = _CHUNKS.get
+    length = len(text)
+    position = 0
+    used_space = -1  # the space after the last " - " mark belongs to it
+    for chunk in text.split():
+        start = find(chunk, position)
+        position = start + len(chunk)
+        if chunk in _DASHES:
+            if start == 0 or start - 1 == used_space or position == length:
+                continue
+            used_space = position
+            pieces: tuple[Piece, ...] = ((_MARK, text[start - 1 : position + 1], -1, 2),)
+        else:
+            pieces = known(chunk) or _chunk_pieces(chunk)
+        for kind, value, offset, stop in pieces:
+            if kind is _MARK:
+                if "?" in value or "؟" in value:
+                    questions.add(clause)
+                if clause_has_words:
+                    clause += 1
+                    clause_has_words = False
+                    if value in _SOFT_BREAKS:
+                        soft.add(clause)
+                if "¿" in value:
+                    questions.add(clause)
+                continue
             clause_has_words = True
-            norm = known(word)
-            if norm is None:
-                if "'" in word or "’" in word:
-                    start = match.start()
-                    for piece, offset, stop in _elided_pieces(word):
-                        append(new_token(Token, (piece, start + offset, start + stop, clause, False)))
-                    continue
-                norm = normalize_word(word)
-                if len(_PLAIN_WORDS) < _PLAIN_WORDS_LIMIT:
-                    _PLAIN_WORDS[word] = norm
-            start, end = match.span()
-            if end - start == 1:
+            if kind is _WORD and stop - offset == 1:
                 single_letters += 1
-            append(new_token(Token, (norm, start, end, clause, False)))
-            continue
-        mark = match[3]
-        if mark is None:
-            clause_has_words = True
-            start, end = match.span()
-            append(new_token(Token, (match[2], start, end, clause, True)))
-            continue
-        if "?" in mark or "؟" in mark:
-            questions.add(clause)
-        if clause_has_words:
-            clause += 1
-            clause_has_words = False
-            if mark in _SOFT_BREAKS:
-                soft.add(clause)
-        if "¿" in mark:
-            questions.add(clause)
+            append(new_token(Token, (value, start + offset, start + stop, clause, kind is _EMOJI)))
     if single_letters > 2 and _SPELLED_RE.search(text):
         tokens = _merge_spelled_letters(tokens, text)
     clause_count = (tokens[-1].clause + 1) if tokens else 0

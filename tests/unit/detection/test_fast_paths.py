@@ -27,14 +27,35 @@ def detector() -> Detector:
     return Detector(Lexicon.load_default(), cache_size=0)
 
 
-def test_vocabulary_table_never_changes_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_chunk_table_never_changes_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
     warm = [tokenize(text) for text in TEXTS]
-    again = [tokenize(text) for text in TEXTS]  # now every plain word comes from the table
-    monkeypatch.setattr(normalize, "_PLAIN_WORDS", {})
-    monkeypatch.setattr(normalize, "_PLAIN_WORDS_LIMIT", 0)  # a full table: nothing is remembered
+    again = [tokenize(text) for text in TEXTS]  # now every chunk comes from the table
+    monkeypatch.setattr(normalize, "_CHUNKS", {})
+    monkeypatch.setattr(normalize, "_CHUNKS_LIMIT", 0)  # a full table: nothing is remembered
     cold = [tokenize(text) for text in TEXTS]
     assert warm == again == cold
-    assert normalize._PLAIN_WORDS == {}
+    assert normalize._CHUNKS == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "clauses", "soft"),
+    [
+        ("stop - please", ["stop", "please"], 2, [1]),  # a dash between spaces is a soft break
+        ("stop\t-\tplease", ["stop", "please"], 2, []),  # a break, but not one of the soft ones
+        ("stop -please", ["stop", "please"], 1, []),  # no space after the dash: no break
+        ("a - - b", ["a", "b"], 2, [1]),  # the first dash took the space the second one needed
+        ("- stop", ["stop"], 1, []),
+        ("stop - ", ["stop"], 1, [1]),
+        ("Stop — merci", ["stop", "merci"], 2, [1]),
+    ],
+)
+def test_dashes_between_spaces_still_split_clauses(
+    text: str, words: list[str], clauses: int, soft: list[int]
+) -> None:
+    tokenized = tokenize(text)
+    assert [token.norm for token in tokenized.tokens] == words
+    assert (tokenized.clause_count, sorted(tokenized.soft)) == (clauses, soft)
+    assert all(text[t.start : t.end].casefold() == t.norm for t in tokenized.tokens)
 
 
 def test_single_clause_message_has_one_clause_with_every_hit(detector: Detector) -> None:
@@ -63,6 +84,6 @@ def test_verdicts_do_not_depend_on_a_warm_vocabulary(
     detector: Detector, text: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     warm = detector.classify(text)
-    monkeypatch.setattr(normalize, "_PLAIN_WORDS", {})
+    monkeypatch.setattr(normalize, "_CHUNKS", {})
     fresh = Detector(Lexicon.load_default(), cache_size=0)
     assert fresh.classify(text) == warm
