@@ -115,11 +115,11 @@ def match_bare_keyword(
         content = [i for i in words if i not in fillers]
     else:
         content = words
+    if len(content) > 1 and _KEYWORD_HITS.isdisjoint(concepts):
+        return None  # several words and none of them starts a keyword
     longest = index.longest_keyword
     if len(content) > longest and len({tokens[i][0] for i in content}) > longest:
         return None  # too long to be a keyword, even a repeated one
-    if len(content) > 1 and _KEYWORD_HITS.isdisjoint(concepts):
-        return None  # several words and none of them starts a keyword
     view = _View(tokens, tokenized.questions, hits)
     full = " ".join(tokens[i].norm for i in words)
     found = _lookup(full, words, EXACT, "", view, index)
