@@ -27,7 +27,7 @@ test: $(STAMP) lint
 	sh scripts/run-tests.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(BIN)/python -m pytest tests/bench -s -q -o addopts='-ra --strict-markers' $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/bench -s -q -o addopts='-ra --strict-markers' --timeout 1800 -o faulthandler_timeout=0 $(PYTEST_ARGS)
 
 dist: $(STAMP)
 	$(BIN)/pyinstaller --noconfirm --clean build.spec

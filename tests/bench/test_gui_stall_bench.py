@@ -60,19 +60,21 @@ def test_event_loop_stall_during_a_webhook_burst(qtbot, tmp_path: Path) -> None:
     timer.timeout.connect(tick)
     timer.start()
     started = time.perf_counter()
-    client = subprocess.Popen(
-        [sys.executable, str(CLIENT_SCRIPT), host, str(port), str(COUNT), str(CLIENTS), SECRET, "gui"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        qtbot.waitUntil(lambda: client.poll() is not None, timeout=900_000)
-        elapsed = time.perf_counter() - started
-        qtbot.wait(500)  # the last coalesced refresh lands inside the measurement
-    finally:
-        timer.stop()
-        out = client.communicate(timeout=60)[0]
-    run = json.loads(out)
+    # The client's report (every latency) outgrows a pipe's buffer: it goes to a file, not a pipe.
+    report = tmp_path / "client.json"
+    with report.open("w", encoding="utf-8") as out:
+        client = subprocess.Popen(
+            [sys.executable, str(CLIENT_SCRIPT), host, str(port), str(COUNT), str(CLIENTS), SECRET, "gui"],
+            stdout=out,
+        )
+        try:
+            qtbot.waitUntil(lambda: client.poll() is not None, timeout=900_000)
+            elapsed = time.perf_counter() - started
+            qtbot.wait(500)  # the last coalesced refresh lands inside the measurement
+        finally:
+            timer.stop()
+            client.wait(timeout=60)
+    run = json.loads(report.read_text(encoding="utf-8"))
     try:
         assert run["statuses"] == {"200": COUNT}
         assert window.inbox_view.list.model().rowCount() > 0
@@ -86,5 +88,6 @@ def test_event_loop_stall_during_a_webhook_burst(qtbot, tmp_path: Path) -> None:
         )
     finally:
         window.close()
+        window.shutdown()
         runtime.stop()
         bridge.deleteLater()
