@@ -68,27 +68,13 @@ def sender_for(settings: Settings, secrets: Any) -> Sender:
 
 
 def make_sender(settings: Settings, secrets: SecretStore) -> Sender | None:
-    """The provider's sender, or None when its credentials are not entered yet."""
-    if settings.provider == "meta":
-        from desktop_app.providers.meta_cloud.graph_client import GraphClient
-
-        token = secrets.get("meta.access_token")
-        if not token or not settings.meta_phone_number_id:
-            return None
-        return GraphClient(
-            access_token=token,
-            phone_number_id=settings.meta_phone_number_id,
-            base_url=settings.meta_graph_url,
-            api_version=settings.meta_api_version,
-        )
-    if settings.provider == "twilio":
-        from desktop_app.services.twilio_runner import build_provider
-
-        try:
-            return build_provider(settings, secrets)
-        except ValueError:
-            return None
-    return None
+    """The running app's sender, or None while the provider's credentials are not entered yet."""
+    if settings.provider == "meta" and not (
+        secrets.get("meta.access_token") and settings.meta_phone_number_id
+    ):
+        return None
+    sender = sender_for(settings, secrets)
+    return None if isinstance(sender, UnconfiguredSender) else sender
 
 
 class MetaConnection:

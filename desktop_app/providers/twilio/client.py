@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import email.utils
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -12,6 +11,7 @@ from urllib.parse import urlsplit
 import requests
 
 from desktop_app.providers.twilio.errors import TwilioError, TwilioErrorKind, error_from_response
+from desktop_app.providers.twilio.parsing import parse_twilio_time
 
 API_VERSION = "2010-04-01"
 DEFAULT_TIMEOUT = (5.0, 20.0)  # (connect, read) seconds
@@ -193,10 +193,5 @@ def _retry_after(value: str | None) -> float | None:
     value = value.strip()
     if value.isdigit():
         return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    when = parse_twilio_time(value)  # the same RFC 2822 date format Twilio uses in its JSON
+    return None if when is None else max(0.0, (when - datetime.now(UTC)).total_seconds())
