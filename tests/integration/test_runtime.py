@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from desktop_app.services.runtime import AppRuntime
 from desktop_app.services.secrets import SecretStore
 from desktop_app.services.settings import Settings
 from tests.fakes.twilio_server import ACCOUNT_SID, API_KEY, API_SECRET, BUSINESS, FakeTwilio
+from tests.waiting import wait_for
 
 META_SECRET = "test_app_secret_not_real_0000"
 
@@ -38,15 +38,6 @@ class StateLog:
             return self.states[-1][0] if self.states else None
 
 
-def _wait_for(predicate, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return bool(predicate())
-
-
 def test_demo_runs_through_the_real_pipeline_into_a_separate_book(tmp_path: Path) -> None:
     paths = AppPaths.resolve(tmp_path)
     bridge = StateLog()
@@ -54,8 +45,8 @@ def test_demo_runs_through_the_real_pipeline_into_a_separate_book(tmp_path: Path
     runtime.start()
     try:
         assert bridge.last() == ConnectionState.DEMO.value
-        assert _wait_for(lambda: runtime.source.finished.is_set())
-        assert _wait_for(lambda: any(text for _, text in runtime.sender.sent))
+        assert wait_for(lambda: runtime.source.finished.is_set(), timeout=20.0)
+        assert wait_for(lambda: any(text for _, text in runtime.sender.sent), timeout=20.0)
         pending = runtime.book.pending_detections()
         texts = {d.message_text for d in pending}
         assert "BAJA" in texts and "Sair" in texts
@@ -129,7 +120,7 @@ def test_twilio_provider_polls_into_the_book(tmp_path: Path) -> None:
         runtime = AppRuntime(AppPaths.resolve(tmp_path), settings, secrets=secrets, bridge=bridge)
         runtime.start()
         try:
-            assert _wait_for(lambda: bool(runtime.book.pending_detections()))
+            assert wait_for(lambda: bool(runtime.book.pending_detections()), timeout=20.0)
             assert runtime.book.pending_detections()[0].message_text == "STOP"
             assert any(state == ConnectionState.POLLING.value for state, _ in bridge.states)
         finally:
@@ -194,7 +185,7 @@ def test_confirming_never_waits_on_the_network(tmp_path: Path) -> None:
         assert slow.sent == []
         assert not runtime.book.may_send("+15550101234", "marketing").allowed
         slow.release.set()
-        assert _wait_for(lambda: slow.sent == ["+15550101234"])
+        assert wait_for(lambda: slow.sent == ["+15550101234"], timeout=20.0)
     finally:
         slow.release.set()
         runtime.stop()

@@ -18,6 +18,7 @@ from desktop_app.domain.model import MARKETING, EventSource
 from tests.integration.meta.conftest import APP_SECRET
 from tests.integration.meta.fake_graph import ACCESS_TOKEN, API_VERSION, PHONE_NUMBER_ID, FakeGraph
 from tests.integration.meta.pipeline_helpers import fresh_body, signed
+from tests.waiting import wait_for
 
 VERIFY_TOKEN = "serve-verify-token"
 
@@ -116,15 +117,6 @@ def _open_book(data_dir: Path):
     return ConsentBook.open(data_dir / "consent-book.sqlite3", default_region="US", backup_dir=data_dir / "b")
 
 
-def _wait_for(predicate, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
-
-
 def test_serve_accepts_fixtures_rejects_tampering_and_confirms(
     served: ServeProcess,
     signed_fixtures: dict,
@@ -145,7 +137,7 @@ def test_serve_accepts_fixtures_rejects_tampering_and_confirms(
         fresh_body(meta_fixtures, "button-stop-promotions.json", id="wamid.fresh-button-1")
     )
     assert served.post(fresh, signature) == 200
-    assert _wait_for(lambda: len(fake_graph.messages) == 1)
+    assert wait_for(lambda: len(fake_graph.messages) == 1, timeout=20.0, interval=0.05)
     assert served.post(fresh, signature) == 200  # a duplicate never confirms twice
     out = served.stop()
     assert served.process.returncode == 0, out

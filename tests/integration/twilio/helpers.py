@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from desktop_app.domain.model import InboundMessage, ProviderEvent
 from desktop_app.providers.base import ConnectionState
+from tests.waiting import wait_for  # noqa: F401 - the twilio tests import it from here
 
 
 class MemoryCursors:
@@ -63,11 +63,3 @@ class StateLog:
         with self.lock:
             return [m for _, m in self.entries]
 
-
-def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return condition()

@@ -14,6 +14,7 @@ from desktop_app.domain.model import (
     StatusUpdate,
 )
 from desktop_app.providers.demo import BAKERY, DemoSender, DemoSimulator
+from tests.waiting import wait_for
 
 
 class RecordingSink:
@@ -29,15 +30,6 @@ class RecordingSink:
     def events(self) -> list[ProviderEvent]:
         with self.lock:
             return [event for batch in self.batches for event in batch]
-
-
-def _wait_for(predicate, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
 
 
 def test_whole_script_is_delivered_in_order_with_unique_ids() -> None:
@@ -86,7 +78,7 @@ def test_sent_messages_are_delivered_a_moment_later() -> None:
     try:
         result = sender.send_text("+15550101234", "You won't receive more offers.")
         assert result.ok and result.provider_message_id
-        assert _wait_for(
+        assert wait_for(
             lambda: any(
                 isinstance(e, StatusUpdate) and e.provider_message_id == result.provider_message_id
                 for e in sink.events
