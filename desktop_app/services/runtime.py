@@ -99,13 +99,9 @@ class AppRuntime:
     def _make_sender(self) -> Sender | None:
         if self.is_demo:
             return DemoSender()
-        try:
-            from desktop_app.services.connections import make_sender
+        from desktop_app.services.connections import make_sender
 
-            return make_sender(self.settings, self.secrets)
-        except Exception as exc:  # no credentials yet: the app still opens, and says so
-            log.warning("No sender for provider %s: %s", self.settings.provider, exc)
-            return None
+        return make_sender(self.settings, self.secrets)  # None until credentials are entered
 
     def _make_inbox(self) -> Any:
         from desktop_app.services.inbox import InboxService
