@@ -6,7 +6,6 @@ import argparse
 import logging
 import sys
 import threading
-from datetime import UTC, datetime
 
 from desktop_app.commands.context import CommandContext
 from desktop_app.services.headless import install_stop_handlers, log_result, restore_handlers
@@ -120,7 +119,7 @@ def _serve_meta(args: argparse.Namespace, ctx: CommandContext) -> int:
         if sender is not None:
             sender.close()
         return 1
-    pipeline.resend_missing_confirmations(datetime.now(UTC))
+    pipeline.resend_missing_confirmations()
     stop = threading.Event()
     previous = install_stop_handlers(stop)
     mode = "automatic" if settings.auto_mode else "review (free-text requests wait for the app)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -88,9 +88,15 @@ def _base_language(language: str | None) -> str:
 class ConfirmationSender:
     """Decides whether a confirmation is due and sends it through the outbox's one exception."""
 
-    def __init__(self, outbox: GuardedOutbox, templates: ConfirmationTemplates) -> None:
+    def __init__(
+        self,
+        outbox: GuardedOutbox,
+        templates: ConfirmationTemplates,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.outbox = outbox
         self.templates = templates
+        self.clock = clock
 
     def confirm(
         self,
@@ -104,7 +110,7 @@ class ConfirmationSender:
         """Send the confirmation for one opt-out event; None when none is due."""
         if event.action is not ConsentAction.OPT_OUT:
             return None
-        moment = now or datetime.now(UTC)
+        moment = now or self.clock()
         if moment - event.occurred_at > REPLY_WINDOW:
             log.info("No confirmation for event %d: the 24-hour reply window has closed", event.id)
             self.outbox.record_skipped(event, "skipped: reply window closed")

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.domain.model import (
@@ -95,6 +95,7 @@ class IngestPipeline:
         *,
         templates: ConfirmationTemplates | None = None,
         confirmation_executor: Executor | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.book = book
         self.settings = settings
@@ -102,8 +103,9 @@ class IngestPipeline:
         self._detector = detector
         self.outbox = GuardedOutbox(book, sender)
         self.confirmations = ConfirmationSender(
-            self.outbox, templates or ConfirmationTemplates.load_default()
+            self.outbox, templates or ConfirmationTemplates.load_default(), clock
         )
+        self.clock = clock
         self.confirmation_executor = confirmation_executor  # None: confirm on the calling thread
 
     @property
@@ -306,7 +308,7 @@ class IngestPipeline:
             overrides=settings.confirmation_templates,
         )
 
-    def resend_missing_confirmations(self, now: datetime) -> int:
+    def resend_missing_confirmations(self, now: datetime | None = None) -> int:
         """At start: confirm opt-outs whose confirmation never left (the app stopped in between).
 
         Only events with no confirmation row at all: one marked "sending" may have reached the
@@ -315,7 +317,7 @@ class IngestPipeline:
         """
         if not self.settings.send_confirmations:
             return 0
-        jobs = self.book.unconfirmed_opt_outs(now - RECOVERY_WINDOW)
+        jobs = self.book.unconfirmed_opt_outs((now or self.clock()) - RECOVERY_WINDOW)
         if jobs:
             log.info("Sending %d confirmation(s) that had not gone out", len(jobs))
             self._confirm_later(jobs)

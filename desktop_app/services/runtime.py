@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -137,7 +136,7 @@ class AppRuntime:
         if self._source is not None:
             return
         try:
-            self.pipeline.resend_missing_confirmations(datetime.now(UTC))
+            self.pipeline.resend_missing_confirmations()
         except Exception:  # a failed recovery must not keep the shop from working
             log.exception("Could not look for confirmations that had not gone out")
         if self.is_demo:

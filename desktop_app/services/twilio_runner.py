@@ -243,7 +243,7 @@ def run_headless(args: argparse.Namespace, ctx: HeadlessContext, stop: threading
         on_result=log_result,
         confirmation_executor=confirmations,
     )
-    pipeline.resend_missing_confirmations(datetime.now(UTC))
+    pipeline.resend_missing_confirmations()
     connection = TwilioConnection(
         pipeline, settings, secrets, on_state=_print_state, allow_env=True, provider=provider
     )

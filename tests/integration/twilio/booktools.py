@@ -16,9 +16,12 @@ def open_book(path: Path) -> ConsentBook:
     return ConsentBook.open(path, default_region="US", backup_dir=path.parent / "backups")
 
 
-def make_pipeline(book: ConsentBook, settings: Settings | None = None, sender=None) -> IngestPipeline:
+def make_pipeline(
+    book: ConsentBook, settings: Settings | None = None, sender=None, clock=None
+) -> IngestPipeline:
     settings = settings or Settings(provider="twilio")
-    return IngestPipeline(book, build_detector(settings), settings, sender=sender)
+    extra = {} if clock is None else {"clock": clock}
+    return IngestPipeline(book, build_detector(settings), settings, sender=sender, **extra)
 
 
 def stored_inbound_sids(path: Path) -> list[str]:

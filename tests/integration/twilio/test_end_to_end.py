@@ -162,7 +162,7 @@ def test_21610_on_confirmation_records_an_opt_out_with_that_evidence(
     settings = Settings(provider="twilio", auto_mode=True)
     provider = TwilioProvider(twilio_client, BUSINESS)
     with open_book(tmp_path / "book.sqlite3") as book:
-        pipeline = make_pipeline(book, settings, sender=provider)
+        pipeline = make_pipeline(book, settings, sender=provider, clock=lambda: NOW)
         attach_opt_out_signal(provider, pipeline.ingest)
         poller_for(twilio_client, book, pipeline.ingest).poll_once()
         history = book.history("+15550101234")
@@ -183,7 +183,9 @@ def test_confirmation_goes_out_through_twilio_once(
     fake_twilio.add_message("whatsapp:+15550101234", "STOP", date_sent=NOW)
     settings = Settings(provider="twilio", auto_mode=True, shop_name="Rosa's Bakery")
     with open_book(tmp_path / "book.sqlite3") as book:
-        pipeline = make_pipeline(book, settings, sender=TwilioProvider(twilio_client, BUSINESS))
+        pipeline = make_pipeline(
+            book, settings, sender=TwilioProvider(twilio_client, BUSINESS), clock=lambda: NOW
+        )
         poller = poller_for(twilio_client, book, pipeline.ingest)
         poller.poll_once()
         poller.poll_once()
@@ -198,7 +200,9 @@ def test_owner_switched_confirmations_off(
     fake_twilio.add_message("whatsapp:+15550101234", "STOP", date_sent=NOW)
     settings = Settings(provider="twilio", auto_mode=True, send_confirmations=False)
     with open_book(tmp_path / "book.sqlite3") as book:
-        pipeline = make_pipeline(book, settings, sender=TwilioProvider(twilio_client, BUSINESS))
+        pipeline = make_pipeline(
+            book, settings, sender=TwilioProvider(twilio_client, BUSINESS), clock=lambda: NOW
+        )
         poller_for(twilio_client, book, pipeline.ingest).poll_once()
         assert book.consent_state("+15550101234")["all"].state == "opted_out"
     assert fake_twilio.sent() == []
