@@ -12,6 +12,9 @@ from desktop_app.domain.model import ContactKind, ContactRef
 
 _PROVIDER_PREFIXES = ("whatsapp:", "tel:", "sms:")
 _SEPARATORS = re.compile(r"[\s().\-/]+")
+_LETTER = re.compile(r"[^\W\d_]")  # any script's letters: phonenumbers would turn them into keypad digits
+# Meta's business-scoped user id: two-letter country, a dot, optionally "ENT.", then up to 128 letters/digits
+_USER_ID = re.compile(r"^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$")
 
 
 _PARSE_ERRORS = {
@@ -56,6 +59,8 @@ def normalize_phone(
     if raw is None or not str(raw).strip():
         raise PhoneNumberError("empty phone number")
     text = _strip_prefix(str(raw))
+    if _LETTER.search(text):
+        raise PhoneNumberError(f"{raw!r} is not a phone number (it contains letters; use digits only)")
     compact = _SEPARATORS.sub("", text)
     if compact.startswith("00") and compact[2:].isdigit():
         compact = "+" + compact[2:]  # international call prefix used in most of the world
@@ -95,6 +100,28 @@ def normalize_ref(
             raise PhoneNumberError("empty WhatsApp user id")
         return NormalizedContact(key, ContactKind.USER_ID)
     return normalize_phone(ref.key, default_region, authoritative=authoritative)
+
+
+def is_user_id(text: str) -> bool:
+    """A WhatsApp business-scoped user id such as US.13491208655302741918 (or US.ENT.118...)."""
+    return bool(_USER_ID.match(text))
+
+
+def typed_contact_key(raw: str, default_region: str | None) -> str:
+    """The contact key for what a person typed: a user id as it stands, else a phone number's E.164.
+
+    Anything else (a name, "hello", "555-abc-1234") raises PhoneNumberError: a typo must never be
+    taken for a contact nobody opted out, which would read "may send".
+    """
+    text = (raw or "").strip()
+    if is_e164(text) or is_user_id(text):
+        return text
+    if _LETTER.search(_strip_prefix(text)):
+        raise PhoneNumberError(
+            f"{raw!r} is neither a phone number (digits only) nor a WhatsApp user id "
+            "(like US.13491208655302741918)"
+        )
+    return normalize_phone(text, default_region).key
 
 
 def is_e164(text: str) -> bool:

@@ -24,7 +24,7 @@ from desktop_app.domain.model import (
     Decision,
     NewConsentEvent,
 )
-from desktop_app.domain.phone import is_e164, normalize_phone
+from desktop_app.domain.phone import is_e164, typed_contact_key
 from desktop_app.domain.records import (
     BookCorruptError,
     BookError,
@@ -48,7 +48,6 @@ from desktop_app.storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
-PHONE_LIKE = re.compile(r"^(whatsapp:|tel:)?[\d\s()+.\-/]+$", re.IGNORECASE)
 CATEGORY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 AUTO_BACKUP_EVERY = timedelta(days=1)
 BACKUP_JOIN_SECONDS = 30.0  # closing waits this long for a daily backup still copying
@@ -278,12 +277,7 @@ class ConsentBook:
     # the gate ------------------------------------------------------------------------------------------
     def resolve_key(self, key_or_phone: str) -> str:
         """A contact key from whatever the caller has: E.164 or user id as stored, or a typed number."""
-        text = key_or_phone.strip()
-        if is_e164(text):
-            return text
-        if not PHONE_LIKE.match(text):
-            return text  # a WhatsApp user id is a key as it stands
-        return normalize_phone(text, self.default_region).key  # raises PhoneNumberError when impossible
+        return typed_contact_key(key_or_phone, self.default_region)  # PhoneNumberError for anything else
 
     def _check_category(self, category: str) -> None:
         if category not in self._categories:

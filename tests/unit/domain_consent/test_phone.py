@@ -40,6 +40,8 @@ def test_meta_test_numbers_are_accepted_silently_when_authoritative_with_warning
     [
         ("", "empty"),
         ("hello", "not a phone number"),
+        ("555-abc-1234", "contains letters"),  # not 555-222-1234 off a telephone keypad
+        ("+1 800 FLOWERS", "contains letters"),
         ("+1 555", "not a possible"),
         ("+999 1234567", "country"),
     ],
