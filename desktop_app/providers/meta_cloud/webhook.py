@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import hmac
+import logging
 from dataclasses import dataclass
 from enum import Enum
 
-from desktop_app.domain.model import ProviderEvent
+from desktop_app.domain.model import ProviderEvent, UnparsedPayload
+from desktop_app.providers.meta_cloud import PROVIDER
+from desktop_app.providers.meta_cloud.decoding import clean_text
 from desktop_app.providers.meta_cloud.parser import MalformedBodyError, parse_body
 from desktop_app.providers.meta_cloud.signature import verify_signature
+
+log = logging.getLogger(__name__)
 
 
 class Rejection(Enum):
@@ -48,6 +53,15 @@ def check_delivery(body: bytes, signature_header: str | None, app_secret: str) -
         return CheckedDelivery(events=parse_body(body))
     except MalformedBodyError as exc:
         return CheckedDelivery(rejection=Rejection.MALFORMED_JSON, detail=str(exc))
+    except Exception as exc:  # a parser bug must not make Meta redeliver a signed body for 7 days
+        log.error("The Meta parser failed (%s: %s); the body is kept raw", type(exc).__name__, exc)
+        reason = f"parser failed: {type(exc).__name__}"
+        return CheckedDelivery(events=[UnparsedPayload(PROVIDER, reason, raw_text(body))])
+
+
+def raw_text(body: bytes) -> str:
+    """The body as storable text, whatever bytes it holds."""
+    return clean_text(body.decode("utf-8", errors="replace"))
 
 
 def _first(params: dict[str, list[str]], name: str) -> str | None:
