@@ -11,6 +11,9 @@ _ORDER = {lang: i for i, lang in enumerate(LANG_PRIORITY)}
 # How far (in tokens) a negation may sit before / after the word it negates.
 NEG_BEFORE = 3
 NEG_AFTER = 2
+# Word classes shared by many languages' lists that must not decide which language a message is in
+# ("stop*" is a stop-family word in a dozen of them).
+NO_VOTE = frozenset({"stop_family"})
 
 
 class Clause:
@@ -155,7 +158,7 @@ class Analysis:
         """The language with the most lexicon words in the message, favouring the trigger's."""
         votes: dict[str, float] = {}
         for hit in self.hits:
-            if hit.lang is not None:
+            if hit.lang is not None and hit.concept not in NO_VOTE:
                 votes[hit.lang] = votes.get(hit.lang, 0.0) + 1.0
         for hit in preferred:
             if hit.lang is not None:
@@ -176,8 +179,8 @@ class Analysis:
 def _coverage(hits: list[Hit]) -> dict[str, int]:
     """How many distinct tokens each language's words cover: the message's language votes."""
     covered: dict[str, set[int]] = {}
-    for _concept, _lang, start, end, _entry, langs in hits:
-        if not langs:
+    for concept, _lang, start, end, _entry, langs in hits:
+        if not langs or concept in NO_VOTE:
             continue
         if end - start == 1:
             for lang in langs:
@@ -205,6 +208,8 @@ def _resolve_collisions(hits: list[Hit], coverage: dict[str, int]) -> list[Hit]:
     """
     best: dict[int, int] = {}
     for hit in hits:
+        if hit[0] in NO_VOTE:
+            continue
         start = hit[2]
         for lang in hit[5]:
             votes = coverage[lang]
@@ -214,7 +219,7 @@ def _resolve_collisions(hits: list[Hit], coverage: dict[str, int]) -> list[Hit]:
     new_hit = tuple.__new__
     for hit in hits:
         langs = hit[5]
-        if not langs:
+        if not langs or hit[0] in NO_VOTE:
             kept.append(hit)
             continue
         top = best[hit[2]]

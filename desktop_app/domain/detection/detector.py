@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 from desktop_app.domain.detection.analysis import Analysis, script_language
 from desktop_app.domain.detection.buttons import ButtonTable
+from desktop_app.domain.detection.corrections import blocks_auto_opt_out, correction
 from desktop_app.domain.detection.explain import explain
 from desktop_app.domain.detection.keywords import (
     STOP_SIGN,
@@ -47,6 +49,10 @@ TRIGGER_CONCEPTS = frozenset(
         "contrast",
         "trap",
         "frequency",
+        "aside",
+        "other_channel",
+        "only",
+        "past_request",
     }
 ) | {"kw_opt_out", "kw_opt_in", "kw_weak"}
 QUESTION_PENALTY = 0.1
@@ -80,6 +86,8 @@ def _nothing_to_find(tokenized: Tokenized, hits: list[Hit], concepts: set[str]) 
 def _main_language(hits: list[Hit], text: str) -> str | None:
     votes: dict[str, int] = {}
     for hit in hits:
+        if hit[0] == "stop_family":
+            continue
         for lang in hit[5]:
             votes[lang] = votes.get(lang, 0) + 1
     if not votes:
@@ -110,6 +118,14 @@ def _keyword_verdict(match: KeywordMatch, short: bool) -> Verdict:
 @lru_cache(maxsize=64)
 def _none_verdict(language: str | None) -> Verdict:
     return Verdict(VerdictKind.NONE, None, 0.0, False, language, "none", _NOTHING)
+
+
+def _guarded(analysis: Analysis, verdict: Verdict) -> Verdict:
+    """An automatic opt-out is withheld when the message also wants the messages, names another
+    channel or asks how opting out works: a human looks first."""
+    if verdict.kind is VerdictKind.OPT_OUT and verdict.auto and blocks_auto_opt_out(analysis):
+        return replace(verdict, auto=False)
+    return verdict
 
 
 class Detector:
@@ -179,18 +195,21 @@ class Detector:
         label = self._buttons.match_words(" ".join([t[0] for t in analysis.tokens if not t[4]]))
         if label is not None:
             return self._label_verdict(analysis, *label)
+        fixed = correction(analysis)
+        if fixed is not None:
+            return self._phrase_verdict(analysis, fixed, review_only=True)
         candidates = [*clause_candidates(analysis), *review_candidates(analysis)]
         if not any(c.confidence >= TRAILING for c in candidates):
             trailing = match_trailing_keyword(analysis, self._index)
             if trailing is not None:
-                return self._keyword_verdict(trailing, len(text))
+                return _guarded(analysis, self._keyword_verdict(trailing, len(text)))
         if not candidates:
             return _none_verdict(analysis.language())
         best = max(
             candidates,
             key=lambda c: (c.confidence - QUESTION_PENALTY * c.question, c.kind is VerdictKind.OPT_OUT),
         )
-        return self._phrase_verdict(analysis, best)
+        return _guarded(analysis, self._phrase_verdict(analysis, best))
 
     def _label_verdict(self, analysis: Analysis, kind: VerdictKind, shown: str) -> Verdict:
         """A typed message that reads exactly like a platform button ("Stop promotions")."""
@@ -209,10 +228,10 @@ class Detector:
     def _keyword_verdict(self, match: KeywordMatch, length: int) -> Verdict:
         return _keyword_verdict(match, length <= LONG_MESSAGE)
 
-    def _phrase_verdict(self, analysis: Analysis, best: Candidate) -> Verdict:
+    def _phrase_verdict(self, analysis: Analysis, best: Candidate, review_only: bool = False) -> Verdict:
         confidence = best.confidence - (QUESTION_PENALTY if best.question else 0.0)
         language = analysis.language(best.hits)
-        auto = confidence >= AUTO_THRESHOLD and len(analysis.text) <= LONG_MESSAGE
+        auto = confidence >= AUTO_THRESHOLD and len(analysis.text) <= LONG_MESSAGE and not review_only
         return Verdict(
             kind=best.kind,
             scope=best.scope,

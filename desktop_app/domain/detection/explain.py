@@ -14,6 +14,8 @@ _BY_FAMILY = {
     "rejects_messages": "They said they don't want these messages; treat it as a request to stop.",
     "repeated_request": "They repeated an earlier request to stop the messages.",
     "threatens_block": "They threatened to block the shop over the messages; treat it as a request to stop.",
+    "complaint": "This reads like a complaint about our messages; please check.",
+    "not_interested": "They said they are not interested; please check whether they want the messages.",
 }
 
 
@@ -26,6 +28,8 @@ def explain(
         return "No request to stop or start messages was found."
     marketing = scope == MARKETING
     if kind is VerdictKind.OPT_IN:
+        if family == "correction":
+            return "They say their earlier request to stop was a mistake and want the messages; please check."
         what = "promotional messages" if marketing else "messages"
         if family == "button":
             return f'They tapped "{keyword}": send them {what} again.'

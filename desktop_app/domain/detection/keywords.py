@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 from desktop_app.domain.detection.analysis import Analysis, Clause
@@ -30,7 +31,13 @@ _REASONS = (
     "too_many",
     "enough",
 )
-_KEYWORD_HITS = frozenset({"kw_opt_out", "kw_opt_in", "kw_weak"})
+_KEYWORD_HITS = frozenset({"kw_opt_out", "kw_opt_in", "kw_weak", "stop_family"})
+# Word classes that add no meaning around a bare keyword: politeness, and asides such as
+# "I already asked" or "for the 3rd time".
+_IGNORABLE = ("filler", "aside")
+# Counts and ordinals ("3", "3rd", "2nd", "3e", "3.") say how often they asked, not what.
+_COUNT_RE = re.compile(r"\d+(?:st|nd|rd|th|e|eme|er|te|ten|º|ª|x)?")
+FAMILY = 0.96  # a stop-family word in a form the keyword list lacks ("aufhören", "désinscription")
 _ORDER = {lang: i for i, lang in enumerate(LANG_PRIORITY)}
 _RANK = {"opt_out": 0, "opt_in": 1, "weak_opt_out": 2}
 _LEET = str.maketrans(
@@ -82,6 +89,8 @@ def _pick(keywords: list[Keyword], view: _View) -> Keyword:
         return keywords[0]
     votes: dict[str, int] = {}
     for hit in view.hits:
+        if hit.concept == "stop_family":
+            continue
         for lang in hit.langs:
             votes[lang] = votes.get(lang, 0) + 1
     best, best_votes = keywords[0], votes.get(keywords[0].lang, 0)
@@ -110,11 +119,11 @@ def match_bare_keyword(
         return None
     if concepts is None:
         concepts = {h[0] for h in hits}
-    if "filler" in concepts:
-        fillers = {i for h in hits if h.concept == "filler" for i in range(h.start, h.end)}
-        content = [i for i in words if i not in fillers]
+    if "filler" in concepts or "aside" in concepts:
+        fillers = {i for h in hits if h.concept in _IGNORABLE for i in range(h.start, h.end)}
+        content = [i for i in words if i not in fillers and not _COUNT_RE.fullmatch(tokens[i][0])]
     else:
-        content = words
+        content = [i for i in words if not _COUNT_RE.fullmatch(tokens[i][0])] if len(words) > 1 else words
     if len(content) > 1 and _KEYWORD_HITS.isdisjoint(concepts):
         return None  # several words and none of them starts a keyword
     longest = index.longest_keyword
@@ -132,7 +141,23 @@ def match_bare_keyword(
             found = _lookup_squeezed(text, content, view, index)
         if found is None and len(content) == 1:
             found = _typo(content[0], view, index)
+        if found is None and "stop_family" in concepts:
+            found = _family(content, view)
     return found
+
+
+def _family(content: list[int], view: _View) -> KeywordMatch | None:
+    """ "Aufhören bitte", "désinscription", "descadastramento": one stop-family word, said once or more."""
+    tokens = view.tokens
+    if len({tokens[i][0] for i in content}) != 1:
+        return None
+    position = content[0]
+    for hit in view.hits:
+        if hit.concept == "stop_family" and hit.start == position and hit.end == position + 1:
+            spans = tuple((tokens[i].start, tokens[i].end) for i in content)
+            question = any(tokens[i].clause in view.questions for i in content)
+            return KeywordMatch("opt_out", hit.lang, tokens[position].norm, FAMILY, question, spans, "family")
+    return None
 
 
 def _result(
@@ -170,7 +195,9 @@ def _lookup_squeezed(text: str, content: list[int], view: _View, index: Index) -
 
 def _typo(position: int, view: _View, index: Index) -> KeywordMatch | None:
     word = view.tokens[position].norm.translate(_LEET)
-    if len(word) < MIN_TYPO_LENGTH or any(h.start <= position < h.end for h in view.hits):
+    if len(word) < MIN_TYPO_LENGTH or any(
+        h.start <= position < h.end and h.concept != "stop_family" for h in view.hits
+    ):
         return None
     for norm, strong in index.typo_candidates(len(word)):
         if _edit_distance_at_most_one(word, norm, swaps_only=len(norm) < FREE_EDIT_LENGTH):

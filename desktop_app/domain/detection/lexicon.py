@@ -31,6 +31,7 @@ LANG_PRIORITY = (
 OPT_OUT = "opt_out"
 OPT_IN = "opt_in"
 KEYWORD_LISTS = (OPT_OUT, OPT_IN)
+FAMILY = "stop_family"
 
 # Word classes the sentence rules combine; each language file fills the ones it needs.
 CONCEPTS: frozenset[str] = frozenset(
@@ -87,6 +88,13 @@ CONCEPTS: frozenset[str] = frozenset(
         "specific",  # "the message", "esa oferta": one particular message, not a category of messages
         "contrast",  # "but": what follows is a separate request ("...but keep my order updates")
         "trap",  # idioms and places whose words must not trigger ("bus stop", "stop by")
+        "stop_family",  # every form of a stop-family word ("aufhören", "Abmeldung", "désinscription")
+        "aside",  # words that add no meaning around a bare keyword ("I already asked", "for the 3rd time")
+        "mistake",  # "by mistake", "aus Versehen": the customer corrects an earlier message
+        "keep_on",  # "keep me on", "sigan enviando": wants the messages to continue
+        "other_channel",  # "emails", "Instagram": a channel or service other than these WhatsApp messages
+        "only",  # "only", "solo", "nur": a scope limit phrased positively ("only order updates")
+        "past_request",  # "unsubscribed", "abgemeldet": reports an earlier request rather than making one
     }
 )
 
@@ -168,6 +176,11 @@ class Lexicon:
                 entries[lang][key] = tuple(
                     w for w in entries[lang].get(key, ()) if _folded(w) not in unwanted
                 )
+                if key == OPT_OUT:
+                    # A removed keyword stops counting in every form too ("alto", "cancel*").
+                    entries[lang][FAMILY] = tuple(
+                        w for w in entries[lang].get(FAMILY, ()) if not _family_covers(w, unwanted)
+                    )
         return Lexicon(_freeze(entries), self.buttons)
 
     @staticmethod
@@ -181,6 +194,13 @@ class Lexicon:
 
     def words(self, lang: str, list_name: str) -> tuple[str, ...]:
         return self.entries.get(lang, {}).get(list_name, ())
+
+
+def _family_covers(entry: str, words: set[str]) -> bool:
+    if entry.endswith("*"):
+        prefix = _folded(entry[:-1])
+        return bool(prefix) and any(word.startswith(prefix) for word in words)
+    return _folded(entry) in words
 
 
 def _folded(entry: str) -> str:

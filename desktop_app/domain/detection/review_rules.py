@@ -40,8 +40,11 @@ _REVIEW_TRIGGERS = frozenset(
         "yes",
         "insist",
         "want_verb",
+        "frequency",
     }
 )
+SHORT = 8  # words: a complaint this short is about the messages it answers
+_COMPLAINTS = ("annoyance", "angry", "too_many", "constant")
 
 
 def review_candidates(a: Analysis) -> Iterator[Candidate]:
@@ -58,8 +61,9 @@ def review_candidates(a: Analysis) -> Iterator[Candidate]:
     request = _first(a, "kw_opt_out", "stop_verb", "unsubscribe_verb", "remove_self")
     if insist is not None and request is not None and not a.has("positive"):
         yield Candidate(OPT_OUT, scope_of(None, a), LIKELY, "repeated_request", (insist, request))
+    yield from _short_complaint(a, nouns)
     denial = _first(a, "denial")
-    if denial is not None:
+    if denial is not None and not a.has("mistake"):  # "oops, wrong person": their mistake, not ours
         yield Candidate(OPT_OUT, ALL, REVIEW, "no_consent", (denial,))
     who = _first(a, "who_gave")
     if who is not None and a.has("self_number"):
@@ -108,3 +112,31 @@ def _wants_messages(a: Analysis) -> Iterator[Candidate]:
                 OPT_IN, scope_of(clause, a), REVIEW, "wants_messages", (clause.get("want_verb")[0], *nouns)
             )
             return
+
+
+def _short_complaint(a: Analysis, nouns: list[Hit]) -> Iterator[Candidate]:
+    """ "this is getting annoying", "every single day?", "not interested": a short reply that only
+    complains or declines, with nothing else it could be about (review only)."""
+    if nouns or a.has("laugh", "positive", "service_noun", "question_mechanics", "past_negation"):
+        return
+    words = [t for t in a.tokens if not t.emoji]
+    if len(words) > SHORT:
+        return
+    refusal = _first(a, "not_interested")
+    if refusal is not None and len(words) <= SHORT // 2 + 1:
+        yield Candidate(OPT_OUT, ALL, REVIEW, "not_interested", (refusal,))
+        return
+    upset = _first(a, *_COMPLAINTS)
+    covered = {i for h in a.hits for i in range(h.start, h.end)}
+    unknown = [t for i, t in enumerate(a.tokens) if i not in covered and not t.emoji and len(t.norm) > 3]
+    if len(unknown) > 1:
+        return  # "too many options, which cake?": about something else
+    about = a.has("vague_object", "frequency", "self", "message_verb", "send_verb") or any(
+        c.question for c in a.clauses
+    )
+    if upset is not None and about:
+        yield Candidate(OPT_OUT, ALL, REVIEW, "complaint", (upset,))
+        return
+    often = _first(a, "frequency")
+    if often is not None and any(c.question for c in a.clauses) and len(words) <= SHORT // 2:
+        yield Candidate(OPT_OUT, ALL, REVIEW, "complaint", (often,))

@@ -36,8 +36,11 @@ def scope_of(clause: Clause | None, analysis: Analysis) -> str:
     marketing = hits.get("marketing_noun", [])
     if not marketing:
         return ALL
-    if hits.get("all_marker"):
-        return ALL
+    negations = {h.start for h in hits.get("negation", ())}
+    if any(h.start not in negations for h in hits.get("all_marker", ())):
+        return ALL  # "nada" in "nada de promociones" is the refusal, not "everything"
+    if analysis.has("only"):
+        return MARKETING  # "only order updates, no promotions": a scope limit phrased positively
     for general in (*hits.get("message_noun", []), *hits.get("list_noun", [])):
         near = any(
             abs(general.start - m.start) <= MARKETING_ADJACENCY
@@ -175,12 +178,52 @@ def unsubscribe_sentence(a: Analysis, c: Clause) -> Iterator[Candidate]:
             yield Candidate(OPT_OUT, scope_of(c, a), CLEAR, "unsubscribe", (verb, *nouns), c.question)
 
 
+# Words a short stop request may hold besides the stop-family word ("I want to unsubscribe now").
+_STOP_REQUEST_WORDS = (
+    "stop_family",
+    "want_verb",
+    "self",
+    "self_number",
+    "filler",
+    "aside",
+    "vague_object",
+    "more",
+    "all_marker",
+    "message_noun",
+    "marketing_noun",
+    "list_noun",
+    "unsubscribe_verb",
+    "stop_verb",
+    "kw_opt_out",
+)
+FUNCTION_WORD = 3  # unknown words this short are "to", "de", "me", "zu": grammar, not content
+
+
+def stop_request(a: Analysis, c: Clause) -> Iterator[Candidate]:
+    """ "I want to unsubscribe", "quero sair", "je veux me désinscrire": a stop-family word in any form,
+    in a clause holding nothing but request words."""
+    if c.question or c.has("question_mechanics", "other_channel", "past_request"):
+        return
+    if a.has("positive", "mistake", "keep_on", "service_noun") or not c.has("want_verb", "self", "self_number"):
+        return
+    covered = {i for name in _STOP_REQUEST_WORDS for h in c.get(name) for i in range(h.start, h.end)}
+    tokens = a.tokens
+    unknown = [i for i in range(c.start, c.end) if i not in covered and not tokens[i].emoji]
+    if len(unknown) > 2 or any(len(tokens[i].norm) > FUNCTION_WORD for i in unknown):
+        return
+    for word in c.get("stop_family"):
+        if c.negated(word) is None:
+            yield Candidate(OPT_OUT, scope_of(c, a), CLEAR, "stop_request", (word,), c.question)
+            return
+
+
 CLAUSE_OPT_OUT_RULES: tuple[Callable[[Analysis, Clause], Iterator[Candidate]], ...] = (
     stop_messages,
     negated_sending,
     no_more,
     remove_me,
     unsubscribe_sentence,
+    stop_request,
 )
 
 
@@ -267,6 +310,7 @@ _RULE_TRIGGERS: tuple[tuple[Callable[[Analysis, Clause], Iterator[Candidate]], f
     (no_more, frozenset({"negation"})),
     (remove_me, frozenset({"remove_verb", "remove_self"})),
     (unsubscribe_sentence, frozenset({"unsubscribe_verb"})),
+    (stop_request, frozenset({"stop_family"})),
     (resume, frozenset({"resume_verb"})),
     (again, frozenset({"again"})),
     (start_sending, frozenset({"start_verb"})),

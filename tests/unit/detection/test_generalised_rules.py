@@ -1,0 +1,158 @@
+"""Issue 11: the rule tier works for a class of messages, not for the dev corpus's exact strings.
+
+Every wording here is fresh (not in the dev corpus); each test names the class it stands for.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop_app.domain.detection import Detector, Lexicon, classify
+from desktop_app.domain.model import VerdictKind
+
+OUT, IN, NONE = VerdictKind.OPT_OUT, VerdictKind.OPT_IN, VerdictKind.NONE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Aufhören bitte",
+        "abbestellen!!",
+        "Abmeldung",
+        "Stoppen, danke",
+        "arrêter svp",
+        "Désinscription merci",
+        "desabonnement",
+        "Parar por favor",
+        "descadastramento",
+        "pára",
+        "disiscrizione grazie",
+        "afmelding aub",
+        "отписка пожалуйста",
+        "wypisuję",
+        "berhentikan",
+        "iptal lütfen",
+    ],
+)
+def test_stop_family_words_in_any_form_are_automatic(text: str) -> None:
+    verdict = classify(text)
+    assert verdict.kind is OUT and verdict.auto, (text, verdict.rule)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I revoke my consent",
+        "I withdraw consent.",
+        "I hereby withdraw my consent to receive messages",
+        "Ich widerrufe meine Einwilligung",
+        "je retire mon consentement",
+        "retiro mi consentimiento",
+        "quero sair",
+        "je veux me désinscrire",
+        "ich möchte mich abmelden",
+    ],
+)
+def test_legal_words_and_short_requests_are_automatic(text: str) -> None:
+    verdict = classify(text)
+    assert verdict.kind is OUT and verdict.auto, (text, verdict.rule)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "STOP please 🙏🙏",
+        "stop stop STOP",
+        "STOP. I already asked",
+        "stop!! for the 3rd time",
+        "stop, as I said before",
+        "ok stop thanks",
+        "unsubscribe pls, 2nd time asking",
+        "STOPP bitte, zum dritten Mal",
+        "BAJA, ya lo pedí",
+    ],
+)
+def test_words_without_meaning_do_not_hide_the_keyword(text: str) -> None:
+    verdict = classify(text)
+    assert verdict.kind is OUT and verdict.auto, (text, verdict.rule)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how did you get my number",
+        "I never bought anything here",
+        "wrong person",
+        "not interested",
+        "every single day?",
+        "this is getting annoying",
+        "😮‍💨 another ad",
+        "nunca compré nada aquí",
+    ],
+)
+def test_indirect_requests_go_to_review_never_auto(text: str) -> None:
+    verdict = classify(text)
+    assert verdict.kind is OUT and not verdict.auto, (text, verdict.rule)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "only send me order updates, no promotions",
+        "nur noch Bestellinfos bitte, keine Werbung",
+        "só quero receber atualizações do pedido, sem promoções",
+        "solo mándenme avisos de pedidos, nada de promociones",
+    ],
+)
+def test_scope_limits_phrased_positively_are_marketing(text: str) -> None:
+    verdict = classify(text)
+    assert verdict.kind is OUT and verdict.scope == "marketing", (text, verdict.rule, verdict.scope)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I sent that STOP by mistake, keep me on",
+        "sorry, STOP was an accident, please keep sending",
+        "didn't mean to unsubscribe, add me back",
+        "mandé BAJA por error, sigan enviando",
+        "sorry wrong chat, START",
+        "aus Versehen STOP geschrieben, bitte weiter schicken",
+    ],
+)
+def test_corrections_of_an_earlier_stop_are_opt_ins_for_review(text: str) -> None:
+    verdict = classify(text)
+    assert verdict.kind is IN and not verdict.auto, (text, verdict.rule)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what is the unsubscribe link for?",
+        "I unsubscribed from your emails but keep WhatsApp",
+        "how do I unsubscribe from Netflix?",
+        "I need to cancel my Spotify",
+        "Je voudrais annuler ma commande de croissants",
+        "Oops wrong person, ignore",
+        "Too many options! which cake do you recommend?",
+        "sorry, wrong chat",
+    ],
+)
+def test_false_alarm_classes_stay_none(text: str) -> None:
+    verdict = classify(text)
+    assert verdict.kind is NONE, (text, verdict.rule)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["unsubscribe me from the emails please", "stop, I'll keep the WhatsApp ones"],
+)
+def test_other_channels_and_wanting_words_are_never_automatic(text: str) -> None:
+    assert not classify(text).auto
+
+
+def test_removing_a_keyword_removes_its_family_too() -> None:
+    lexicon = Lexicon.load_default()
+    edited = lexicon.with_overrides(removals={"de": {"opt_out": ["aufhören"]}})
+    assert Detector(lexicon).classify("aufhören").kind is OUT
+    assert Detector(edited).classify("aufhören").kind is NONE
