@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
+from desktop_app.domain.event_time import resolution_time
 from desktop_app.domain.model import ALL, CategoryState, ConsentAction, ConsentEventRecord, Decision
 
 OPTED_OUT = "opted_out"
@@ -48,17 +49,19 @@ def supersedes(
 
 
 def derive_states(events: Iterable[ConsentEventRecord]) -> dict[str, CategoryState]:
-    """Each category's state from its ledger events alone (the definition `rebuild` implements in SQL)."""
-    best: dict[str, ConsentEventRecord] = {}
+    """Each category's state from its ledger events alone (the definition `rebuild` implements in SQL).
+
+    Events compete by resolution time (never later than when they were recorded), then ledger order.
+    """
+    best: dict[str, tuple[str, ConsentEventRecord]] = {}
     for event in events:
+        when = iso_utc(resolution_time(event.occurred_at, event.recorded_at))
         current = best.get(event.category)
-        if current is None or supersedes(
-            iso_utc(event.occurred_at), event.id, iso_utc(current.occurred_at), current.id
-        ):
-            best[event.category] = event
+        if current is None or supersedes(when, event.id, current[0], current[1].id):
+            best[event.category] = (when, event)
     return {
-        category: CategoryState(category, state_of(ev.action), ev.occurred_at, ev.source.value, ev.id)
-        for category, ev in best.items()
+        category: CategoryState(category, state_of(ev.action), parse_iso(when), ev.source.value, ev.id)
+        for category, (when, ev) in best.items()
     }
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import queue
+import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from desktop_app.domain.event_time import bound_event_time
 from desktop_app.domain.model import (
     ALL,
     MARKETING,
@@ -68,6 +71,17 @@ EXACT_RULE_PREFIX = "button:"
 # Look this far back for confirmations that never left; older ones are past the reply window anyway.
 RECOVERY_WINDOW = timedelta(days=2)
 Prepared = tuple[ProviderEvent, Verdict | None]  # an event and, for a customer's words, its verdict
+# What one event's bad data raises; its savepoint is undone and it is kept unparsed. Anything else
+# (a locked or full book, a closed connection, a bug) fails the batch, so the sender delivers it again.
+BAD_EVENT_ERRORS: tuple[type[Exception], ...] = (
+    ValueError,  # impossible numbers, unknown categories, unencodable text
+    KeyError,
+    TypeError,
+    OverflowError,
+    sqlite3.IntegrityError,  # a constraint the provider's data broke
+    sqlite3.DataError,  # a value too big to store
+)
+TimedEvent = InboundMessage | StatusUpdate | PreferenceChange | NumberChange
 
 
 @dataclass(slots=True)
@@ -76,6 +90,19 @@ class _Batch:
     confirmations: list[tuple[ConsentEventRecord, str | None]] = field(default_factory=list)
     touched: dict[str, None] = field(default_factory=dict)  # ordered set
     opting_out: dict[str, None] = field(default_factory=dict)
+
+    def absorb(self, one: _Batch) -> None:
+        """Add what one event did (only once its savepoint is released)."""
+        mine, theirs = self.result, one.result
+        mine.stored_messages += theirs.stored_messages
+        mine.duplicates += theirs.duplicates
+        mine.statuses += theirs.statuses
+        mine.unparsed += theirs.unparsed
+        mine.detections.extend(theirs.detections)
+        mine.applied_event_ids.extend(theirs.applied_event_ids)
+        self.confirmations.extend(one.confirmations)
+        self.touched.update(one.touched)
+        self.opting_out.update(one.opting_out)
 
 
 class IngestPipeline:
@@ -151,19 +178,16 @@ class IngestPipeline:
             return None
 
     def ingest_prepared(self, prepared: Sequence[Prepared]) -> IngestResult:
-        """Store and decide already-classified events in one unit of work; commits before returning."""
+        """Store and decide already-classified events in one unit of work; commits before returning.
+
+        The pipeline's clock is the batch's receipt time, which bounds every event's own time.
+        """
         settings = self.settings
+        received_at = self.clock()
         batch = _Batch()
         with self.book.unit_of_work() as uow:
             for event, verdict in prepared:
-                try:
-                    self._ingest_one(uow, event, verdict, batch, settings)
-                except ValueError as exc:
-                    # Bad data in one event (an impossible number, an unknown category) must not
-                    # fail the batch: a 5xx would make Meta redeliver this poison for 7 days.
-                    log.warning("Kept an event we could not store as unparsed: %s", exc)
-                    uow.store_unparsed(_provider_of(event), f"could not store: {exc}", _raw_of(event))
-                    batch.result.unparsed += 1
+                self._ingest_guarded(uow, event, verdict, batch, settings, received_at)
         batch.result.contacts_touched = list(batch.touched)
         batch.result.opt_out_contacts = list(batch.opting_out)
         if self.on_result is not None:
@@ -175,6 +199,36 @@ class IngestPipeline:
             self._confirm_later(batch.confirmations)
         return batch.result
 
+    def _ingest_guarded(
+        self,
+        uow: UnitOfWork,
+        event: ProviderEvent,
+        verdict: Verdict | None,
+        batch: _Batch,
+        settings: Settings,
+        received_at: datetime,
+    ) -> None:
+        """One event in its own SAVEPOINT: all of it is stored, or none of it and it is kept unparsed.
+
+        A half-stored event would be worse than none: its status row or message id would make the
+        provider's redelivery a duplicate, and the opt-out it carried would be lost for good.
+        """
+        filed, time_note = _filed_at_bounded_time(event, received_at)
+        one = _Batch()
+        try:
+            with uow.savepoint():
+                self._ingest_one(uow, filed, verdict, one, settings, time_note)
+        except BAD_EVENT_ERRORS as exc:
+            # Bad data in one event must not fail the batch: a 5xx would make Meta redeliver it for 7 days.
+            reason = f"could not store: {type(exc).__name__}: {exc}"
+            log.warning("Kept a %s as unparsed: %s", _described(event), reason)
+            uow.store_unparsed(_provider_of(event), reason, _raw_of(event))
+            batch.result.unparsed += 1
+            return
+        batch.absorb(one)
+        if time_note is not None:
+            log.warning("%s: %s", _described(event), time_note)
+
     def _ingest_one(
         self,
         uow: UnitOfWork,
@@ -182,15 +236,16 @@ class IngestPipeline:
         verdict: Verdict | None,
         batch: _Batch,
         settings: Settings,
+        time_note: str | None = None,
     ) -> None:
         if isinstance(event, InboundMessage):
-            self._inbound(uow, event, verdict, batch, settings)
+            self._inbound(uow, event, verdict, batch, settings, time_note)
         elif isinstance(event, StatusUpdate):
-            self._status(uow, event, batch)
+            self._status(uow, event, batch, time_note)
         elif isinstance(event, PreferenceChange):
-            self._preference(uow, event, batch)
+            self._preference(uow, event, batch, time_note)
         elif isinstance(event, NumberChange):
-            self._number_change(uow, event, batch)
+            self._number_change(uow, event, batch, time_note)
         elif isinstance(event, UnparsedPayload):
             uow.store_unparsed(event.provider, event.reason, event.raw)
             batch.result.unparsed += 1
@@ -199,7 +254,13 @@ class IngestPipeline:
             raise TypeError(f"not a provider event: {type(event).__name__}")
 
     def _inbound(
-        self, uow: UnitOfWork, msg: InboundMessage, verdict: Verdict | None, batch: _Batch, settings: Settings
+        self,
+        uow: UnitOfWork,
+        msg: InboundMessage,
+        verdict: Verdict | None,
+        batch: _Batch,
+        settings: Settings,
+        time_note: str | None,
     ) -> None:
         row_id = uow.store_inbound(msg)  # creates/updates the contact (and its name) too
         if row_id is None:
@@ -217,14 +278,14 @@ class IngestPipeline:
         if not (exact or automatic):
             batch.result.detections.append(uow.add_detection(row_id, verdict, status="pending"))
             return
-        record = uow.append_event(_event_from_verdict(key, msg, verdict, exact))
+        record = uow.append_event(_event_from_verdict(key, msg, verdict, exact, time_note))
         uow.add_detection(row_id, verdict, status="auto_applied", event_id=record.id if record else None)
         if record is not None:
             batch.result.applied_event_ids.append(record.id)
             if record.action is ConsentAction.OPT_OUT:
                 batch.confirmations.append((record, verdict.language))
 
-    def _status(self, uow: UnitOfWork, status: StatusUpdate, batch: _Batch) -> None:
+    def _status(self, uow: UnitOfWork, status: StatusUpdate, batch: _Batch, time_note: str | None) -> None:
         if not uow.apply_status(status):
             batch.result.duplicates += 1
             return
@@ -244,7 +305,7 @@ class IngestPipeline:
                 decided_by="customer",
                 evidence_message_id=status.provider_message_id,
                 evidence_text=status.error_title,
-                note=f"send refused with error {status.error_code}",
+                note=_joined(f"send refused with error {status.error_code}", time_note),
                 dedupe_key=f"{status.provider}:send-error:{status.provider_message_id}",
             )
         )
@@ -252,7 +313,9 @@ class IngestPipeline:
         if record is not None:
             batch.result.applied_event_ids.append(record.id)
 
-    def _preference(self, uow: UnitOfWork, pref: PreferenceChange, batch: _Batch) -> None:
+    def _preference(
+        self, uow: UnitOfWork, pref: PreferenceChange, batch: _Batch, time_note: str | None
+    ) -> None:
         key = uow.contact_key(pref.contact, authoritative=True)
         record = uow.append_event(
             NewConsentEvent(
@@ -263,6 +326,7 @@ class IngestPipeline:
                 source=EventSource.META_PREFERENCE,
                 decided_by="customer",
                 evidence_text=pref.detail,
+                note=time_note,
                 dedupe_key=pref.dedupe_key,
             )
         )
@@ -272,10 +336,12 @@ class IngestPipeline:
         else:
             batch.result.applied_event_ids.append(record.id)
 
-    def _number_change(self, uow: UnitOfWork, change: NumberChange, batch: _Batch) -> None:
+    def _number_change(
+        self, uow: UnitOfWork, change: NumberChange, batch: _Batch, time_note: str | None
+    ) -> None:
         old_key = uow.contact_key(change.old, authoritative=True)
         new_key = uow.contact_key(change.new, authoritative=True)
-        carried = uow.carry_over(old_key, new_key, change.occurred_at, change.dedupe_key)
+        carried = uow.carry_over(old_key, new_key, change.occurred_at, change.dedupe_key, time_note)
         batch.result.applied_event_ids.extend(record.id for record in carried)
         batch.touched[old_key] = None
         batch.touched[new_key] = None
@@ -332,6 +398,29 @@ class IngestPipeline:
         return record
 
 
+def _filed_at_bounded_time(event: ProviderEvent, received_at: datetime) -> tuple[ProviderEvent, str | None]:
+    """The event with its time bounded by its receipt (domain.event_time), and a note when it was replaced.
+
+    The provider's original time stays in the stored raw payload and in the note.
+    """
+    if not isinstance(event, TimedEvent):
+        return event, None
+    bounded = bound_event_time(event.occurred_at, received_at)
+    if not bounded.replaced:
+        return event, None
+    return dataclasses.replace(event, occurred_at=bounded.at), f"event time: {bounded.reason}"
+
+
+def _joined(note: str | None, extra: str | None) -> str | None:
+    return "; ".join(part for part in (note, extra) if part) or None
+
+
+def _described(event: ProviderEvent) -> str:
+    """'meta StatusUpdate wamid.X', for a log line."""
+    ident = getattr(event, "provider_message_id", None) or getattr(event, "dedupe_key", None) or ""
+    return f"{_provider_of(event)} {type(event).__name__} {ident}".rstrip()
+
+
 def _provider_of(event: ProviderEvent) -> str:
     return str(getattr(event, "provider", "unknown"))
 
@@ -357,7 +446,9 @@ def _normalized_key(key: str, kind: ContactKind, region: str) -> str:
     return normalize_ref(ContactRef(key, kind), region, authoritative=True).key
 
 
-def _event_from_verdict(key: str, msg: InboundMessage, verdict: Verdict, exact: bool) -> NewConsentEvent:
+def _event_from_verdict(
+    key: str, msg: InboundMessage, verdict: Verdict, exact: bool, time_note: str | None
+) -> NewConsentEvent:
     return NewConsentEvent(
         contact_key=key,
         category=verdict.scope or ALL,
@@ -367,6 +458,7 @@ def _event_from_verdict(key: str, msg: InboundMessage, verdict: Verdict, exact: 
         decided_by="customer" if exact else f"auto:{verdict.rule}",
         evidence_message_id=msg.provider_message_id,
         evidence_text=msg.text or msg.button_text,
+        note=time_note,
         dedupe_key=f"{msg.provider}:message:{msg.provider_message_id}",
     )
 

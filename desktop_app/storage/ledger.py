@@ -6,6 +6,7 @@ import os
 import sqlite3
 
 from desktop_app.domain.consent import GENESIS_HASH, HASHED_FIELDS, event_hash
+from desktop_app.domain.event_time import CLOCK_SKEW
 from desktop_app.domain.records import VerifyResult
 
 _SELECT_CHAIN = f"SELECT {', '.join(HASHED_FIELDS)}, prev_hash, hash FROM consent_events ORDER BY id"  # noqa: S608
@@ -46,15 +47,21 @@ def verify_chain(raw: sqlite3.Connection) -> VerifyResult:
     return VerifyResult(True, checked, None, None, previous if checked else None)
 
 
+# domain.event_time.resolution_time in SQL: occurred_at, never later than recorded_at + CLOCK_SKEW
+# (both stored as fixed-width iso_utc text, so the min of the strings is the min of the times).
+_RESOLUTION_TIME = (
+    "min(occurred_at, coalesce(strftime('%Y-%m-%dT%H:%M:%S', recorded_at, "
+    f"'+{int(CLOCK_SKEW.total_seconds())} seconds') || substr(recorded_at, 20, 7) || '+00:00', occurred_at))"
+)
 REBUILD_SQL = (
     "DELETE FROM consent_state",
-    # The latest event per (contact, category) by occurred_at, ties to the later row, in one ordered pass
-    # over ix_consent_events_contact; SQLite takes the bare columns from the row that holds the max().
-    "INSERT INTO consent_state(contact_key, category, state, since, source, event_id, changed_at) "
+    # The latest event per (contact, category) by resolution time, ties to the later row, in one ordered
+    # pass over ix_consent_events_contact; SQLite takes the bare columns from the row that holds the max().
+    "INSERT INTO consent_state(contact_key, category, state, since, source, event_id, changed_at) "  # noqa: S608
     "SELECT contact_key, category, state, since, source, event_id, changed_at FROM ("
     "SELECT contact_key, category, CASE action WHEN 'opt_out' THEN 'opted_out' ELSE 'opted_in' END AS state,"
-    "  occurred_at AS since, source, id AS event_id, recorded_at AS changed_at,"
-    "  max(occurred_at || printf('%015d', id)) AS sort_key"
+    f"  {_RESOLUTION_TIME} AS since, source, id AS event_id, recorded_at AS changed_at,"
+    f"  max({_RESOLUTION_TIME} || printf('%015d', id)) AS sort_key"
     "  FROM consent_events GROUP BY contact_key, category)",
     "INSERT INTO contacts(key, kind, created_at, unread_count, pending_count, opted_out) "
     "SELECT DISTINCT contact_key, CASE WHEN contact_key GLOB '+[0-9]*' THEN 'phone' ELSE 'user_id' END, "

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from desktop_app.domain.consent import (
     iso_utc,
     state_of,
 )
+from desktop_app.domain.event_time import resolution_time
 from desktop_app.domain.model import (
     ConsentAction,
     ConsentEventRecord,
@@ -42,6 +44,12 @@ STATUS_RANK = {
     "failed": 4,
     "undelivered": 4,
 }
+_INSERT_EVENT = (
+    "INSERT INTO consent_events(id, contact_key, category, action, occurred_at, recorded_at, source, "
+    "decided_by, evidence_message_id, evidence_text, note, dedupe_key, prev_hash, hash"
+)
+_INSERT_PLAIN = _INSERT_EVENT + ") VALUES (" + "?, " * 13 + "?)"
+_INSERT_SIGNED = _INSERT_EVENT + ", mac) VALUES (" + "?, " * 14 + "?)"  # revision 0004
 DETECTION_STATUSES = ("pending", "auto_applied", "confirmed", "dismissed", "reversed")
 
 
@@ -63,8 +71,10 @@ class UnitOfWork:
         default_region: str,
         now: Callable[[], datetime],
         categories: frozenset[str],
+        sign: Callable[[str], str] | None = None,
     ) -> None:
         self._raw = raw
+        self._sign = sign  # the book key's HMAC of a row's chain hash; None when the key is not here
         self._region = default_region
         self._now = now
         self._categories = categories
@@ -75,6 +85,26 @@ class UnitOfWork:
     def connection(self) -> sqlite3.Connection:
         """The transaction's connection, for whole-table jobs in this package (rebuild, erasure)."""
         return self._raw
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """One event's writes as a SAVEPOINT: kept when the block ends, undone entirely when it raises.
+
+        The cached chain head and the appended list are restored with the rows, so the next event
+        links to the last row that really exists.
+        """
+        head, appended = self._head, len(self.appended)
+        self._raw.execute("SAVEPOINT ingest_event")
+        try:
+            yield
+        except BaseException:
+            self._head = head
+            del self.appended[appended:]
+            if self._raw.in_transaction:  # SQLite itself ends the transaction on some errors (disk full)
+                self._raw.execute("ROLLBACK TO ingest_event")
+                self._raw.execute("RELEASE ingest_event")
+            raise
+        self._raw.execute("RELEASE ingest_event")
 
     # contacts -----------------------------------------------------------------------------------
     def _upsert_contact(self, key: str, kind: str, name: str | None) -> int:
@@ -292,14 +322,12 @@ class UnitOfWork:
             "dedupe_key": ev.dedupe_key,
         }
         digest = event_hash(head_hash, fields)
-        self._raw.execute(
-            "INSERT INTO consent_events(id, contact_key, category, action, occurred_at, recorded_at, source, "
-            "decided_by, evidence_message_id, evidence_text, note, dedupe_key, prev_hash, hash) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (*fields.values(), head_hash, digest),
-        )
+        if self._sign is None:  # an opt-out is recorded even without the key: unsigned, and verify says so
+            self._raw.execute(_INSERT_PLAIN, (*fields.values(), head_hash, digest))
+        else:
+            self._raw.execute(_INSERT_SIGNED, (*fields.values(), head_hash, digest, self._sign(digest)))
         self._head = (head_id + 1, digest)
-        self._update_state(fields)
+        self._update_state(fields, iso_utc(resolution_time(ev.occurred_at, recorded_at)))
         record = ConsentEventRecord(
             id=head_id + 1,
             contact_key=ev.contact_key,
@@ -316,8 +344,11 @@ class UnitOfWork:
         self.appended.append(record)
         return record
 
-    def _update_state(self, fields: dict[str, object]) -> None:
-        """Upsert the cached state only if this event supersedes it (domain.consent.supersedes, in SQL)."""
+    def _update_state(self, fields: dict[str, object], since: str) -> None:
+        """Upsert the cached state only if this event supersedes it (domain.consent.supersedes, in SQL).
+
+        `since` is the event's resolution time (its time, never later than its recording), as in rebuild.
+        """
         key = str(fields["contact_key"])
         changed = self._raw.execute(
             "INSERT INTO consent_state(contact_key, category, state, since, source, event_id, changed_at) "
@@ -329,7 +360,7 @@ class UnitOfWork:
                 key,
                 fields["category"],
                 state_of(str(fields["action"])),
-                fields["occurred_at"],
+                since,
                 fields["source"],
                 fields["id"],
                 fields["recorded_at"],
@@ -348,7 +379,7 @@ class UnitOfWork:
         )
 
     def carry_over(
-        self, old_key: str, new_key: str, occurred_at: datetime, dedupe_key: str
+        self, old_key: str, new_key: str, occurred_at: datetime, dedupe_key: str, evidence: str | None = None
     ) -> list[ConsentEventRecord]:
         """A customer changed number: their current opt-outs become new ledger events on the new number."""
         rows = self._raw.execute(
@@ -366,7 +397,7 @@ class UnitOfWork:
                     occurred_at=occurred_at,
                     source=EventSource.NUMBER_CHANGE,
                     decided_by="customer",
-                    note=f"carried over from {old_key}",
+                    note=f"carried over from {old_key}" + (f"; {evidence}" if evidence else ""),
                     dedupe_key=f"{dedupe_key}:{category}",
                 )
             )

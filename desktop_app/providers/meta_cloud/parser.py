@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from desktop_app.domain.event_time import UNREADABLE_TIME, read_claimed_time
 from desktop_app.domain.model import (
     MARKETING,
     ConsentAction,
@@ -286,11 +287,12 @@ def _phone_key(wa_id: str) -> str:
 
 
 def _timestamp(raw: Any) -> datetime:
-    """Unix seconds as a string (messages, statuses) or an integer (user_preferences)."""
-    if isinstance(raw, bool) or not isinstance(raw, int | str):
-        raise _ShapeError(f"timestamp {raw!r} is not Unix seconds")
-    seconds = int(raw)
-    return datetime.fromtimestamp(seconds, tz=UTC)
+    """Unix seconds as a string (messages, statuses) or an integer (user_preferences).
+
+    Milliseconds, microseconds and ISO text are read too; anything else is UNREADABLE_TIME, which the
+    ingest pipeline files at its receipt: an unreadable time never drops a customer's request.
+    """
+    return read_claimed_time(raw) or UNREADABLE_TIME
 
 
 def _require_dict(value: Any, what: str) -> dict[str, Any]:

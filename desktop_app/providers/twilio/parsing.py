@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from desktop_app.domain.event_time import UNREADABLE_TIME, read_claimed_time
 from desktop_app.domain.model import (
     ContactRef,
     InboundMessage,
@@ -53,9 +54,14 @@ def parse_twilio_time(value: Any) -> datetime | None:
     return when.astimezone(UTC)
 
 
+def _claimed_time(value: Any) -> datetime | None:
+    """RFC 2822 as Twilio documents it; epoch numbers or ISO text tolerated."""
+    return parse_twilio_time(value) or read_claimed_time(value)
+
+
 def message_time(raw: Mapping[str, Any]) -> datetime | None:
     """When the message was sent (for inbound: when Twilio passed it on), else when it was created."""
-    return parse_twilio_time(raw.get("date_sent")) or parse_twilio_time(raw.get("date_created"))
+    return _claimed_time(raw.get("date_sent")) or _claimed_time(raw.get("date_created"))
 
 
 def _text(raw: Mapping[str, Any], *keys: str) -> str | None:
@@ -98,9 +104,10 @@ def parse_message(raw: Mapping[str, Any]) -> ProviderEvent | None:
         return None
     sid = raw.get("sid")
     sender = raw.get("from")
-    occurred_at = message_time(raw)
-    if not (isinstance(sid, str) and sid and isinstance(sender, str) and sender and occurred_at):
-        return UnparsedPayload(PROVIDER, "inbound Twilio message without sid, from or date", dict(raw))
+    if not (isinstance(sid, str) and sid and isinstance(sender, str) and sender):
+        return UnparsedPayload(PROVIDER, "inbound Twilio message without sid or from", dict(raw))
+    # No readable date: the pipeline files it at its receipt rather than drop the customer's words.
+    occurred_at = message_time(raw) or UNREADABLE_TIME
     button_text = _text(raw, "button_text", "ButtonText")
     button_payload = _text(raw, "button_payload", "ButtonPayload")
     to = raw.get("to")

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from desktop_app.domain.event_time import UNREADABLE_TIME
 from desktop_app.domain.model import (
     MARKETING,
     ConsentAction,
@@ -157,10 +158,10 @@ def test_username_only_user_is_recorded(meta_fixtures: Path) -> None:
 def test_one_bad_message_does_not_lose_its_neighbours(meta_fixtures: Path) -> None:
     body = _load(meta_fixtures, "batch-3-messages-2-contacts.json")
     messages = body["entry"][0]["changes"][0]["value"]["messages"]
-    messages[1]["timestamp"] = {"not": "a time"}
+    messages[1]["id"] = ["not", "an id"]  # no id: nothing to file it under (a bad text object is kept)
     events = parse_envelope(body)
     assert [type(e).__name__ for e in events] == ["InboundMessage", "UnparsedPayload", "InboundMessage"]
-    assert "timestamp" in events[1].reason
+    assert "id" in events[1].reason
 
 
 @pytest.mark.parametrize(
@@ -197,11 +198,12 @@ def test_strange_shapes_become_unparsed_never_raise(payload: object) -> None:
     assert all(isinstance(e, UnparsedPayload) and e.reason for e in events)
 
 
-def test_huge_timestamp_is_unparsed_not_a_crash(meta_fixtures: Path) -> None:
+def test_huge_timestamp_is_unreadable_not_a_crash(meta_fixtures: Path) -> None:
     body = _load(meta_fixtures, "text-stop.json")
     body["entry"][0]["changes"][0]["value"]["messages"][0]["timestamp"] = "9" * 40
     [event] = parse_envelope(body)
-    assert isinstance(event, UnparsedPayload)
+    # The STOP is kept as a message; the pipeline files an unreadable time at its receipt.
+    assert isinstance(event, InboundMessage) and event.occurred_at == UNREADABLE_TIME
 
 
 def test_unknown_message_type_is_kept(meta_fixtures: Path) -> None:
