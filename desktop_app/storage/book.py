@@ -38,7 +38,7 @@ from desktop_app.domain.records import (
     VerifyResult,
     WeekStats,
 )
-from desktop_app.storage import backup, dsr, exchange, migrate, reads, review, stats
+from desktop_app.storage import backup, dsr, exchange, integrity, migrate, reads, restore, review, stats
 from desktop_app.storage.checkpoint import Checkpointer
 from desktop_app.storage.engine import BUSY_TIMEOUT_MS, make_engine, tune_reads
 from desktop_app.storage.errors import translate
@@ -83,6 +83,25 @@ def _check_file(path: Path) -> bool:
     return True
 
 
+def _check_and_repair(path: Path, backups: Path | None, busy_timeout_ms: int) -> tuple[bool, list[str]]:
+    """Whether the book exists, and what the start-up integrity check repaired in it."""
+    try:
+        if not _check_file(path):
+            return False, []
+        return True, integrity.check_and_repair(path, busy_timeout_ms)
+    except integrity.RecordsDamagedError as exc:
+        raise BookCorruptError(restore.damaged_message(path, backups, str(exc))) from exc
+    except BookCorruptError as exc:
+        raise BookCorruptError(restore.damaged_message(path, backups, str(exc))) from exc
+    except sqlite3.Error as exc:
+        translated = translate(exc, path)
+        if isinstance(translated, BookCorruptError):
+            raise BookCorruptError(restore.damaged_message(path, backups, str(exc))) from exc
+        if translated is not None:
+            raise translated from exc
+        raise
+
+
 class ConsentBook:
     """Create with ConsentBook.open(); close() when done. Safe to share between threads."""
 
@@ -112,6 +131,7 @@ class ConsentBook:
         self._categories: tuple[str, ...] = ()
         self._category_set: frozenset[str] = frozenset()
         self._closed = False
+        self.repairs: list[str] = []  # what the start-up integrity check rebuilt, in plain words
         self._backup_thread: threading.Thread | None = None
         self._refresh_categories()
         self._checkpointer = Checkpointer(path)
@@ -132,8 +152,8 @@ class ConsentBook:
     ) -> ConsentBook:
         """Open (creating or upgrading) the book: back up first when upgrading an existing file."""
         path = Path(path).expanduser().resolve()
-        existed = _check_file(path)
         backups = Path(backup_dir).expanduser().resolve() if backup_dir else None
+        existed, repairs = _check_and_repair(path, backups, busy_timeout_ms)
         try:
             cls._migrate(path, existed, backups, keep_backups, now, target_revision)
             book = cls(
@@ -146,9 +166,12 @@ class ConsentBook:
             )
         except Exception as exc:
             translated = translate(exc, path)
+            if isinstance(translated, BookCorruptError):
+                raise BookCorruptError(restore.damaged_message(path, backups, str(exc))) from exc
             if translated is not None:
                 raise translated from exc
             raise
+        book.repairs = repairs
         if existed and backups is not None:
             book._start_auto_backup()
         return book

@@ -58,6 +58,10 @@ def make_engine(
 ) -> Engine:
     """An engine whose transactions start with BEGIN IMMEDIATE (writers) or a plain BEGIN (readers)."""
     kwargs: dict[str, Any] = {}
+    if immediate:
+        from desktop_app.storage.integrity import GuardedConnection
+
+        kwargs["connect_args"] = {"factory": GuardedConnection}
     if pool == "null":
         from sqlalchemy.pool import NullPool
 
