@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
+import math
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeoutError
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http import HTTPStatus
 from typing import Any, Protocol
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
+
+from waitress import wasyncore
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser, ParsingError
+from waitress.server import TcpWSGIServer
 
 from desktop_app.domain.model import IngestResult, ProviderEvent
 from desktop_app.providers.meta_cloud.signature import SIGNATURE_HEADER
@@ -26,6 +31,9 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 4 * 1024 * 1024  # Meta's payloads reach 3 MB
 META_PATH = "/webhook"
 HEALTH_PATH = "/healthz"
+WORKER_THREADS = 8  # requests handled at once; idle connections hold no thread
+CONNECTION_LIMIT = 1000  # open connections; beyond it new ones wait in the listen backlog
+LISTEN_BACKLOG = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +66,13 @@ RouteHandler = Callable[[HttpRequest], HttpResponse]
 
 
 class WebhookServer:
-    """A ThreadingHTTPServer on 127.0.0.1 by default, serving registered routes from its own thread."""
+    """Registered routes served on 127.0.0.1 by default, by waitress: a fixed pool of worker threads.
+
+    waitress reads each request completely on one I/O thread before a worker runs it, so idle or
+    slow (slowloris) connections hold a socket, never a thread; a connection silent for
+    `socket_timeout` seconds is closed; at most `connection_limit` are open, the rest wait in the
+    listen backlog. A route's answer (e.g. 200 after the commit) is sent only when it returns.
+    """
 
     def __init__(
         self,
@@ -67,17 +81,21 @@ class WebhookServer:
         *,
         max_body_bytes: int = MAX_BODY_BYTES,
         socket_timeout: float = 30.0,
+        threads: int = WORKER_THREADS,
+        connection_limit: int = CONNECTION_LIMIT,
     ) -> None:
         self._host = host
         self._port = port
         self.max_body_bytes = max_body_bytes
         self.socket_timeout = socket_timeout
+        self.threads = threads
+        self.connection_limit = connection_limit
         self._routes: dict[tuple[str, str], RouteHandler] = {}
         self._routes_lock = threading.Lock()
-        self._httpd: _Server | None = None
+        self._httpd: _Waitress | None = None
         self._thread: threading.Thread | None = None
-        self.started_at: float | None = None
-        self.last_delivery_at: float | None = None  # wall clock of the last accepted POST
+        self.started_at: float | None = None  # for local callers only: never served over HTTP
+        self.last_delivery_at: float | None = None  # wall clock of the last accepted POST (ditto)
         self.add_route("GET", HEALTH_PATH, self._health)
 
     # --- routes ----------------------------------------------------------------------------------
@@ -105,24 +123,38 @@ class WebhookServer:
         """Bind and serve in a background thread; returns the bound (host, port)."""
         if self._httpd is not None:
             return self.address
-        httpd = _Server((self._host, self._port), _Handler)
-        httpd.app = self
-        self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.1}, name="webhook-server", daemon=True
+        idle = max(1, math.ceil(self.socket_timeout))  # waitress counts whole seconds
+        httpd = _Waitress(
+            _WsgiApp(self),
+            host=self._host,
+            port=self._port,
+            threads=self.threads,
+            connection_limit=self.connection_limit,
+            backlog=LISTEN_BACKLOG,
+            channel_timeout=idle,
+            cleanup_interval=idle,
+            asyncore_loop_timeout=1,
+            asyncore_use_poll=True,  # select() stops at 1024 file descriptors
+            max_request_body_size=self.max_body_bytes + 1,  # waitress refuses at >=, we at >
+            ident="ConsentDesk",
+            expose_tracebacks=False,
         )
+        self._httpd = httpd
+        self._thread = threading.Thread(target=httpd.run, name="webhook-server", daemon=True)
         self._thread.start()
         self.started_at = time.time()
         log.info("Webhook server listening on http://%s:%d", *self.address)
         return self.address
 
     def stop(self, timeout: float = 5.0) -> None:
+        """Stop accepting, let requests in progress finish (their commit and answer), then close all."""
         httpd, thread = self._httpd, self._thread
         self._httpd = self._thread = None
         if httpd is None:
             return
-        httpd.shutdown()
-        httpd.server_close()
+        httpd.trigger.pull_trigger(lambda: wasyncore.dispatcher.close(httpd))  # the listening socket only
+        httpd.task_dispatcher.shutdown(cancel_pending=True, timeout=timeout)
+        httpd.trigger.pull_trigger(lambda: _close_all(httpd))
         if thread is not None:
             thread.join(timeout)
         log.info("Webhook server stopped")
@@ -135,8 +167,7 @@ class WebhookServer:
     def address(self) -> tuple[str, int]:
         if self._httpd is None:
             return self._host, self._port
-        host, port = self._httpd.server_address[:2]
-        return str(host), int(port)
+        return str(self._httpd.effective_host), int(self._httpd.effective_port)
 
     @property
     def base_url(self) -> str:
@@ -151,125 +182,112 @@ class WebhookServer:
         self.stop()
 
     def _health(self, request: HttpRequest) -> HttpResponse:
-        return HttpResponse.json(
-            200, {"ok": True, "last_delivery_at": self.last_delivery_at, "started_at": self.started_at}
-        )
+        """Reachable through the public tunnel: says only that we are up (times stay local)."""
+        return HttpResponse.json(200, {"status": "ok"})
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-    app: WebhookServer
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # Default prints a traceback to stderr; a dropped client is not our crash.
-        log.debug("Connection from %s ended with an error", client_address, exc_info=True)
+class _Parser(HTTPRequestParser):  # type: ignore[misc]
+    def parse_header(self, header_plus: bytes) -> None:
+        """Bodies come with a Content-Length (Meta's and Twilio's do); chunked ones are a 400."""
+        super().parse_header(header_plus)
+        if self.chunked:
+            raise ParsingError("send a Content-Length; chunked bodies are not accepted")
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive: Meta and the benchmark reuse connections
-    server: _Server
-    server_version = "ConsentDesk"
-    sys_version = ""
+class _Channel(HTTPChannel):  # type: ignore[misc]
+    parser_class = _Parser
 
-    def setup(self) -> None:
-        self.timeout = self.server.app.socket_timeout
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s " + format, self.client_address[0], *args)
-
-    def handle_expect_100(self) -> bool:
-        """Refuse an oversized body before the client sends it, instead of inviting it."""
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = 0
-        if length > self.server.app.max_body_bytes:
-            self._refuse(413, f"body larger than {self.server.app.max_body_bytes} bytes")
-            return False
-        return super().handle_expect_100()
-
-    def do_GET(self) -> None:
-        self._dispatch("GET")
-
-    def do_POST(self) -> None:
-        self._dispatch("POST")
-
-    def do_PUT(self) -> None:
-        self._dispatch("PUT")
-
-    def do_DELETE(self) -> None:
-        self._dispatch("DELETE")
-
-    def _dispatch(self, method: str) -> None:
-        app = self.server.app
-        url = urlsplit(self.path)
-        body = self._read_body(app.max_body_bytes) if method in ("POST", "PUT") else b""
-        if body is None:
+    def send_continue(self) -> None:
+        """An oversized body is refused (413) at once instead of first being invited by 100 Continue."""
+        if self.request is not None and self.request.error is not None:
+            self.request.expect_continue = False
             return
-        handler = app.route_for(method, url.path)
+        super().send_continue()
+
+
+class _Waitress(TcpWSGIServer):  # type: ignore[misc]
+    channel_class = _Channel
+
+
+def _close_all(httpd: _Waitress) -> None:
+    """On the I/O thread: close every connection, then the trigger, so the server loop ends."""
+    for channel in list(httpd._map.values()):
+        if channel is not httpd.trigger:
+            channel.close()
+    httpd.trigger.close()
+
+
+class _Headers(Mapping[str, str]):
+    """Request headers from a WSGI environ, looked up without regard to case."""
+
+    def __init__(self, environ: Mapping[str, Any]) -> None:
+        self._items: dict[str, str] = {}
+        for key, value in environ.items():
+            if key.startswith("HTTP_"):
+                self._items[key[5:].replace("_", "-").lower()] = value
+            elif key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                self._items[key.replace("_", "-").lower()] = value
+
+    def __getitem__(self, name: str) -> str:
+        return self._items[name.lower()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class _WsgiApp:
+    """WSGI entry point: waitress has already read the whole body (within max_request_body_size)."""
+
+    def __init__(self, app: WebhookServer) -> None:
+        self._app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        response = self._respond(environ)
+        headers = [("Content-Type", response.content_type), ("Content-Length", str(len(response.body)))]
+        headers += list(response.headers.items())
+        start_response(f"{response.status} {_reason(response.status)}", headers)
+        return [response.body]
+
+    def _respond(self, environ: dict[str, Any]) -> HttpResponse:
+        app = self._app
+        method = str(environ["REQUEST_METHOD"]).upper()
+        path = str(environ.get("PATH_INFO") or "/")
+        body = b""
+        if method in ("POST", "PUT"):
+            raw_length = environ.get("CONTENT_LENGTH")
+            if raw_length in (None, ""):
+                return HttpResponse.text(411, "Content-Length required")
+            length = int(raw_length)  # waitress accepts digits only
+            if length > app.max_body_bytes:
+                return HttpResponse.text(413, f"body larger than {app.max_body_bytes} bytes")
+            body = environ["wsgi.input"].read(length)
+        handler = app.route_for(method, path)
         if handler is None:
-            status = 405 if app.has_path(url.path) else 404
-            self._send(HttpResponse.text(status, "method not allowed" if status == 405 else "not found"))
-            return
+            status = 405 if app.has_path(path) else 404
+            return HttpResponse.text(status, "method not allowed" if status == 405 else "not found")
         request = HttpRequest(
             method=method,
-            path=url.path,
-            query=parse_qs(url.query, keep_blank_values=True),
-            headers=self.headers,  # type: ignore[arg-type]
+            path=path,
+            query=parse_qs(str(environ.get("QUERY_STRING") or ""), keep_blank_values=True),
+            headers=_Headers(environ),
             body=body,
-            client=self.client_address[0],
+            client=str(environ.get("REMOTE_ADDR") or ""),
         )
         try:
-            response = handler(request)
+            return handler(request)
         except Exception:
-            log.exception("Webhook handler for %s %s failed", method, url.path)
-            response = HttpResponse.text(500, "internal error; please retry")
-        self._send(response)
+            log.exception("Webhook handler for %s %s failed", method, path)
+            return HttpResponse.text(500, "internal error; please retry")
 
-    def _read_body(self, limit: int) -> bytes | None:
-        """The body, or None after answering 411/413/400 (and closing, since the body was not read)."""
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            self._refuse(411, "send a Content-Length")
-            return None
-        raw_length = self.headers.get("Content-Length")
-        if raw_length is None:
-            self._refuse(411, "Content-Length required")
-            return None
-        try:
-            length = int(raw_length)
-        except ValueError:
-            length = -1
-        if length < 0:
-            self._refuse(400, "bad Content-Length")
-            return None
-        if length > limit:
-            log.warning("Refused a %d-byte POST from %s (limit %d)", length, self.client_address[0], limit)
-            self._refuse(413, f"body larger than {limit} bytes")
-            return None
-        body = self.rfile.read(length)
-        if len(body) != length:
-            self.close_connection = True
-            return None
-        return body
 
-    def _refuse(self, status: int, text: str) -> None:
-        self.close_connection = True
-        self._send(HttpResponse.text(status, text), close=True)
-
-    def _send(self, response: HttpResponse, *, close: bool = False) -> None:
-        self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        for key, value in response.headers.items():
-            self.send_header(key, value)
-        if close:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(response.body)
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
 
 
 Submit = Callable[[list[ProviderEvent]], "Future[IngestResult]"]
