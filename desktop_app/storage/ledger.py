@@ -49,10 +49,14 @@ def verify_chain(raw: sqlite3.Connection) -> VerifyResult:
 
 # domain.event_time.resolution_time in SQL: occurred_at, never later than recorded_at + CLOCK_SKEW
 # (both stored as fixed-width iso_utc text, so the min of the strings is the min of the times).
-_RESOLUTION_TIME = (
-    "min(occurred_at, coalesce(strftime('%Y-%m-%dT%H:%M:%S', recorded_at, "
-    f"'+{int(CLOCK_SKEW.total_seconds())} seconds') || substr(recorded_at, 20, 7) || '+00:00', occurred_at))"
-)
+def resolution_time_sql(occurred: str, recorded: str) -> str:
+    """The SQL expression for two columns of iso_utc text (the microseconds are carried over as text)."""
+    skew = f"'+{int(CLOCK_SKEW.total_seconds())} seconds'"
+    bound = f"strftime('%Y-%m-%dT%H:%M:%S', {recorded}, {skew}) || substr({recorded}, 20, 7) || '+00:00'"
+    return f"min({occurred}, coalesce({bound}, {occurred}))"
+
+
+_RESOLUTION_TIME = resolution_time_sql("occurred_at", "recorded_at")
 REBUILD_SQL = (
     "DELETE FROM consent_state",
     # The latest event per (contact, category) by resolution time, ties to the later row, in one ordered

@@ -30,6 +30,7 @@ from desktop_app.domain.model import (
     Verdict,
 )
 from desktop_app.domain.phone import is_e164, normalize_ref
+from desktop_app.storage.ledger import resolution_time_sql
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,16 @@ _INSERT_EVENT = (
 )
 _INSERT_PLAIN = _INSERT_EVENT + ") VALUES (" + "?, " * 13 + "?)"
 _INSERT_SIGNED = _INSERT_EVENT + ", mac) VALUES (" + "?, " * 14 + "?)"  # revision 0004
+# The current state's own time, bounded the same way: a row cached before the bound existed
+# (since 2100, say) cannot keep outranking later choices until the next rebuild.
+_UPSERT_STATE_SQL = (
+    "INSERT INTO consent_state(contact_key, category, state, since, source, event_id, changed_at) "  # noqa: S608
+    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(contact_key, category) DO UPDATE SET "
+    "state = excluded.state, since = excluded.since, source = excluded.source, "
+    "event_id = excluded.event_id, changed_at = excluded.changed_at "
+    "WHERE (excluded.since, excluded.event_id) > "
+    f"({resolution_time_sql('consent_state.since', 'consent_state.changed_at')}, consent_state.event_id)"
+)
 DETECTION_STATUSES = ("pending", "auto_applied", "confirmed", "dismissed", "reversed")
 
 
@@ -351,11 +362,7 @@ class UnitOfWork:
         """
         key = str(fields["contact_key"])
         changed = self._raw.execute(
-            "INSERT INTO consent_state(contact_key, category, state, since, source, event_id, changed_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(contact_key, category) DO UPDATE SET "
-            "state = excluded.state, since = excluded.since, source = excluded.source, "
-            "event_id = excluded.event_id, changed_at = excluded.changed_at "
-            "WHERE (excluded.since, excluded.event_id) > (consent_state.since, consent_state.event_id)",
+            _UPSERT_STATE_SQL,
             (
                 key,
                 fields["category"],
