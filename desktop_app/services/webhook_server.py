@@ -21,7 +21,7 @@ from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser, ParsingError
 from waitress.server import TcpWSGIServer
 
-from desktop_app.domain.model import IngestResult, ProviderEvent
+from desktop_app.domain.model import IngestResult, ProviderEvent, UnparsedPayload
 from desktop_app.providers.meta_cloud.signature import SIGNATURE_HEADER
 from desktop_app.providers.meta_cloud.webhook import answer_verification, check_delivery
 from desktop_app.services.ingest import IngestWorker
@@ -332,7 +332,7 @@ class MetaWebhookRoute:
             return HttpResponse.text(checked.rejection.value, checked.detail)
         events = checked.events or []
         try:
-            self._submit(events).result(timeout=self._commit_timeout)
+            self._store(events)
         except FutureTimeoutError:
             log.error("Storing a webhook batch took longer than %.0fs; Meta will retry", self._commit_timeout)
             return HttpResponse.text(503, "not stored yet; please retry")
@@ -344,6 +344,43 @@ class MetaWebhookRoute:
         if self._on_delivery is not None:
             self._on_delivery()
         return HttpResponse.text(200, "EVENT_RECEIVED")
+
+    def _store(self, events: list[ProviderEvent]) -> None:
+        """Commit the delivery; if that fails, each event alone, so one poisoned event never blocks the rest.
+
+        When some events store alone and others do not, the book works and the others are poison: they
+        are kept as text instead. Raises (so Meta retries) when nothing stores: then the fault is the book's.
+        """
+        try:
+            self._commit(events)
+            return
+        except FutureTimeoutError:
+            raise
+        except Exception as exc:
+            if len(events) < 2:
+                raise
+            log.warning(
+                "Storing a webhook batch failed (%s); storing its events one by one", type(exc).__name__
+            )
+            failure = exc
+        refused = [event for event in events if not self._stored_alone(event)]
+        if len(refused) == len(events):
+            raise failure
+        for event in refused:
+            self._commit([UnparsedPayload(event.provider, "could not be stored as parsed", repr(event))])
+
+    def _stored_alone(self, event: ProviderEvent) -> bool:
+        try:
+            self._commit([event])
+        except FutureTimeoutError:
+            raise
+        except Exception as exc:
+            log.warning("One webhook event could not be stored (%s)", type(exc).__name__)
+            return False
+        return True
+
+    def _commit(self, events: list[ProviderEvent]) -> None:
+        self._submit(events).result(timeout=self._commit_timeout)
 
 
 LAST_DELIVERY_CURSOR = "meta.last_delivery_at"
