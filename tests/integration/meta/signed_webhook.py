@@ -62,8 +62,9 @@ def status(wamid: str, recipient: str, timestamp: Any, state: str = "failed") ->
     return item
 
 
-def text(wa_id: str, wamid: str, body: str, timestamp: Any) -> bytes:
+def text(wa_id: str, wamid: str, body: str, timestamp: Any, **extra: Any) -> bytes:
     message = {"from": wa_id, "id": wamid, "timestamp": timestamp, "type": "text", "text": {"body": body}}
+    message.update(extra)  # kept in the stored raw payload
     contacts = [{"profile": {"name": "Ana"}, "wa_id": wa_id}]
     return _envelope("messages", {"contacts": contacts, "messages": [message]})
 
