@@ -38,7 +38,7 @@ class Clock:
         self.now += timedelta(**delta)
 
 
-def _envelope(field: str, value: dict[str, Any]) -> bytes:
+def envelope(field: str, value: dict[str, Any]) -> bytes:
     change = {"field": field, "value": {"messaging_product": "whatsapp", "metadata": METADATA, **value}}
     body = {"object": "whatsapp_business_account", "entry": [{"id": "104477000000123", "changes": [change]}]}
     return json.dumps(body).encode("utf-8")
@@ -48,11 +48,11 @@ def preference(wa_id: str, value: str, timestamp: Any) -> bytes:
     """A user_preferences change: value "stop" or "resume" for marketing messages."""
     item = {"wa_id": wa_id, "category": "marketing_messages", "value": value, "timestamp": timestamp}
     item["detail"] = f"User requested to {value} marketing messages"
-    return _envelope("user_preferences", {"user_preferences": [item]})
+    return envelope("user_preferences", {"user_preferences": [item]})
 
 
 def statuses(*items: dict[str, Any]) -> bytes:
-    return _envelope("messages", {"statuses": list(items)})
+    return envelope("messages", {"statuses": list(items)})
 
 
 def status(wamid: str, recipient: str, timestamp: Any, state: str = "failed") -> dict[str, Any]:
@@ -66,7 +66,7 @@ def text(wa_id: str, wamid: str, body: str, timestamp: Any, **extra: Any) -> byt
     message = {"from": wa_id, "id": wamid, "timestamp": timestamp, "type": "text", "text": {"body": body}}
     message.update(extra)  # kept in the stored raw payload
     contacts = [{"profile": {"name": "Ana"}, "wa_id": wa_id}]
-    return _envelope("messages", {"contacts": contacts, "messages": [message]})
+    return envelope("messages", {"contacts": contacts, "messages": [message]})
 
 
 def epoch(moment: datetime) -> str:
