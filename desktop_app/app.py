@@ -11,13 +11,17 @@ from desktop_app.services.settings import Settings
 
 log = logging.getLogger(__name__)
 
+EXIT_NO_BOOK = 3  # the consent book could not be opened (and was not restored)
+
 
 def run_gui(paths: AppPaths, settings: Settings, *, force_demo: bool = False) -> int:
     from PySide6.QtWidgets import QApplication
 
+    from desktop_app.services.book_repair import open_or_offer_restore
     from desktop_app.services.qtbridge import RuntimeBridge
     from desktop_app.services.runtime import AppRuntime
     from desktop_app.ui.main_window import MainWindow
+    from desktop_app.ui.restore_dialog import ask_restore, tell_problem
 
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName(APP_ID)
@@ -27,7 +31,14 @@ def run_gui(paths: AppPaths, settings: Settings, *, force_demo: bool = False) ->
     log.info("Starting %s %s (data in %s)", APP_NAME, __version__, paths.data_dir)
 
     bridge = RuntimeBridge()
-    runtime = AppRuntime(paths, settings, demo=force_demo, bridge=bridge)
+    runtime = open_or_offer_restore(
+        lambda: AppRuntime(paths, settings, demo=force_demo, bridge=bridge),
+        paths,
+        ask=ask_restore,
+        tell=tell_problem,
+    )
+    if runtime is None:
+        return EXIT_NO_BOOK
     window = MainWindow(runtime)
     window.show()
     runtime.start()

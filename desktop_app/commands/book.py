@@ -149,6 +149,20 @@ def cmd_contact(args: argparse.Namespace, ctx: CommandContext) -> int:
     return 0
 
 
+@_guarded
+def cmd_restore(args: argparse.Namespace, ctx: CommandContext) -> int:
+    """Put a backup (default: the newest sound one) in the book's place; the old file is kept aside."""
+    from desktop_app.services.book_repair import describe, restore_book
+
+    ctx.paths.ensure()
+    chosen = Path(args.backup).expanduser().resolve() if args.backup else None
+    restored = restore_book(ctx.paths, chosen)
+    print(f"restored the consent book from the backup of {describe(restored.source)} ({restored.source})")
+    if restored.damaged_copy is not None:
+        print(f"the file it replaced is kept as {restored.damaged_copy}")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     verify = subparsers.add_parser("verify", parents=[common], help="check the consent ledger's hash chain")
     verify.set_defaults(handler=cmd_verify)
@@ -180,3 +194,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     contact.add_argument("-o", "--output", metavar="FILE", help="export: write to FILE instead of stdout")
     contact.add_argument("--yes", action="store_true", help="erase: confirm")
     contact.set_defaults(handler=cmd_contact)
+
+    restore = subparsers.add_parser(
+        "restore", parents=[common], help="replace a damaged book with a backup (the old file is kept aside)"
+    )
+    restore.add_argument(
+        "backup", nargs="?", metavar="BACKUP", help="a backup file (default: the newest that passes a check)"
+    )
+    restore.set_defaults(handler=cmd_restore)

@@ -8,12 +8,14 @@ import sys
 import threading
 
 from desktop_app.commands.context import CommandContext
+from desktop_app.domain.records import BookError
 from desktop_app.services.headless import install_stop_handlers, log_result, restore_handlers
 from desktop_app.services.secrets import SECRET_ENV, SecretStore
 
 log = logging.getLogger(__name__)
 
 PROVIDERS = ("meta", "twilio")
+EXIT_BOOK = 3  # the consent book could not be opened; the message says why and what to do
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -47,11 +49,15 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 def run_serve(args: argparse.Namespace, ctx: CommandContext) -> int:
     provider = args.provider or (ctx.settings.provider if ctx.settings.provider in PROVIDERS else "meta")
-    if provider == "twilio":
-        from desktop_app.services.twilio_runner import run_headless
+    try:
+        if provider == "twilio":
+            from desktop_app.services.twilio_runner import run_headless
 
-        return int(run_headless(args, ctx))
-    return _serve_meta(args, ctx)
+            return int(run_headless(args, ctx))
+        return _serve_meta(args, ctx)
+    except BookError as exc:  # damaged, locked, read-only or full: one plain message, never a traceback
+        print(f"Cannot serve: {exc}", file=sys.stderr)
+        return EXIT_BOOK
 
 
 def _serve_meta(args: argparse.Namespace, ctx: CommandContext) -> int:
