@@ -10,8 +10,21 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from desktop_app.commands.context import CommandContext
-from desktop_app.domain.detection import Detector, default_detector
+from desktop_app.domain.detection import Detector, Lexicon
 from desktop_app.domain.detection.evaluation import TARGETS, Report, evaluate
+
+_detectors: dict[bool, Detector] = {}
+
+
+def shipped_detector(rules_only: bool = False) -> Detector:
+    """The shipped lexicon plus, unless `rules_only`, the learned second opinion (review only)."""
+    found = _detectors.get(rules_only)
+    if found is None:
+        from desktop_app.services.detector_model import load_second_opinion
+
+        opinion = None if rules_only else load_second_opinion()
+        found = _detectors[rules_only] = Detector(Lexicon.load_default(), second_opinion=opinion)
+    return found
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -26,7 +39,14 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     eval_parser = subparsers.add_parser(
         "eval", parents=[common], help="score the detector on a labelled corpus (JSON Lines)"
     )
-    eval_parser.add_argument("corpus", help="labelled corpus, e.g. ../shared/corpus/optout-dev.jsonl")
+    eval_parser.add_argument(
+        "corpus",
+        nargs="+",
+        help="labelled corpora, e.g. corpus/train.jsonl corpus/dev.jsonl ../shared/corpus/optout-dev.jsonl",
+    )
+    eval_parser.add_argument(
+        "--rules-only", action="store_true", help="score the rules without the learned second opinion"
+    )
     eval_parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     eval_parser.add_argument(
         "--errors", action="store_true", help="also list the rows the detector got wrong"
@@ -76,7 +96,7 @@ def classify_stream(detector: Detector, lines: Iterable[str | bytes]) -> Iterato
 
 
 def run_classify(args: argparse.Namespace, ctx: CommandContext) -> int:
-    detector = default_detector()
+    detector = shipped_detector()
     if args.file:
         try:
             with open(args.file, "rb") as source:
@@ -118,25 +138,61 @@ def _read_corpus(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
 
 
 def run_eval(args: argparse.Namespace, ctx: CommandContext) -> int:
-    try:
-        rows, problems = _read_corpus(Path(args.corpus))
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"cannot read {args.corpus}: {exc}", file=sys.stderr)
-        return 2
-    for problem in problems:
-        print(f"skipped {problem}", file=sys.stderr)
-    if not rows:
-        print(f"{args.corpus}: no labelled rows", file=sys.stderr)
-        return 2
-    report = evaluate(default_detector(), rows)
+    reports: list[tuple[str, Report]] = []
+    detector = shipped_detector(rules_only=args.rules_only)
+    for corpus in args.corpus:
+        try:
+            rows, problems = _read_corpus(Path(corpus))
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"cannot read {corpus}: {exc}", file=sys.stderr)
+            return 2
+        for problem in problems:
+            print(f"skipped {problem} ({corpus})", file=sys.stderr)
+        if not rows:
+            print(f"{corpus}: no labelled rows", file=sys.stderr)
+            return 2
+        reports.append((corpus, evaluate(detector, rows)))
     if args.json:
-        data = report.as_dict()
-        if not args.errors:
-            data.pop("errors")
-        print(json.dumps(data, ensure_ascii=False, indent=2))
-    else:
-        print(format_report(report, show_errors=args.errors))
+        out = []
+        for corpus, report in reports:
+            data = report.as_dict()
+            if not args.errors:
+                data.pop("errors")
+            out.append({"corpus": corpus, **data})
+        print(json.dumps(out[0] if len(out) == 1 else out, ensure_ascii=False, indent=2))
+        return 0
+    blocks = [f"== {corpus}\n{format_report(report, show_errors=args.errors)}" for corpus, report in reports]
+    if len(reports) > 1:
+        blocks.append(format_summary(reports))
+    print("\n\n".join(blocks))
     return 0
+
+
+_LABELS = {
+    "opt_out_recall": "opt-out recall (review included)",
+    "auto_precision": "precision of auto opt-outs",
+    "keyword_auto_rate": "bare keywords applied automatically",
+    "hard_negative_false_alarms": "review flags on hard negatives",
+    "opt_in_recall": "opt-in recall",
+    "scope_accuracy": "scope accuracy on true opt-outs",
+    "min_language_recall": "weakest language's opt-out recall",
+}
+
+
+def format_summary(reports: list[tuple[str, Report]]) -> str:
+    """One line per target, one column per corpus: every split side by side."""
+    names = [Path(corpus).name[:14] for corpus, _ in reports]
+    lines = ["== every split", f"{'metric':<36} {'target':>8}  " + "  ".join(f"{n:>14}" for n in names)]
+    for name, target, higher in TARGETS:
+        sign = ">=" if higher else "<="
+        cells = []
+        for _, report in reports:
+            met = report.met(name)
+            mark = " " if met else ("?" if met is None else "!")
+            cells.append(f"{_pct(report.metrics[name]):>13}{mark}")
+        lines.append(f"{_LABELS[name]:<36} {sign}{target * 100:5.1f}%  " + "  ".join(cells))
+    lines.append("(! = target missed)")
+    return "\n".join(lines)
 
 
 def _pct(value: float | int | None) -> str:
@@ -144,14 +200,7 @@ def _pct(value: float | int | None) -> str:
 
 
 def format_report(report: Report, *, show_errors: bool = False) -> str:
-    labels = {
-        "opt_out_recall": "opt-out recall",
-        "auto_precision": "precision of auto opt-outs",
-        "keyword_auto_rate": "bare keywords applied automatically",
-        "hard_negative_false_alarms": "false alarms on hard negatives",
-        "opt_in_recall": "opt-in recall",
-        "scope_accuracy": "scope accuracy on true opt-outs",
-    }
+    labels = _LABELS
     lines = [f"Detector on {report.counts['rows']} messages", ""]
     lines.append(f"{'metric':<38} {'value':>7}  {'target':>8}  ok")
     for name, target, higher in TARGETS:

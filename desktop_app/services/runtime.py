@@ -12,6 +12,7 @@ from desktop_app.domain.detection import Detector, Lexicon
 from desktop_app.domain.model import IngestResult
 from desktop_app.providers.base import ConnectionState, Sender
 from desktop_app.providers.demo import BAKERY, DemoSender, DemoSimulator
+from desktop_app.services.detector_model import load_second_opinion
 from desktop_app.services.ingest import IngestPipeline
 from desktop_app.services.paths import AppPaths
 from desktop_app.services.secrets import SecretStore
@@ -33,7 +34,8 @@ def build_detector(settings: Settings) -> Detector:
     lexicon = Lexicon.load_default()
     if settings.lexicon_additions or settings.lexicon_removals:
         lexicon = lexicon.with_overrides(settings.lexicon_additions, settings.lexicon_removals)
-    return Detector(lexicon)
+    # The learned second opinion only ever raises a message to review (resources/model/).
+    return Detector(lexicon, second_opinion=load_second_opinion())
 
 
 class AppRuntime:

@@ -23,6 +23,7 @@ from desktop_app.domain.detection.matcher import Hit, Index
 from desktop_app.domain.detection.normalize import Tokenized, tokenize
 from desktop_app.domain.detection.review_rules import review_candidates
 from desktop_app.domain.detection.rules import Candidate, clause_candidates
+from desktop_app.domain.detection.second_opinion import SecondOpinion, model_text
 from desktop_app.domain.model import MARKETING, NO_VERDICT, EventSource, Verdict, VerdictKind
 
 AUTO_THRESHOLD = 0.85
@@ -131,8 +132,15 @@ def _guarded(analysis: Analysis, verdict: Verdict) -> Verdict:
 class Detector:
     """Pure and immutable once built; `classify` is safe to call from any thread."""
 
-    def __init__(self, lexicon: Lexicon, cache_size: int = DEFAULT_CACHE_SIZE) -> None:
+    def __init__(
+        self,
+        lexicon: Lexicon,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+        second_opinion: SecondOpinion | None = None,
+    ) -> None:
+        """`second_opinion`: a loaded model that may raise what the rules answer "none" to review."""
         self.lexicon = lexicon
+        self.second_opinion = second_opinion
         self._index = Index(lexicon, keyword_order)
         self._buttons = ButtonTable(lexicon)
         # Verdicts are immutable and depend only on the text, so repeated replies ("STOP", "ok")
@@ -187,7 +195,7 @@ class Detector:
         hits = self._index.find(tokenized.tokens)
         concepts = {hit[0] for hit in hits}
         if _nothing_to_find(tokenized, hits, concepts):
-            return _none_verdict(_main_language(hits, text))
+            return self._nothing(tokenized, hits, concepts, _main_language(hits, text))
         bare = match_bare_keyword(tokenized, hits, self._index, concepts)
         if bare is not None:
             return self._keyword_verdict(bare, len(text))
@@ -204,12 +212,30 @@ class Detector:
             if trailing is not None:
                 return _guarded(analysis, self._keyword_verdict(trailing, len(text)))
         if not candidates:
-            return _none_verdict(analysis.language())
+            return self._nothing(tokenized, hits, concepts, analysis.language())
         best = max(
             candidates,
             key=lambda c: (c.confidence - QUESTION_PENALTY * c.question, c.kind is VerdictKind.OPT_OUT),
         )
         return _guarded(analysis, self._phrase_verdict(analysis, best))
+
+    def _nothing(
+        self, tokenized: Tokenized, hits: list[Hit], concepts: set[str], language: str | None
+    ) -> Verdict:
+        """No rule fired: "none", unless the second opinion reads a request for review."""
+        if self.second_opinion is not None:
+            raised = self.second_opinion.review(
+                tokenized.tokens, hits, concepts, bool(tokenized.questions), language
+            )
+            if raised is not None:
+                return raised
+        return _none_verdict(language)
+
+    def model_input(self, text: str) -> str:
+        """The line the second opinion reads for `text` (the training script uses the same)."""
+        tokenized = tokenize(text)
+        concepts = {hit[0] for hit in self._index.find(tokenized.tokens)}
+        return model_text(tokenized.tokens, concepts, bool(tokenized.questions))
 
     def _label_verdict(self, analysis: Analysis, kind: VerdictKind, shown: str) -> Verdict:
         """A typed message that reads exactly like a platform button ("Stop promotions")."""

@@ -12,13 +12,15 @@ from desktop_app.domain.model import Verdict, VerdictKind
 
 # The targets: (metric, threshold, True when higher is better).
 TARGETS: tuple[tuple[str, float, bool], ...] = (
-    ("opt_out_recall", 0.97, True),
-    ("auto_precision", 0.995, True),
+    ("opt_out_recall", 0.97, True),  # review tier included
+    ("auto_precision", 0.998, True),
     ("keyword_auto_rate", 0.80, True),
-    ("hard_negative_false_alarms", 0.05, False),
+    ("hard_negative_false_alarms", 0.05, False),  # review flags on hard negatives
     ("opt_in_recall", 0.95, True),
-    ("scope_accuracy", 0.90, True),
+    ("scope_accuracy", 0.95, True),
+    ("min_language_recall", 0.90, True),  # opt-out recall of the weakest language
 )
+MIN_LANGUAGE_ROWS = 3  # languages with fewer opt-outs than this say nothing about the language
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +101,13 @@ def evaluate(detector: Detector, rows: Iterable[Mapping[str, Any]]) -> Report:
         "scope_accuracy": _ratio(sum(s.verdict.scope == s.row.get("scope") for s in caught), len(caught)),
         "accuracy": _ratio(sum(s.correct for s in scored), len(scored)),
     }
+    languages = _per_language(scored)
+    recalls = [
+        float(row["opt_out_recall"])
+        for row in languages.values()
+        if row["opt_out_recall"] is not None and int(row["opt_outs"] or 0) >= MIN_LANGUAGE_ROWS
+    ]
+    metrics["min_language_recall"] = round(min(recalls), 4) if recalls else None
     counts = {
         "rows": len(scored),
         "opt_out": len(opt_out),
@@ -113,7 +122,7 @@ def evaluate(detector: Detector, rows: Iterable[Mapping[str, Any]]) -> Report:
         if not s.correct
         or (s.row.get("label") != "none" and s.verdict.is_request and s.verdict.scope != s.row.get("scope"))
     ]
-    return Report(metrics, counts, _per_language(scored), errors)
+    return Report(metrics, counts, languages, errors)
 
 
 def _per_language(scored: list[Scored]) -> dict[str, dict[str, float | int | None]]:
@@ -127,6 +136,7 @@ def _per_language(scored: list[Scored]) -> dict[str, dict[str, float | int | Non
         none = [s for s in rows if s.row.get("label") == "none"]
         table[lang] = {
             "rows": len(rows),
+            "opt_outs": len(out),
             "accuracy": _ratio(sum(s.correct for s in rows), len(rows)),
             "opt_out_recall": _ratio(sum(s.verdict.kind is VerdictKind.OPT_OUT for s in out), len(out)),
             "false_alarms": sum(s.verdict.is_request for s in none),

@@ -121,12 +121,14 @@ def match_bare_keyword(
         concepts = {h[0] for h in hits}
     if "filler" in concepts or "aside" in concepts:
         fillers = {i for h in hits if h.concept in _IGNORABLE for i in range(h.start, h.end)}
-        content = [i for i in words if i not in fillers and not _COUNT_RE.fullmatch(tokens[i][0])]
+        content = [i for i in words if i not in fillers]
     else:
-        content = [i for i in words if not _COUNT_RE.fullmatch(tokens[i][0])] if len(words) > 1 else words
+        content = words
     if len(content) > 1 and _KEYWORD_HITS.isdisjoint(concepts):
         return None  # several words and none of them starts a keyword
     longest = index.longest_keyword
+    if 1 < len(content) <= longest + 3 and any(tokens[i][0][:1].isdigit() for i in content):
+        content = [i for i in content if not _COUNT_RE.fullmatch(tokens[i][0])]
     if len(content) > longest and len({tokens[i][0] for i in content}) > longest:
         return None  # too long to be a keyword, even a repeated one
     view = _View(tokens, tokenized.questions, hits)

@@ -204,7 +204,9 @@ def stop_request(a: Analysis, c: Clause) -> Iterator[Candidate]:
     in a clause holding nothing but request words."""
     if c.question or c.has("question_mechanics", "other_channel", "past_request"):
         return
-    if a.has("positive", "mistake", "keep_on", "service_noun") or not c.has("want_verb", "self", "self_number"):
+    if a.has("positive", "mistake", "keep_on", "service_noun") or not c.has(
+        "want_verb", "self", "self_number"
+    ):
         return
     covered = {i for name in _STOP_REQUEST_WORDS for h in c.get(name) for i in range(h.start, h.end)}
     tokens = a.tokens

@@ -95,13 +95,27 @@ def test_eval_prints_the_metrics_and_language_tables(
     for label in (
         "opt-out recall",
         "precision of auto opt-outs",
-        "false alarms on hard negatives",
+        "review flags on hard negatives",
         "opt-in recall",
         "scope accuracy",
         "language",
     ):
         assert label in captured.out
     assert "es" in captured.out.split("language", 1)[1]
+
+
+def test_eval_reports_every_split_side_by_side(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, second = tmp_path / "train.jsonl", tmp_path / "dev.jsonl"
+    _write_corpus(first)
+    _write_corpus(second)
+    assert main(["eval", str(first), str(second), "--rules-only"]) == 0
+    out = capsys.readouterr().out
+    assert f"== {first}" in out and f"== {second}" in out
+    summary = out.split("== every split", 1)[1]
+    assert "train.jsonl" in summary and "dev.jsonl" in summary
+    assert "weakest language" in summary and ">= 99.8%" in summary
 
 
 def test_eval_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
