@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 _MAX_CODE = 2**63 - 1  # SQLite's INTEGER; a larger "code" is not an error code anyone sends
+_PHONE_PREFIXES = ("whatsapp:", "tel:")
+_PHONE_SEPARATORS = re.compile(r"[\s().\-/]+")
+_PHONE_DIGITS = re.compile(r"\+?\d{6,17}")
+_USER_ID = re.compile(r"[A-Z]{2}(?:\.[A-Za-z0-9]+)+")  # business-scoped user id, e.g. US.1349120865
 
 
 class ShapeError(ValueError):
@@ -56,6 +61,24 @@ def require_id(value: Any, what: str) -> str:
     if ident is None:
         raise ShapeError(f"{what} is missing or not an id")
     return ident
+
+
+def phone_id(value: Any) -> str | None:
+    """A wa_id or from that can be a phone number, compacted ("+1 555-0101" -> "+15550101"), else None.
+
+    Documentation placeholders such as "<WHATSAPP_USER_PHONE_NUMBER>" are not numbers.
+    """
+    ident = optional_id(value)
+    if ident is None:
+        return None
+    compact = _PHONE_SEPARATORS.sub("", ident)
+    for prefix in _PHONE_PREFIXES:
+        compact = compact.removeprefix(prefix)
+    return compact if _PHONE_DIGITS.fullmatch(compact) else None
+
+
+def looks_like_user_id(value: str) -> bool:
+    return _USER_ID.fullmatch(value) is not None
 
 
 def lowered(value: Any) -> str | None:

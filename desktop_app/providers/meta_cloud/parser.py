@@ -35,9 +35,11 @@ from desktop_app.providers.meta_cloud.fields import (
     error_title,
     first_error,
     lone_contact,
+    looks_like_user_id,
     lowered,
     optional_id,
     optional_str,
+    phone_id,
     phone_key,
     require_dict,
     require_id,
@@ -230,7 +232,23 @@ def _content_fields(kind_name: str, message: dict[str, Any]) -> dict[str, Any]:
         }
     if kind_name == "system":
         return {"kind": MessageKind.SYSTEM, "text": optional_str(part.get("body"))}
-    return {"kind": SIMPLE_KINDS.get(kind_name, MessageKind.UNKNOWN)}
+    if kind_name == "edit":
+        return _edit_fields(part)
+    fields: dict[str, Any] = {"kind": SIMPLE_KINDS.get(kind_name, MessageKind.UNKNOWN)}
+    original = optional_id(part.get("original_message_id"))  # e.g. revoke: the message now deleted
+    return {**fields, "context_message_id": original} if original else fields
+
+
+def _edit_fields(edit: dict[str, Any]) -> dict[str, Any]:
+    """An edited message reads as its new content (an edit to "STOP" is a request), linked to the original."""
+    new_content = as_dict(edit.get("message"))
+    kind_name = _kind_name(new_content)
+    if kind_name in ("", "edit"):
+        fields: dict[str, Any] = {"kind": MessageKind.UNKNOWN}
+    else:
+        fields = _content_fields(kind_name, new_content)
+    fields["context_message_id"] = optional_id(edit.get("original_message_id"))
+    return fields
 
 
 def _interactive_fields(interactive: dict[str, Any]) -> dict[str, Any]:
@@ -252,10 +270,14 @@ def _interactive_fields(interactive: dict[str, Any]) -> dict[str, Any]:
 def _sender_ref(message: dict[str, Any], contacts: Any, system: dict[str, Any]) -> ContactRef:
     """from (a phone), else from_user_id, else the one person in contacts, else a user-id change's old id."""
     names = contact_names(contacts)
-    phone = optional_id(message.get("from"))
+    claimed = optional_id(message.get("from"))
+    phone = phone_id(claimed)
     user_id = optional_id(message.get("from_user_id"))
+    if claimed and not (phone or user_id) and looks_like_user_id(claimed):
+        user_id = claimed  # a user id sent where the phone number usually is
     if not (phone or user_id):
-        phone, user_id = lone_contact(contacts)
+        contact_phone, user_id = lone_contact(contacts)
+        phone = phone_id(contact_phone)
     if not (phone or user_id) and system.get("type") == USER_ID_CHANGE:
         user_id = optional_id(system.get("previous_user_id"))
     if phone:
@@ -263,6 +285,8 @@ def _sender_ref(message: dict[str, Any], contacts: Any, system: dict[str, Any]) 
         return ContactRef(phone_key(phone), ContactKind.PHONE, name)
     if user_id:
         return ContactRef(user_id, ContactKind.USER_ID, names.get(user_id))
+    if claimed:
+        raise ShapeError(f"sender {claimed!r} is neither a phone number nor a user id")
     raise ShapeError("message has no sender: neither from, from_user_id nor a single contact")
 
 
@@ -273,7 +297,7 @@ def _number_change(
     system_type = system.get("type")
     new_ref: ContactRef | None = None
     if system_type in NUMBER_CHANGES and sender.kind is ContactKind.PHONE:
-        new_id = optional_id(system.get("new_wa_id")) or optional_id(system.get("wa_id"))
+        new_id = phone_id(system.get("new_wa_id")) or phone_id(system.get("wa_id"))
         new_ref = ContactRef(phone_key(new_id), ContactKind.PHONE, sender.name) if new_id else None
     elif system_type == USER_ID_CHANGE and sender.kind is ContactKind.USER_ID:
         new_id = optional_id(system.get("user_id"))
@@ -318,10 +342,11 @@ def _parse_preference(preference: Any, value: dict[str, Any]) -> Iterator[Provid
             f"unknown preference category/value {preference.get('category')!r}/{preference.get('value')!r}"
         )
     contacts = value.get("contacts")
-    wa_id = optional_id(preference.get("wa_id"))
+    wa_id = phone_id(preference.get("wa_id"))
     user_id = optional_id(preference.get("user_id"))
     if not (wa_id or user_id):
-        wa_id, user_id = lone_contact(contacts)
+        contact_phone, user_id = lone_contact(contacts)
+        wa_id = phone_id(contact_phone)
     who = wa_id or user_id
     if not who:
         raise ShapeError("preference has neither wa_id nor user_id")

@@ -295,7 +295,6 @@ def test_message_without_any_sender_is_kept_raw_with_a_reason() -> None:
     [
         ("order", {"catalog_id": "1", "product_items": [], "text": "hi"}, MessageKind.UNKNOWN),
         ("ephemeral", None, MessageKind.UNKNOWN),
-        ("edit", {"message": {"text": {"body": "STOP"}}}, MessageKind.UNKNOWN),
         ("revoke", {"original_message_id": "wamid.x"}, MessageKind.UNKNOWN),
         ("location", {"latitude": 1.5, "longitude": "x"}, MessageKind.LOCATION),
         ("contacts", [{"name": {"formatted_name": "Bo"}}], MessageKind.CONTACTS),
@@ -312,6 +311,48 @@ def test_every_message_type_reaches_its_thread(kind: str, content: Any, expected
     assert (
         isinstance(msg, InboundMessage) and msg.kind is expected and msg.provider_message_id == "wamid.dana-1"
     )
+
+
+@pytest.mark.parametrize(
+    ("new_content", "kind", "text"),
+    [
+        ({"type": "text", "text": {"body": "STOP"}}, MessageKind.TEXT, "STOP"),
+        ({"text": {"body": "stop please"}}, MessageKind.TEXT, "stop please"),  # no type: its object says
+        (
+            {"type": "image", "image": {"caption": "no more offers", "id": "1"}},
+            MessageKind.IMAGE,
+            "no more offers",
+        ),
+        ({"type": "edit", "edit": {}}, MessageKind.UNKNOWN, None),
+        ("not an object", MessageKind.UNKNOWN, None),
+    ],
+)
+def test_an_edited_message_reads_as_its_new_content(
+    new_content: Any, kind: MessageKind, text: str | None
+) -> None:
+    """An edit that turns a message into "STOP" is a request; main kept it as an unknown kind, unread."""
+    message = _message(type="edit", edit={"original_message_id": "wamid.before", "message": new_content})
+    [msg] = parse_envelope(_envelope({"messages": [message]}))
+    assert (msg.kind, msg.text, msg.context_message_id) == (kind, text, "wamid.before")
+
+
+@pytest.mark.parametrize(
+    ("sender", "key", "kind"),
+    [
+        ("<WHATSAPP_USER_PHONE_NUMBER>", "+972987654321", ContactKind.PHONE),  # a docs placeholder
+        ("+1 (555) 010-4444", "+15550104444", ContactKind.PHONE),
+        ("whatsapp:+15550104444", "+15550104444", ContactKind.PHONE),
+        ("US.13491208655302741918", "US.13491208655302741918", ContactKind.USER_ID),
+    ],
+)
+def test_sender_that_is_not_a_plain_wa_id(sender: str, key: str, kind: ContactKind) -> None:
+    contacts = [{"profile": {"name": "Test"}, "wa_id": "972987654321", "user_id": "US.13491208655302741918"}]
+    if kind is ContactKind.PHONE and not sender.startswith("<"):
+        contacts = []
+    message = _message(type="revoke", revoke={"original_message_id": "wamid.gone"})
+    message["from"] = sender
+    [msg] = parse_envelope(_envelope({"contacts": contacts, "messages": [message]}))
+    assert (msg.sender.key, msg.sender.kind, msg.context_message_id) == (key, kind, "wamid.gone")
 
 
 def test_numbers_as_integers_and_objects_without_their_list() -> None:
