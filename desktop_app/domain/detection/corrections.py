@@ -10,6 +10,7 @@ from desktop_app.domain.detection.rules import OPT_IN, REVIEW, Candidate, scope_
 # A correction is an opt-in a human confirms: it undoes a consent withdrawal.
 CORRECTION = 0.8
 CORRECTION_RULE = "correction"
+NEAR = 3  # tokens between "by mistake" and the STOP it takes back
 # Signs that the customer wants the messages: any of them keeps an opt-out out of the automatic tier.
 OPT_IN_SIGNALS = (
     "kw_opt_in",
@@ -34,26 +35,42 @@ _STOP_SIGNALS = (
 _WANTS_SIGNALS = ("kw_opt_in", "resume_verb", "start_verb", "subscribe_verb", "add_back", "keep_on")
 
 
-def _first(a: Analysis, concepts: tuple[str, ...]) -> Hit | None:
-    found = [h for concept in concepts for h in a.get(concept)]
-    return min(found, key=lambda h: h.start) if found else None
-
-
 def correction(a: Analysis) -> Candidate | None:
-    """ "I sent STOP by mistake, keep me on", "mandé BAJA por error", "didn't mean to unsubscribe"."""
-    mistake = _first(a, ("mistake",))
-    if mistake is None:
+    """ "I sent STOP by mistake, keep me on", "mandé BAJA por error", "didn't mean to unsubscribe".
+
+    What the mistake takes back is the request word next to it in its clause: a STOP ("STOP was an
+    accident", "accidentally hit stop") makes the message an opt-in; a sign-up ("I signed up by
+    mistake") does not. With nothing next to it ("sorry, wrong chat"), an earlier STOP or a later START
+    elsewhere in the message decides.
+    """
+    mistakes = a.get("mistake")
+    if not mistakes or a.has("denial", "who_gave", "annoyance", "angry", "service_noun"):
         return None
-    wants = _first(a, _WANTS_SIGNALS)
-    stop = _first(a, _STOP_SIGNALS)
-    if wants is None and stop is None:
+    stops = [h for concept in _STOP_SIGNALS for h in a.get(concept)]
+    wants = [h for concept in _WANTS_SIGNALS for h in a.get(concept)]
+    if not stops and not wants:
         return None  # "sorry, wrong chat" alone changes nothing
-    if wants is None and stop is not None and stop.start > mistake.end + 3 and a.has("self", "self_number"):
-        # "I gave you my number by mistake, remove me": the mistake was the sign-up, not the STOP
-        return None
-    if a.has("denial", "who_gave", "annoyance", "angry", "service_noun"):
-        return None
-    trigger = tuple(h for h in (mistake, wants or stop) if h is not None)
+    clause_of = a.clause_of
+    mistake = mistakes[0]
+    taken_back: Hit | None = None
+    for m in mistakes:
+        same = [
+            h
+            for h in (*stops, *wants)
+            if clause_of[h.start] == clause_of[m.start] and (h.end <= m.start or h.start >= m.end)
+        ]
+        if same:
+            mistake = m
+            taken_back = min(same, key=lambda h: min(abs(m.start - h.end), abs(h.start - m.end)))
+            break
+    if taken_back is not None:
+        if taken_back.concept in _WANTS_SIGNALS and taken_back.end <= mistake.start:
+            return None  # "I signed up by mistake": the sign-up was the mistake
+        if taken_back.concept not in _WANTS_SIGNALS and taken_back.start >= mistake.end + NEAR + 1:
+            return None
+    elif not wants and not any(h.end <= mistake.start for h in stops):
+        return None  # "by mistake, remove me": the STOP comes after, and stands
+    trigger = (mistake, taken_back or (wants or stops)[0])
     return Candidate(OPT_IN, scope_of(None, a), CORRECTION, CORRECTION_RULE, trigger)
 
 

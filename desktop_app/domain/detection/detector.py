@@ -52,7 +52,6 @@ TRIGGER_CONCEPTS = frozenset(
         "frequency",
         "aside",
         "other_channel",
-        "only",
         "past_request",
     }
 ) | {"kw_opt_out", "kw_opt_in", "kw_weak"}

@@ -14,6 +14,7 @@ _BY_FAMILY = {
     "rejects_messages": "They said they don't want these messages; treat it as a request to stop.",
     "repeated_request": "They repeated an earlier request to stop the messages.",
     "threatens_block": "They threatened to block the shop over the messages; treat it as a request to stop.",
+    "only_some": "They asked for only some messages (order updates): stop the promotions; please check.",
     "complaint": "This reads like a complaint about our messages; please check.",
     "not_interested": "They said they are not interested; please check whether they want the messages.",
 }

@@ -34,7 +34,8 @@ _REASONS = (
 _KEYWORD_HITS = frozenset({"kw_opt_out", "kw_opt_in", "kw_weak", "stop_family"})
 # Word classes that add no meaning around a bare keyword: politeness, and asides such as
 # "I already asked" or "for the 3rd time".
-_IGNORABLE = ("filler", "aside")
+_IGNORABLE = ("filler", "aside", "insist")
+SHORT_WORD = 2  # beside an aside, words this short are its grammar ("je l'ai", "lo pedí")
 # Counts and ordinals ("3", "3rd", "2nd", "3e", "3.") say how often they asked, not what.
 _COUNT_RE = re.compile(r"\d+(?:st|nd|rd|th|e|eme|er|te|ten|º|ª|x)?")
 FAMILY = 0.96  # a stop-family word in a form the keyword list lacks ("aufhören", "désinscription")
@@ -119,9 +120,11 @@ def match_bare_keyword(
         return None
     if concepts is None:
         concepts = {h[0] for h in hits}
-    if "filler" in concepts or "aside" in concepts:
+    if "filler" in concepts or "aside" in concepts or "insist" in concepts:
         fillers = {i for h in hits if h.concept in _IGNORABLE for i in range(h.start, h.end)}
         content = [i for i in words if i not in fillers]
+        if len(content) > 1 and ("aside" in concepts or "insist" in concepts):
+            content = [i for i in content if len(tokens[i][0]) > SHORT_WORD]
     else:
         content = words
     if len(content) > 1 and _KEYWORD_HITS.isdisjoint(concepts):
@@ -145,12 +148,39 @@ def match_bare_keyword(
             found = _typo(content[0], view, index)
         if found is None and "stop_family" in concepts:
             found = _family(content, view)
+        if (found is None or found.kind == "weak_opt_out") and len(content) < len(words) <= longest + 2:
+            # "band karo bhai": a filler that is also part of a keyword ("karo") must not weaken it
+            found = _with_edge_fillers(words, view, index) or found
     return found
+
+
+def _with_edge_fillers(words: list[int], view: _View, index: Index) -> KeywordMatch | None:
+    """The longest run of the words, dropping only fillers at either end, that is a strong keyword."""
+    fillers = {i for h in view.hits if h.concept in _IGNORABLE for i in range(h.start, h.end)}
+    first = 0
+    while first < len(words) and words[first] in fillers:
+        first += 1
+    last = len(words)
+    while last > first and words[last - 1] in fillers:
+        last -= 1
+    tokens = view.tokens
+    for size in range(len(words), last - first - 1, -1):
+        for start in range(0, first + 1):
+            end = start + size
+            if end < last or end > len(words):
+                continue
+            run = words[start:end]
+            found = _lookup(" ".join(tokens[i].norm for i in run), run, WITH_FILLERS, "", view, index)
+            if found is not None and found.kind != "weak_opt_out":
+                return found
+    return None
 
 
 def _family(content: list[int], view: _View) -> KeywordMatch | None:
     """ "Aufhören bitte", "désinscription", "descadastramento": one stop-family word, said once or more."""
     tokens = view.tokens
+    vague = {h.start for h in view.hits if h.concept == "vague_object"}
+    content = [i for i in content if i not in vague] or content  # "Stoppt das bitte"
     if len({tokens[i][0] for i in content}) != 1:
         return None
     position = content[0]

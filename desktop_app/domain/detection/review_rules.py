@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from desktop_app.domain.detection.analysis import Analysis
 from desktop_app.domain.detection.matcher import Hit
 from desktop_app.domain.detection.rules import LIKELY, OPT_IN, OPT_OUT, REVIEW, Candidate, scope_of
-from desktop_app.domain.model import ALL
+from desktop_app.domain.model import ALL, MARKETING
 
 
 def _nouns(a: Analysis) -> list[Hit]:
@@ -41,10 +41,12 @@ _REVIEW_TRIGGERS = frozenset(
         "insist",
         "want_verb",
         "frequency",
+        "only",
     }
 )
 SHORT = 8  # words: a complaint this short is about the messages it answers
-_COMPLAINTS = ("annoyance", "angry", "too_many", "constant")
+_COMPLAINTS = ("annoyance", "angry", "too_many", "constant", "why")
+_UPDATES = ("message_noun", "service_noun")
 
 
 def review_candidates(a: Analysis) -> Iterator[Candidate]:
@@ -62,6 +64,7 @@ def review_candidates(a: Analysis) -> Iterator[Candidate]:
     if insist is not None and request is not None and not a.has("positive"):
         yield Candidate(OPT_OUT, scope_of(None, a), LIKELY, "repeated_request", (insist, request))
     yield from _short_complaint(a, nouns)
+    yield from _only_some(a)
     denial = _first(a, "denial")
     if denial is not None and not a.has("mistake"):  # "oops, wrong person": their mistake, not ours
         yield Candidate(OPT_OUT, ALL, REVIEW, "no_consent", (denial,))
@@ -99,6 +102,15 @@ def _complaints(a: Analysis, nouns: list[Hit]) -> Iterator[Candidate]:
     upset = _first(a, "annoyance", "angry")
     if upset is not None and nouns:
         yield Candidate(OPT_OUT, scope, REVIEW, "too_many_messages", (upset, *nouns))
+    often = _first(a, "frequency")
+    if (
+        often is not None
+        and a.has("message_noun", "marketing_noun")
+        and not any(c.question for c in a.clauses)
+        and not a.has("want_verb", "service_noun")
+        and len(a.tokens) <= SHORT
+    ):
+        yield Candidate(OPT_OUT, scope, REVIEW, "too_many_messages", (often, *nouns))
 
 
 def _wants_messages(a: Analysis) -> Iterator[Candidate]:
@@ -140,3 +152,16 @@ def _short_complaint(a: Analysis, nouns: list[Hit]) -> Iterator[Candidate]:
     often = _first(a, "frequency")
     if often is not None and any(c.question for c in a.clauses) and len(words) <= SHORT // 2:
         yield Candidate(OPT_OUT, ALL, REVIEW, "complaint", (often,))
+
+
+def _only_some(a: Analysis) -> Iterator[Candidate]:
+    """ "only order updates please", "uniquement les infos de commande": a scope limit phrased
+    positively withdraws the rest, i.e. the promotions (review: nothing says "stop")."""
+    only = _first(a, "only")
+    if only is None or any(c.question for c in a.clauses) or len(a.tokens) > SHORT:
+        return
+    if a.has("positive", "laugh", "negation", "past_negation", "question_mechanics"):
+        return
+    updates = [h for concept in _UPDATES for h in a.get(concept) if h.start > only.start]
+    if updates and updates[0].start - only.end <= 3:
+        yield Candidate(OPT_OUT, MARKETING, REVIEW, "only_some", (only, updates[0]))

@@ -174,7 +174,7 @@ def unsubscribe_sentence(a: Analysis, c: Clause) -> Iterator[Candidate]:
             continue
         nouns = c.nouns()
         alone = not c.question and not a.has("positive") and a.only_vague_after(c, verb.end)
-        if nouns or c.has("self", "self_number", "want_verb") or alone:
+        if nouns or c.has("self", "self_number", "want_verb", "message_verb") or alone:
             yield Candidate(OPT_OUT, scope_of(c, a), CLEAR, "unsubscribe", (verb, *nouns), c.question)
 
 

@@ -118,6 +118,9 @@ def test_scope_limits_phrased_positively_are_marketing(text: str) -> None:
         "mandé BAJA por error, sigan enviando",
         "sorry wrong chat, START",
         "aus Versehen STOP geschrieben, bitte weiter schicken",
+        "oops, I didn't mean to send stop. please keep me",
+        "Désolé, j'ai envoyé STOP par erreur, gardez-moi",
+        "STOP. sorry wrong chat",
     ],
 )
 def test_corrections_of_an_earlier_stop_are_opt_ins_for_review(text: str) -> None:
@@ -156,3 +159,40 @@ def test_removing_a_keyword_removes_its_family_too() -> None:
     edited = lexicon.with_overrides(removals={"de": {"opt_out": ["aufhören"]}})
     assert Detector(lexicon).classify("aufhören").kind is OUT
     assert Detector(edited).classify("aufhören").kind is NONE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I gave you my number by mistake, remove me",
+        "I signed up by mistake. please unsubscribe me",
+        "I subscribed by accident, please remove me",
+    ],
+)
+def test_a_mistaken_sign_up_is_still_an_opt_out_but_a_human_looks(text: str) -> None:
+    verdict = classify(text)
+    assert verdict.kind is OUT and not verdict.auto, (text, verdict.rule)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "band karo bhai",
+        "Stoppt das bitte",
+        "Arrêtez, je l'ai déjà demandé",
+        "stop!!! 🙏 ya lo pedí dos veces",
+        "abonelikten çıkmak istiyorum",
+        "I revoke consent to be contacted",
+    ],
+)
+def test_more_forms_and_asides_are_automatic(text: str) -> None:
+    verdict = classify(text)
+    assert verdict.kind is OUT and verdict.auto, (text, verdict.rule)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["does STOP also stop order updates?", "what happens if I reply stop?", "Please don't unsubscribe me"],
+)
+def test_questions_about_opting_out_are_not_requests(text: str) -> None:
+    assert classify(text).kind is NONE
