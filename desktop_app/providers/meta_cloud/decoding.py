@@ -23,33 +23,53 @@ class NotJsonError(ValueError):
 class DecodedBody:
     value: Any
     set_aside: list[str] = field(default_factory=list)  # JSON text of substructures nested too deep
-    text: str = ""
+    text: str = ""  # the whole body as storable text
+    repaired: int = 0  # characters replaced by U+FFFD: lone surrogates, NUL, bytes that are not UTF-8
 
 
 def decode_body(body: bytes, max_depth: int = MAX_DEPTH) -> DecodedBody:
     """Parse JSON bytes without ever recursing past max_depth; every string comes back storable."""
-    text = _as_text(body)
+    text, bad_bytes = _as_text(body)
     cut_text, set_aside = cut_deep(text, max_depth)
     try:
-        value = json.loads(cut_text, parse_int=_int_or_digits, parse_constant=str)
+        value = json.loads(cut_text, parse_int=_int_or_digits, parse_constant=str, strict=False)
     except RecursionError as exc:  # only when the brackets do not pair up, so it was never JSON
         raise NotJsonError("brackets do not pair up") from exc
     except ValueError as exc:
         raise NotJsonError(str(exc)) from exc
-    return DecodedBody(clean(value, max_depth), [clean_text(part) for part in set_aside], clean_text(text))
+    cleaner = Cleaner(max_depth)
+    cleaned = cleaner.value(value)
+    parts = [cleaner.text(part) for part in set_aside]
+    return DecodedBody(cleaned, parts, clean_text(text), cleaner.replaced + bad_bytes)
+
+
+class Cleaner:
+    """Replaces NUL and lone surrogates by U+FFFD in every string and key, and cuts at max_depth."""
+
+    def __init__(self, max_depth: int = MAX_DEPTH) -> None:
+        self.max_depth = max_depth
+        self.replaced = 0
+
+    def text(self, text: str) -> str:
+        repaired, count = _UNSTORABLE.subn(REPLACEMENT, text)
+        self.replaced += count
+        return repaired
+
+    def value(self, value: Any, depth: int = 0) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list | dict) and depth >= self.max_depth:
+            return _marker(self.max_depth)
+        if isinstance(value, list):
+            return [self.value(item, depth + 1) for item in value]
+        if isinstance(value, dict):
+            return {self.text(str(key)): self.value(item, depth + 1) for key, item in value.items()}
+        return value
 
 
 def clean(value: Any, max_depth: int = MAX_DEPTH) -> Any:
     """The same JSON value with NUL and lone surrogates replaced by U+FFFD, cut at max_depth."""
-    if isinstance(value, str):
-        return clean_text(value)
-    if isinstance(value, list | dict) and max_depth <= 0:
-        return _marker(max_depth)
-    if isinstance(value, list):
-        return [clean(item, max_depth - 1) for item in value]
-    if isinstance(value, dict):
-        return {clean_text(str(key)): clean(item, max_depth - 1) for key, item in value.items()}
-    return value
+    return Cleaner(max_depth).value(value)
 
 
 def clean_text(text: str) -> str:
@@ -97,10 +117,16 @@ def _marker(max_depth: int, size: int | None = None) -> str:
     return f"[set aside: nested deeper than {max_depth} levels{what}]"
 
 
-def _as_text(body: bytes) -> str:
-    """UTF-8 (or the UTF-16/32 JSON allows) with undecodable bytes replaced, never an error."""
-    text = body.decode(json.detect_encoding(body), errors="replace")
-    return text.removeprefix("\ufeff")
+def _as_text(body: bytes) -> tuple[str, int]:
+    """UTF-8 (or the UTF-16/32 JSON allows) with undecodable bytes replaced; and how many were."""
+    encoding = json.detect_encoding(body)
+    try:
+        text, bad_bytes = body.decode(encoding), 0
+    except UnicodeDecodeError:
+        strict_length = len(body.decode(encoding, errors="ignore"))
+        text = body.decode(encoding, errors="replace")
+        bad_bytes = max(len(text) - strict_length, 1)
+    return text.removeprefix("\ufeff"), bad_bytes
 
 
 def _int_or_digits(digits: str) -> int | str:

@@ -6,6 +6,7 @@ message with an id and a sender always reaches its thread (as "unsupported" if n
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
@@ -73,6 +74,8 @@ USER_ID_CHANGE = "user_changed_user_id"
 
 ItemParser = Callable[[Any, dict[str, Any]], Iterator[ProviderEvent]]
 
+log = logging.getLogger(__name__)
+
 
 class MalformedBodyError(ValueError):
     """The body is not JSON at all (the webhook answers 400)."""
@@ -84,6 +87,12 @@ def parse_body(body: bytes) -> list[ProviderEvent]:
         decoded = decode_body(body)
     except NotJsonError as exc:
         raise MalformedBodyError(f"body is not valid JSON: {exc}") from exc
+    if decoded.repaired:
+        log.warning(
+            "A Meta delivery held %d character(s) that cannot be stored (lone surrogates, NUL or bytes "
+            "that are not UTF-8); they are kept as U+FFFD",
+            decoded.repaired,
+        )
     events = _parse_envelope(decoded.value)
     if not decoded.set_aside:
         return events

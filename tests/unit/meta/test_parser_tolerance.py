@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +80,7 @@ def _storable(events: list[ProviderEvent]) -> bool:
     ["text body", "profile name", "button title", "caption", "message id", "unknown key", "status title"],
 )
 def test_unencodable_text_anywhere_becomes_replacement_characters(
-    meta_fixtures: Path, bad: str, where: str
+    meta_fixtures: Path, bad: str, where: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Lone surrogates and NUL in any string field: every event kept, every string storable, STOP intact."""
     body = _load(meta_fixtures, "batch-3-messages-2-contacts.json")
@@ -115,19 +116,35 @@ def test_unencodable_text_anywhere_becomes_replacement_characters(
     assert "\ufffd" in "".join(_strings(events))
     bruno = _inbound(events)[1]
     assert (bruno.text, bruno.sender.key) == ("unsubscribe", "+15550105678")
+    [warning] = caplog.records
+    assert warning.levelno == logging.WARNING and "kept as U+FFFD" in warning.getMessage()
 
 
-def test_valid_surrogate_pairs_and_plain_unicode_are_untouched(meta_fixtures: Path) -> None:
+def test_valid_surrogate_pairs_and_plain_unicode_are_untouched(
+    meta_fixtures: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     body = _load(meta_fixtures, "text-sair-pt.json")
     raw = json.dumps(body).replace('"Sair"', '"Sair \\ud83d\\ude00"').encode("utf-8")
     [msg] = parse_body(raw)
     assert msg.text == "Sair 😀" and msg.sender.name == "João Lima"
+    assert caplog.records == []
 
 
-def test_bytes_that_are_not_utf8_are_replaced_not_refused(meta_fixtures: Path) -> None:
+def test_bytes_that_are_not_utf8_are_replaced_not_refused(
+    meta_fixtures: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Main answered 400 (UnicodeDecodeError), so Meta redelivered the STOP for 7 days."""
     raw = (meta_fixtures / "text-stop.json").read_bytes().replace(b"Ana Souza", b"Ana \xff\xfe Souza")
     [msg] = parse_body(raw)
     assert msg.text == "STOP" and msg.sender.name == "Ana \ufffd\ufffd Souza"
+    assert [r.getMessage().split(" character")[0] for r in caplog.records] == ["A Meta delivery held 2"]
+
+
+def test_raw_control_characters_inside_strings_are_read(meta_fixtures: Path) -> None:
+    """Hand-written payloads carry raw tabs, newlines or NUL inside strings; main answered 400."""
+    raw = (meta_fixtures / "text-stop.json").read_bytes().replace(b'"STOP"', b'"STOP\n\tplease\x00"')
+    [msg] = parse_body(raw)
+    assert msg.text == "STOP\n\tplease\ufffd"
 
 
 def test_a_python_payload_with_lone_surrogates_is_cleaned_too(meta_fixtures: Path) -> None:
