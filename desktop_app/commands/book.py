@@ -13,6 +13,7 @@ from typing import IO, TYPE_CHECKING
 
 from desktop_app.domain.phone import PhoneNumberError
 from desktop_app.domain.records import BookError
+from desktop_app.storage.opt_out_import import ImportFileError
 
 if TYPE_CHECKING:
     from desktop_app.commands.context import CommandContext
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 EXIT_BROKEN = 1
 EXIT_USAGE = 2
 EXIT_BOOK = 3
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
 def _guarded(handler: Callable[[argparse.Namespace, CommandContext], int]) -> Callable[..., int]:
@@ -98,14 +100,20 @@ def cmd_import(args: argparse.Namespace, ctx: CommandContext) -> int:
         print(f"error: no such file: {path}", file=sys.stderr)
         return EXIT_USAGE
     book = _book(args, ctx)
-    report = book.import_opt_outs(path, default_region=args.region or ctx.settings.default_region)
+    try:
+        report = book.import_opt_outs(path, default_region=args.region or ctx.settings.default_region)
+    except (ImportFileError, BookError) as exc:
+        print(f"error: {exc}; nothing from {path.name} was imported", file=sys.stderr)
+        return EXIT_BOOK if isinstance(exc, BookError) else 1
     for line, reason in report.warnings:
         print(f"warning: line {line}: {reason}", file=sys.stderr)
     for line, reason in report.errors:
         print(f"error: line {line}: {reason}", file=sys.stderr)
+    separated = _DELIMITER_NAMES.get(report.delimiter or ",", "comma")
+    read_as = f" (read as {report.encoding}, {separated}-separated)" if report.encoding else ""
     print(
         f"imported {report.imported} opt-outs, skipped {report.skipped_duplicates} already recorded, "
-        f"{len(report.errors)} bad rows"
+        f"{len(report.errors)} bad rows{read_as}"
     )
     return 1 if report.errors else 0
 

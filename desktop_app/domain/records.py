@@ -102,6 +102,8 @@ class ImportReport:
     skipped_duplicates: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
     warnings: list[tuple[int, str]] = field(default_factory=list)
+    encoding: str | None = None  # as detected, e.g. "utf-8-sig", "cp1252"
+    delimiter: str | None = None  # as detected: , ; tab or |
 
 
 @dataclass(frozen=True, slots=True)

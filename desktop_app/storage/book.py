@@ -22,7 +22,6 @@ from desktop_app.domain.model import (
     CategoryState,
     ConsentEventRecord,
     Decision,
-    NewConsentEvent,
 )
 from desktop_app.domain.phone import is_e164, typed_contact_key
 from desktop_app.domain.records import (
@@ -43,6 +42,7 @@ from desktop_app.storage.checkpoint import Checkpointer
 from desktop_app.storage.engine import BUSY_TIMEOUT_MS, make_engine, tune_reads
 from desktop_app.storage.errors import translate
 from desktop_app.storage.ledger import rebuild_state, verify_chain
+from desktop_app.storage.opt_out_import import OptOutReader
 from desktop_app.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -497,29 +497,21 @@ class ConsentBook:
             return exchange.stream_rows(raw, exchange.LEDGER_EXPORT, fp, fmt, total, progress, cancelled)
 
     def import_opt_outs(self, path: str | Path, default_region: str | None = None) -> ImportReport:
-        """Append an opt-out per good row; bad rows are reported by line; re-importing changes nothing."""
-        source = Path(path)
+        """Append an opt-out per good row, all in one transaction; bad rows are reported by line.
+
+        Re-importing changes nothing. A file that cannot be read to its end (ImportFileError) or a
+        book error commits nothing from it.
+        """
         report = ImportReport()
-        events = exchange.read_opt_outs(
-            source, default_region or self.default_region, self._categories, self.now(), report
+        reader = OptOutReader(
+            Path(path), default_region or self.default_region, self._categories, self.now(), report
         )
-        batch: list[NewConsentEvent] = []
-
-        def flush() -> None:
-            with self.unit_of_work() as uow:
-                for new in batch:
-                    if uow.append_event(new) is None:
-                        report.skipped_duplicates += 1
-                    else:
-                        report.imported += 1
-            batch.clear()
-
-        for new in events:
-            batch.append(new)
-            if len(batch) >= exchange.BATCH:
-                flush()
-        if batch:
-            flush()
+        with self.unit_of_work() as uow:
+            for new in reader.events():
+                if uow.append_event(new) is None:
+                    report.skipped_duplicates += 1
+                else:
+                    report.imported += 1
         return report
 
     # data-subject requests ------------------------------------------------------------------------------

@@ -1,23 +1,14 @@
-"""Streaming CSV/JSON export of state and ledger (formula-injection safe), and opt-out list import."""
+"""Streaming CSV/JSON export of state and ledger (formula-injection safe); imports: opt_out_import."""
 
 from __future__ import annotations
 
-import csv
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import IO, Any
 
-from desktop_app.domain.consent import iso_utc, parse_iso
-from desktop_app.domain.model import ALL, ConsentAction, EventSource, NewConsentEvent
-from desktop_app.domain.phone import PhoneNumberError, normalize_phone
-from desktop_app.domain.records import ImportReport
-
 FORMATS = ("csv", "json")
-BATCH = 5000  # import rows per transaction
 EXPORT_BATCH = 2000  # rows per fetch while exporting: bounds memory
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -143,68 +134,3 @@ def stream_rows(
     if not csv_mode:
         fp.write("\n]\n")
     return done
-
-
-_PHONE_HEADERS = ("phone", "phone_number", "number", "mobile", "msisdn", "whatsapp", "contact", "e164")
-_DATE_HEADERS = ("occurred_at", "date", "opted_out_at", "unsubscribed_at", "timestamp", "created_at")
-
-
-def _pick(header: Sequence[str], names: Iterable[str]) -> str | None:
-    lowered = {re.sub(r"[\s\-]+", "_", h.strip().lower()): h for h in header}
-    return next((lowered[name] for name in names if name in lowered), None)
-
-
-def _parse_date(text: str) -> datetime:
-    moment = parse_iso(text.strip().replace("Z", "+00:00").replace(" ", "T", 1))
-    assert moment is not None
-    return moment.astimezone(UTC)
-
-
-def read_opt_outs(
-    path: Path, default_region: str, categories: Sequence[str], now: datetime, report: ImportReport
-) -> Iterable[NewConsentEvent]:
-    """Yield one ledger event per good row; record each bad row with its line number and reason."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
-        phone_col = _pick(header, _PHONE_HEADERS)
-        if phone_col is None:
-            report.errors.append((1, f"no phone column (expected one of: {', '.join(_PHONE_HEADERS)})"))
-            return
-        category_col = _pick(header, ("category", "scope", "list"))
-        date_col = _pick(header, _DATE_HEADERS)
-        for row in reader:
-            line = reader.line_num
-            raw_phone = (row.get(phone_col) or "").strip()
-            try:
-                normalized = normalize_phone(raw_phone, default_region, authoritative=False)
-            except PhoneNumberError as exc:
-                report.errors.append((line, str(exc)))
-                continue
-            if normalized.warning:
-                report.warnings.append((line, normalized.warning))
-            category = ((row.get(category_col) or "") if category_col else "").strip().lower() or ALL
-            if category not in categories:
-                report.errors.append(
-                    (line, f"unknown category {category!r} (known: {', '.join(categories)})")
-                )
-                continue
-            date_text = ((row.get(date_col) or "") if date_col else "").strip()
-            try:
-                occurred_at = _parse_date(date_text) if date_text else now
-            except ValueError:
-                report.errors.append((line, f"unreadable date {date_text!r} (use ISO 8601, e.g. 2026-03-01)"))
-                continue
-            if occurred_at > now:
-                report.errors.append((line, f"date {date_text!r} is in the future"))
-                continue
-            yield NewConsentEvent(
-                contact_key=normalized.key,
-                category=category,
-                action=ConsentAction.OPT_OUT,
-                occurred_at=occurred_at,
-                source=EventSource.IMPORT,
-                decided_by=f"import:{path.name}",
-                note=f"imported from {path.name}, line {line}",
-                dedupe_key=f"import:{normalized.key}:{category}:{iso_utc(occurred_at) if date_text else ''}",
-            )
