@@ -163,12 +163,14 @@ def assign(rows, fixed, allowed_new):
         place(g, best)
     # Phase 2 (coverage repair): a language x kind or language x label cell missing from a
     # split receives the smallest newly placed group holding it from the split that has
-    # the most such groups (only if that split keeps at least one).
+    # the most groups with that cell (only if that split keeps at least one). Groups placed
+    # in earlier runs count for coverage but are never moved.
     cells = collections.defaultdict(set)
-    for g in pending:
+    for g in unit_fams:
         for r in units[g]:
             cells[("LK", r["lang"], r["kind"])].add(g)
             cells[("L", r["lang"], r["label"])].add(g)
+    movable = set(pending)
     split_of = lambda g: out[next(iter(unit_fams[g]))]
     for c in sorted(cells, key=repr):
         for s in [x for x in ("test", "dev", "train") if x in allowed_new]:
@@ -177,10 +179,11 @@ def assign(rows, fixed, allowed_new):
                 by[split_of(g)].append(g)
             if by.get(s):
                 continue
-            donor = max((d for d in by if len(by[d]) >= 2), key=lambda d: (len(by[d]), d), default=None)
-            if donor is None:
+            donors = [d for d in by if d in allowed_new and len(by[d]) >= 2 and any(g in movable for g in by[d])]
+            if not donors:
                 continue
-            g = min(by[donor], key=lambda g: (len(units[g]), seeded(g)))
+            donor = max(donors, key=lambda d: (len(by[d]), d))
+            g = min((g for g in by[donor] if g in movable), key=lambda g: (len(units[g]), seeded(g)))
             for f in unit_fams[g]:
                 out[f] = s
     return out, units
