@@ -222,12 +222,20 @@ def splits_md(parts, test_sha, frozen_note):
         t = table(parts[s], ("label", "kind"))
         for l in labels:
             L.append(f"| {s} | {l} | " + " | ".join(str(t[(l, k)]) for k in kinds) + " |")
-    L += ["", "## Messages per split × language × kind", "",
-          "| split | lang | " + " | ".join(kinds) + " |", "|---" * (len(kinds) + 2) + "|"]
+    combos = [("opt_out", "keyword"), ("opt_out", "phrase"), ("opt_out", "button"), ("opt_out", "ambiguous"),
+              ("opt_in", "opt_in"), ("opt_in", "button"), ("none", "ambiguous"), ("none", "hard_negative"),
+              ("none", "ordinary")]
+    L += ["", "## Messages per split × language × label × kind", "",
+          "| split | lang | " + " | ".join(f"{l}/{k}" for l, k in combos) + " | total |",
+          "|---" * (len(combos) + 3) + "|"]
     for s in SPLITS:
-        t = table(parts[s], ("lang", "kind"))
+        t = table(parts[s], ("lang", "label", "kind"))
         for lg in langs:
-            L.append(f"| {s} | {lg} | " + " | ".join(str(t[(lg, k)]) for k in kinds) + " |")
+            cells = [t[(lg, l, k)] for l, k in combos]
+            L.append(f"| {s} | {lg} | " + " | ".join(map(str, cells)) + f" | {sum(cells)} |")
+        tot = table(parts[s], ("label", "kind"))
+        cells = [tot[(l, k)] for l, k in combos]
+        L.append(f"| {s} | **all** | " + " | ".join(map(str, cells)) + f" | {sum(cells)} |")
     sc = ["", "## Scope (opt_out / opt_in rows)", "", "| split | label | all | marketing |", "|---|---|---|---|"]
     for s in SPLITS:
         t = table(parts[s], ("label", "scope"))
