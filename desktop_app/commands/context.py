@@ -23,6 +23,7 @@ class CommandContext:
     _books: list[ConsentBook] = field(default_factory=list)
 
     def open_book(self, *, demo: bool = False) -> ConsentBook:
+        from desktop_app.services.book_key import KeychainBookKeys
         from desktop_app.storage.book import ConsentBook
 
         self.paths.ensure()
@@ -33,6 +34,7 @@ class CommandContext:
             default_region=self.settings.default_region,
             backup_dir=self.paths.backup_dir if not demo else path.parent / "backups",
             keep_backups=self.settings.keep_backups,
+            keys=KeychainBookKeys(),
         )
         self._books.append(book)
         return book

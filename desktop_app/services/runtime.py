@@ -12,6 +12,7 @@ from desktop_app.domain.detection import Detector, Lexicon
 from desktop_app.domain.model import IngestResult
 from desktop_app.providers.base import ConnectionState, Sender
 from desktop_app.providers.demo import BAKERY, DemoSender, DemoSimulator
+from desktop_app.services.book_key import KeychainBookKeys
 from desktop_app.services.detector_model import load_second_opinion
 from desktop_app.services.ingest import IngestPipeline
 from desktop_app.services.paths import AppPaths
@@ -75,6 +76,7 @@ class AppRuntime:
             default_region=settings.default_region,
             backup_dir=backup_dir,
             keep_backups=settings.keep_backups,
+            keys=KeychainBookKeys(self.secrets),
         )
         self.detector = build_detector(settings)
         self.sender: Sender | None = self._make_sender()

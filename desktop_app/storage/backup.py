@@ -7,6 +7,8 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+from desktop_app.storage.anchor import ANCHOR_SUFFIX
+
 BACKUP_SUFFIX = ".sqlite3"
 
 
@@ -41,4 +43,7 @@ def take_backup(source: Path, backup_dir: Path, *, reason: str, keep: int, now: 
     for old in existing[: max(0, len(existing) - keep)]:
         with contextlib.suppress(OSError):
             old.unlink()
+        with contextlib.suppress(OSError):
+            Path(f"{old}{ANCHOR_SUFFIX}").unlink(missing_ok=True)  # its anchor sidecar goes with it
     return target
+

@@ -150,6 +150,7 @@ class ConsentEvent(Base):
     dedupe_key: Mapped[str | None] = mapped_column(String(255), unique=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str | None] = mapped_column(String(64))  # revision 0004: HMAC of `hash` with the book key
 
     __table_args__ = (
         Index(  # revision 0002 made it covering for rebuild
@@ -164,6 +165,17 @@ class ConsentEvent(Base):
         ),
         Index("ix_consent_events_recorded_at", "recorded_at"),  # revision 0002
     )
+
+
+class BookIdentity(Base):
+    """Revision 0004: the one row naming this book (its keychain entry) and the first signed ledger row."""
+
+    __tablename__ = "book_identity"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[str] = mapped_column(String(64))
+    keyed_from: Mapped[int | None] = mapped_column(Integer)
+    anchored_at: Mapped[datetime | None] = mapped_column(UtcText)
 
 
 class ConsentStateRow(Base):

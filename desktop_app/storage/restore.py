@@ -10,6 +10,7 @@ from pathlib import Path
 
 from desktop_app.domain.records import BookCorruptError, BookError, BookLockedError
 from desktop_app.storage import integrity
+from desktop_app.storage.anchor import ANCHOR_SUFFIX, adopt_backup_anchor
 from desktop_app.storage.backup import list_backups
 
 STAMP = re.compile(r"-(\d{8}T\d{6})\d*Z-")
@@ -115,9 +116,10 @@ def restore(book: Path, backup_dir: Path | None, chosen: Path | None, now: datet
     _copy(source, partial)
     if aside is not None:
         book.replace(aside)
-        for suffix in ("-wal", "-shm"):  # the WAL may hold the last writes: it stays with its file
+        for suffix in ("-wal", "-shm", ANCHOR_SUFFIX):  # the last writes and their record stay with the file
             companion = Path(f"{book}{suffix}")
             if companion.exists():
                 companion.replace(Path(f"{aside}{suffix}"))
     partial.replace(book)
+    adopt_backup_anchor(source, book, now)
     return Restored(source, aside)

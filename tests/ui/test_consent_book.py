@@ -109,7 +109,7 @@ def test_export_through_the_file_dialog_with_progress(qtbot, filled, window, tmp
     with target.open(encoding="utf-8") as handle:
         lines = list(csv.reader(handle))
     assert lines[0] == list(inbox_module.EXPORT_COLUMNS)
-    assert len(lines) == ROWS + 1
+    assert len(lines) == ROWS + 2 and lines[-1][0] == "#anchor"  # header, rows, the anchor trailer
     assert max(ticks) == (ROWS, ROWS)
     assert not (tmp_path / "book.csv.part").exists()
     assert view.progress is None and view.export_button.isEnabled()

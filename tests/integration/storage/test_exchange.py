@@ -46,8 +46,9 @@ def test_ledger_csv_has_evidence_and_is_formula_safe(book: ConsentBook) -> None:
     out = io.StringIO()
     progress: list[tuple[int, int]] = []
     assert book.export_ledger(out, "csv", progress=lambda done, total: progress.append((done, total))) == 3
-    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    *rows, anchor = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert [r["id"] for r in rows] == ["1", "2", "3"]
+    assert anchor["id"] == "#anchor" and out.getvalue().splitlines()[-1].startswith("#anchor,")
     assert rows[0]["evidence_text"] == "'=cmd|' /C calc'!A0"
     assert rows[0]["contact_key"] == "+15550130000" and len(rows[0]["hash"]) == 64
     assert (
@@ -60,7 +61,8 @@ def test_consent_json_is_a_valid_array(book: ConsentBook) -> None:
     fill(book, 4)
     out = io.StringIO()
     assert book.export_consent(out, "json") == 4
-    data = json.loads(out.getvalue())
+    *data, anchor = json.loads(out.getvalue())
+    assert anchor["anchor"]["ledger_rows"] == 4
     assert [d["contact_key"] for d in data] == [f"+1555013{i:04d}" for i in range(4)]
     assert {d["state"] for d in data} == {"opted_out"} and data[0]["category"] == "marketing"
     empty = io.StringIO()
@@ -144,7 +146,7 @@ def test_csv_and_json_round_trip_quotes_newlines_and_unicode(book: ConsentBook) 
     fill(book, 2, text=text)
     out = io.StringIO()
     book.export_ledger(out, "csv")
-    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))[:-1]  # the last line is the #anchor trailer
     assert [r["evidence_text"] for r in rows] == [text, text]
     assert rows[0]["note"] == "" and rows[0]["id"] == "1"
     out = io.StringIO()
