@@ -64,22 +64,39 @@ def _write_output(target: str | None, write: Callable[[IO[str]], int]) -> int:
     return count
 
 
+EXIT_UNPROVEN = 4  # --strict: nothing found wrong, but not everything could be proven (e.g. no key here)
+
+
 @_guarded
 def cmd_verify(args: argparse.Namespace, ctx: CommandContext) -> int:
+    """Chain, signatures, cached state and anchor; every finding on its own line (docs/verify.md)."""
     result = _book(args, ctx).verify()
     if result.ok:
         print(f"ok: {result.checked} ledger rows verified; head hash {result.head_hash or '(empty ledger)'}")
-        return 0
-    print(
-        f"BROKEN at ledger row {result.first_broken_id}: {result.reason} ({result.checked} rows before it ok)"
-    )
-    return EXIT_BROKEN
+    elif result.first_broken_id is not None:
+        print(
+            f"BROKEN at ledger row {result.first_broken_id}: {result.reason} "
+            f"({result.checked} rows before it ok)"
+        )
+    for problem in result.problems:
+        print(f"BROKEN: {problem}")
+    for gap in result.cannot_prove:
+        print(f"warning: {gap}")
+    for note in result.notes:
+        print(f"  {note}")
+    if not result.ok:
+        return EXIT_BROKEN
+    return EXIT_UNPROVEN if args.strict and not result.authenticated else 0
 
 
 @_guarded
 def cmd_rebuild(args: argparse.Namespace, ctx: CommandContext) -> int:
-    count = _book(args, ctx).rebuild_state()
+    book = _book(args, ctx)
+    count = book.rebuild_state()
     print(f"rebuilt the consent state from the ledger: {count} contact/category rows")
+    if args.reanchor:
+        book.reanchor()
+        print("accepted the book as it is now: a new anchor was written from it")
     return 0
 
 
@@ -172,10 +189,24 @@ def cmd_restore(args: argparse.Namespace, ctx: CommandContext) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    verify = subparsers.add_parser("verify", parents=[common], help="check the consent ledger's hash chain")
+    verify = subparsers.add_parser(
+        "verify",
+        parents=[common],
+        help="check the ledger's chain and signatures, the cached state and the anchor (exit 1 = broken)",
+    )
+    verify.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 4 when nothing is wrong but not everything could be proven (e.g. no signing key here)",
+    )
     verify.set_defaults(handler=cmd_verify)
     rebuild = subparsers.add_parser(
         "rebuild", parents=[common], help="regenerate consent state from the ledger"
+    )
+    rebuild.add_argument(
+        "--reanchor",
+        action="store_true",
+        help="also accept the book as it is now (after restoring a backup on purpose): write a new anchor",
     )
     rebuild.set_defaults(handler=cmd_rebuild)
 

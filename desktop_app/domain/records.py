@@ -94,6 +94,17 @@ class VerifyResult:
     first_broken_id: int | None = None
     reason: str | None = None
     head_hash: str | None = None  # write it down somewhere else: it pins the whole history
+    problems: tuple[str, ...] = ()  # every finding that something was changed or lost, in plain words
+    cannot_prove: tuple[str, ...] = ()  # what this check could not establish (e.g. no signing key here)
+    notes: tuple[str, ...] = ()  # what was proven beyond the chain (signatures, anchor, state)
+    missing_rows: int = 0  # ledger rows the anchor knew of that the book no longer has
+    missing_messages: int = 0  # messages the anchor knew of that the book no longer has
+    state_differences: int = 0  # (contact, category) pairs whose cached state disagrees with the ledger
+
+    @property
+    def authenticated(self) -> bool:
+        """Nothing wrong and nothing left unproven: the history is intact and signed by this book's key."""
+        return self.ok and not self.cannot_prove
 
 
 @dataclass(slots=True)

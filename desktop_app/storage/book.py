@@ -38,11 +38,15 @@ from desktop_app.domain.records import (
     WeekStats,
 )
 from desktop_app.storage import backup, dsr, exchange, integrity, migrate, reads, restore, review, stats
+from desktop_app.storage.anchor import anchor_path, observe, trailer, write_sidecar
+from desktop_app.storage.anchor_keeper import AnchorKeeper
 from desktop_app.storage.checkpoint import Checkpointer
 from desktop_app.storage.engine import BUSY_TIMEOUT_MS, make_engine, tune_reads
 from desktop_app.storage.errors import translate
-from desktop_app.storage.ledger import rebuild_state, verify_chain
+from desktop_app.storage.ledger import rebuild_state
 from desktop_app.storage.opt_out_import import OptOutReader
+from desktop_app.storage.proof import verify_book
+from desktop_app.storage.signing import BookKeyStore, KeyState, prepare_key
 from desktop_app.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -114,8 +118,11 @@ class ConsentBook:
         keep_backups: int,
         now: Callable[[], datetime],
         busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+        key: KeyState | None = None,
     ) -> None:
         self.path = path
+        self.key = key or KeyState()  # the ledger's signing key, if this computer's keychain has it
+        self._sign = self.key.key.row_mac if self.key.key else None
         self.default_region = default_region
         self.backup_dir = backup_dir
         self.keep_backups = keep_backups
@@ -136,6 +143,10 @@ class ConsentBook:
         self._refresh_categories()
         self._checkpointer = Checkpointer(path)
         self._checkpointer.start()
+        self._anchor: AnchorKeeper | None = None
+        if self.key.book_id is not None:  # books before revision 0004 (asked for by tests) have no anchor
+            self._anchor = AnchorKeeper(path, self.key, now, busy_timeout_ms=busy_timeout_ms)
+            self._anchor.start()
 
     # lifecycle --------------------------------------------------------------------------------------
     @classmethod
@@ -149,6 +160,7 @@ class ConsentBook:
         now: Callable[[], datetime] = _utcnow,
         target_revision: str = "head",
         busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+        keys: BookKeyStore | None = None,
     ) -> ConsentBook:
         """Open (creating or upgrading) the book: back up first when upgrading an existing file."""
         path = Path(path).expanduser().resolve()
@@ -163,6 +175,7 @@ class ConsentBook:
                 keep_backups=keep_backups,
                 now=now,
                 busy_timeout_ms=busy_timeout_ms,
+                key=prepare_key(path, keys, busy_timeout_ms),
             )
         except Exception as exc:
             translated = translate(exc, path)
@@ -199,6 +212,7 @@ class ConsentBook:
                 made = backup.take_backup(
                     path, backups, reason=f"before-upgrade-{current}", keep=keep, now=now()
                 )
+                write_sidecar(made, None, now())
                 log.info("backed up %s to %s before upgrading from %s", path, made, current)
             migrate.upgrade(engine, path, target)
             with engine.begin() as connection:
@@ -233,9 +247,11 @@ class ConsentBook:
         """A consistent copy via the online backup API; keeps the newest `keep_backups` copies."""
         if self.backup_dir is None:
             raise BookError("no backup folder is configured for this consent book")
-        return backup.take_backup(
+        made = backup.take_backup(
             self.path, self.backup_dir, reason=reason, keep=self.keep_backups, now=self.now()
         )
+        write_sidecar(made, self.key.key, self.now())
+        return made
 
     def checkpoint(self, mode: str = "PASSIVE") -> None:
         """Copy the WAL into the book now (the background thread otherwise does it within seconds).
@@ -254,6 +270,8 @@ class ConsentBook:
             self._backup_thread.join(BACKUP_JOIN_SECONDS)
             if self._backup_thread.is_alive():
                 log.warning("Daily backup of %s unfinished at exit; it runs again next start", self.path)
+        if self._anchor is not None:
+            self._anchor.stop()
         with self._fast_lock:
             self._fast.close()
         self._write.dispose()
@@ -279,7 +297,10 @@ class ConsentBook:
                     default_region=self.default_region,
                     now=self.now,
                     categories=frozenset(self._categories),
+                    sign=self._sign,
                 )
+            if self._anchor is not None:
+                self._anchor.touch()  # committed: the anchor thread catches up shortly (no fsync here)
         except Exception as exc:
             translated = translate(exc, self.path)
             if translated is not None:
@@ -437,14 +458,23 @@ class ConsentBook:
 
     # integrity --------------------------------------------------------------------------------------------
     def verify(self) -> VerifyResult:
-        with self._reading() as conn:
-            raw = conn.connection.driver_connection
-            assert isinstance(raw, sqlite3.Connection)
-            return verify_chain(raw)
+        """Chain, signatures, cached state and anchor, all read in one snapshot (see docs/verify.md)."""
+        with self._raw_reading() as raw:
+            return verify_book(raw, self.key, anchor_path(self.path))
 
     def rebuild_state(self) -> int:
         with self.unit_of_work() as uow:
             return rebuild_state(uow.connection)
+
+    def flush_anchor(self) -> None:
+        """Write the anchor now (the anchor thread otherwise does it within a moment of each commit)."""
+        if self._anchor is not None:
+            self._anchor.flush()
+
+    def reanchor(self) -> None:
+        """Accept the book as it is now (e.g. after restoring a backup on purpose): a new anchor from it."""
+        if self._anchor is not None:
+            self._anchor.reset()
 
     def status_json(self, key_or_phone: str) -> dict[str, Any]:
         """The stable JSON shape of `consent-desk status --json`."""
@@ -482,7 +512,9 @@ class ConsentBook:
         """Stream the current state (one row per contact and category); returns rows written."""
         with self._raw_reading() as raw:
             total = int(raw.execute("SELECT count(*) FROM consent_state").fetchone()[0])
-            return exchange.stream_rows(raw, exchange.CONSENT_EXPORT, fp, fmt, total, progress, cancelled)
+            return exchange.stream_rows(
+                raw, exchange.CONSENT_EXPORT, fp, fmt, total, progress, cancelled, trailer(observe(raw))
+            )
 
     def export_ledger(
         self,
@@ -494,7 +526,9 @@ class ConsentBook:
         """Stream the full ledger with evidence, hashes and confirmations; returns rows written."""
         with self._raw_reading() as raw:
             total = int(raw.execute("SELECT coalesce(max(id), 0) FROM consent_events").fetchone()[0])
-            return exchange.stream_rows(raw, exchange.LEDGER_EXPORT, fp, fmt, total, progress, cancelled)
+            return exchange.stream_rows(
+                raw, exchange.LEDGER_EXPORT, fp, fmt, total, progress, cancelled, trailer(observe(raw))
+            )
 
     def import_opt_outs(self, path: str | Path, default_region: str | None = None) -> ImportReport:
         """Append an opt-out per good row, all in one transaction; bad rows are reported by line.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections.abc import Callable
@@ -109,8 +110,13 @@ def stream_rows(
     total: int,
     progress: Progress | None,
     cancelled: Cancelled | None,
+    trailer: dict[str, object] | None = None,
 ) -> int:
-    """Write rows as they come (fetchmany batches): memory stays flat whatever the row count."""
+    """Write rows as they come (fetchmany batches): memory stays flat whatever the row count.
+
+    A complete export ends with `trailer` (the anchor: ledger rows and head it was taken from): a last
+    `#anchor` line in CSV, a last `{"anchor": ...}` element in JSON. A cancelled export has none.
+    """
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; use csv or json")
     csv_mode = fmt == "csv"
@@ -131,6 +137,11 @@ def stream_rows(
                 progress(done, total)
     finally:
         cursor.close()
+    if trailer is not None and not (cancelled and cancelled()):
+        if csv_mode:
+            fp.write("#anchor," + ",".join(f"{name}={value}" for name, value in trailer.items()) + "\r\n")
+        else:
+            fp.write(("," if done else "") + "\n" + json.dumps({"anchor": trailer}))
     if not csv_mode:
         fp.write("\n]\n")
     return done
