@@ -32,8 +32,9 @@ MAX_BODY_BYTES = 4 * 1024 * 1024  # Meta's payloads reach 3 MB
 META_PATH = "/webhook"
 HEALTH_PATH = "/healthz"
 WORKER_THREADS = 8  # requests handled at once; idle connections hold no thread
-CONNECTION_LIMIT = 1000  # open connections; beyond it new ones wait in the listen backlog
-LISTEN_BACKLOG = 1024
+CONNECTION_LIMIT = 1000  # open connections (fewer if the process may open few files); the rest wait
+LISTEN_BACKLOG = 1024  # ...here, in the kernel's accept queue
+CROWDED_IDLE_SECONDS = 2  # near the connection limit, idle connections are dropped this soon
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,10 +130,10 @@ class WebhookServer:
             host=self._host,
             port=self._port,
             threads=self.threads,
-            connection_limit=self.connection_limit,
+            connection_limit=_affordable(self.connection_limit),
             backlog=LISTEN_BACKLOG,
             channel_timeout=idle,
-            cleanup_interval=idle,
+            cleanup_interval=1,  # idle connections are looked for every second
             asyncore_loop_timeout=1,
             asyncore_use_poll=True,  # select() stops at 1024 file descriptors
             max_request_body_size=self.max_body_bytes + 1,  # waitress refuses at >=, we at >
@@ -207,6 +208,26 @@ class _Channel(HTTPChannel):  # type: ignore[misc]
 
 class _Waitress(TcpWSGIServer):  # type: ignore[misc]
     channel_class = _Channel
+
+    def maintenance(self, now: float) -> None:
+        """Close idle connections; near the connection limit after seconds, so newcomers get in."""
+        idle = self.adj.channel_timeout
+        if len(self.active_channels) >= self.adj.connection_limit * 0.8:
+            idle = min(idle, CROWDED_IDLE_SECONDS)
+        cutoff = now - idle
+        for channel in list(self.active_channels.values()):
+            if not channel.requests and channel.last_activity < cutoff:
+                channel.will_close = True
+
+
+def _affordable(limit: int) -> int:
+    """At most half the file descriptors this process may open (macOS allows 256 by default)."""
+    try:
+        import resource
+    except ImportError:  # Windows: no poll(), and CPython's select() there takes at most 512 sockets
+        return min(limit, 500)
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return limit if soft == resource.RLIM_INFINITY else max(16, min(limit, soft // 2))
 
 
 def _close_all(httpd: _Waitress) -> None:

@@ -126,7 +126,12 @@ def test_health_tells_the_tunnel_only_that_we_are_up(
     assert server.last_delivery_at is not None and server.started_at is not None  # kept for local callers
 
 
-def test_connection_limit_queues_newcomers_in_the_backlog_instead_of_refusing(signed_fixtures: dict) -> None:
-    server = WebhookServer("127.0.0.1", 0, socket_timeout=1, connection_limit=20)
-    with server, _idle_sockets(server, 40):
-        assert _request(server, "GET", "/healthz")[0] == 200  # served once the idle ones were dropped
+def test_at_the_connection_limit_newcomers_wait_in_the_backlog_and_idle_ones_make_room() -> None:
+    """40 idle sockets against a limit of 20: the crowd is dropped after 2 s, not the 30 s idle timeout."""
+    server = WebhookServer("127.0.0.1", 0, connection_limit=20)
+    with server, _idle_sockets(server, 40) as idle:
+        conn = http.client.HTTPConnection(*server.address, timeout=15)  # shorter than the idle timeout
+        conn.request("GET", "/healthz")
+        assert conn.getresponse().status == 200
+        conn.close()
+        assert idle[0].recv(1) == b""  # the first idle ones were closed to make room
