@@ -9,7 +9,7 @@ from typing import Any
 _MAX_CODE = 2**63 - 1  # SQLite's INTEGER; a larger "code" is not an error code anyone sends
 _PHONE_PREFIXES = ("whatsapp:", "tel:")
 _PHONE_SEPARATORS = re.compile(r"[\s().\-/]+")
-_PHONE_DIGITS = re.compile(r"\+?\d{6,17}")
+_PHONE_DIGITS = re.compile(r"\+?\d{1,20}")  # any digits: the book judges the number itself
 _USER_ID = re.compile(r"[A-Z]{2}(?:\.[A-Za-z0-9]+)+")  # business-scoped user id, e.g. US.1349120865
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from desktop_app.domain.model import (
     MARKETING,
@@ -211,7 +213,11 @@ def test_huge_integers_do_not_refuse_the_body(meta_fixtures: Path) -> None:
 # --- case 3: real shapes from other client libraries' test data ----------------------------------
 
 
-def test_signup_preference_is_a_marketing_opt_in() -> None:
+@pytest.mark.parametrize(
+    ("spelled", "action"),
+    [("signup", ConsentAction.OPT_IN), ("STOP", ConsentAction.OPT_OUT), (" Resume ", ConsentAction.OPT_IN)],
+)
+def test_signup_preference_is_a_marketing_opt_in(spelled: str, action: ConsentAction) -> None:
     value = {
         "messaging_product": "whatsapp",
         "contacts": [{"wa_id": "16505551234"}],
@@ -220,14 +226,14 @@ def test_signup_preference_is_a_marketing_opt_in() -> None:
                 "wa_id": "16505551234",
                 "detail": "User signed up via signup link",
                 "category": "marketing_messages",
-                "value": "signup",
+                "value": spelled,
                 "timestamp": 1731705721,
             }
         ],
     }
     [pref] = parse_envelope(_envelope(value, "user_preferences"))
     assert isinstance(pref, PreferenceChange)
-    assert (pref.contact.key, pref.category, pref.action) == ("+16505551234", MARKETING, ConsentAction.OPT_IN)
+    assert (pref.contact.key, pref.category, pref.action) == ("+16505551234", MARKETING, action)
 
 
 @pytest.mark.parametrize("kind", ["interactive", "text", "button", "reaction", "system"])
@@ -442,3 +448,33 @@ def test_duplicates_and_unknown_fields_are_all_kept(meta_fixtures: Path) -> None
     events = parse_envelope(body)
     assert [type(e) for e in events] == [InboundMessage] * 4
     assert {e.provider_message_id for e in _inbound(events)} == {ANA_STOP_ID}
+
+
+any_text = st.text(st.characters(codec=None), max_size=12)  # lone surrogates and NUL included
+any_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | any_text,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(any_text, children, max_size=3),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    extra=any_json, name=any_text, where=st.sampled_from(["envelope", "entry", "value", "message", "contact"])
+)
+def test_any_extra_part_never_loses_the_stop(meta_fixtures: Path, extra: Any, name: str, where: str) -> None:
+    body = _load(meta_fixtures, "text-stop.json")
+    value = _value(body)
+    value["contacts"][0]["profile"]["name"] = name
+    target = {
+        "envelope": body,
+        "entry": body["entry"][0],
+        "value": value,
+        "message": value["messages"][0],
+        "contact": value["contacts"][0],
+    }[where]
+    target["zz_extra"] = extra
+    events = parse_body(json.dumps(body).encode("utf-8"))
+    [stop] = _inbound(events)
+    assert (stop.provider_message_id, stop.text) == (ANA_STOP_ID, "STOP")
+    assert _storable(events)
