@@ -478,3 +478,24 @@ def test_any_extra_part_never_loses_the_stop(meta_fixtures: Path, extra: Any, na
     [stop] = _inbound(events)
     assert (stop.provider_message_id, stop.text) == (ANA_STOP_ID, "STOP")
     assert _storable(events)
+
+
+def test_a_parser_bug_keeps_the_signed_body_raw_instead_of_a_500(
+    meta_fixtures: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """check_delivery never raises: a bug of ours must not make Meta redeliver a body for 7 days."""
+    from desktop_app.providers.meta_cloud import webhook
+    from desktop_app.providers.meta_cloud.signature import sign
+
+    def broken_parser(body: bytes) -> list[ProviderEvent]:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(webhook, "parse_body", broken_parser)
+    body = (meta_fixtures / "text-stop.json").read_bytes().replace(b"Ana Souza", b"Ana \xff")
+    checked = webhook.check_delivery(body, sign(body, "secret"), "secret")
+    assert checked.rejection is None
+    [kept] = checked.events or []
+    assert isinstance(kept, UnparsedPayload) and kept.reason == "parser failed: RuntimeError"
+    assert "Ana \ufffd" in kept.raw and _storable([kept])
+    [error] = caplog.records
+    assert error.levelno == logging.ERROR and "kept raw" in error.getMessage()
