@@ -145,15 +145,15 @@ def _parse_change(change: Any) -> Iterator[ProviderEvent]:
     if not isinstance(value, dict):
         yield UnparsedPayload(PROVIDER, "change has no value object", change)
         return
-    field_name = change.get("field")
-    if field_name is None:  # some relays drop it; the value says what it is
+    field_name = lowered(change.get("field"))
+    if not field_name:  # some relays drop it; the value says what it is
         field_name = "user_preferences" if "user_preferences" in value else "messages"
     if field_name == "messages":
         yield from _parse_messages_value(value)
     elif field_name == "user_preferences":
         yield from _each_item(value.get("user_preferences"), "user_preferences", _parse_preference, value)
     else:
-        yield UnparsedPayload(PROVIDER, f"webhook field {field_name!r} is not handled", change)
+        yield UnparsedPayload(PROVIDER, f"webhook field {change.get('field')!r} is not handled", change)
 
 
 def _parse_messages_value(value: dict[str, Any]) -> Iterator[ProviderEvent]:
