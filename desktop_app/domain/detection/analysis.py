@@ -14,6 +14,8 @@ NEG_AFTER = 2
 # Word classes shared by many languages' lists that must not decide which language a message is in
 # ("stop*" is a stop-family word in a dozen of them).
 NO_VOTE = frozenset({"stop_family"})
+_SPLIT_VERBS = frozenset({"stop_verb", "unsubscribe_verb", "stop_family"})
+_SPLIT_LANGS = frozenset({"de", "nl"})  # separable verbs: "hört nie auf", "hou niet op"
 
 
 class Clause:
@@ -46,6 +48,9 @@ class Clause:
         for neg in self.get("negation_after"):
             if neg.start >= hit.end and neg.start - hit.end <= NEG_AFTER:
                 return neg
+        for neg in self.get("negation"):
+            if neg.start == hit.end and hit.concept in _SPLIT_VERBS and neg.lang in _SPLIT_LANGS:
+                return neg  # "hört nie auf": the negation inside a separable verb
         return None
 
     def between(self, concept: str, left: Hit, right: Hit) -> bool:

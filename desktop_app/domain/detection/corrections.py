@@ -21,8 +21,20 @@ OPT_IN_SIGNALS = (
     "keep_on",
     "mistake",
 )
-# Signs that a message is about something else than these messages: never automatic either.
-ELSEWHERE_SIGNALS = ("other_channel", "question_mechanics", "past_request")
+# Signs that a message is about something else than these messages, or not quite a request:
+# never automatic either.
+ELSEWHERE_SIGNALS = (
+    "other_channel",
+    "question_mechanics",
+    "past_request",
+    "hypothetical",
+    "laugh",
+    "positive",
+)
+# With a question, these make the message a question about opting out rather than a request.
+_ASKS_ABOUT = ("question_mechanics", "hypothetical", "kw_opt_in", "resume_verb", "start_verb")
+# Beside another channel, these say the customer keeps (or already left) the other one only.
+_OTHER_ONLY = ("past_request", "contrast", "keep_on", "positive", "laugh", "mistake")
 _STOP_SIGNALS = (
     "kw_opt_out",
     "kw_weak",
@@ -46,6 +58,8 @@ def correction(a: Analysis) -> Candidate | None:
     mistakes = a.get("mistake")
     if not mistakes or a.has("denial", "who_gave", "annoyance", "angry", "service_noun"):
         return None
+    if a.has("other_channel", "question_mechanics"):
+        return None  # "I clicked unsubscribe on the email by accident, does that affect WhatsApp?"
     stops = [h for concept in _STOP_SIGNALS for h in a.get(concept)]
     wants = [h for concept in _WANTS_SIGNALS for h in a.get(concept)]
     if not stops and not wants:
@@ -72,6 +86,17 @@ def correction(a: Analysis) -> Candidate | None:
         return None  # "by mistake, remove me": the STOP comes after, and stands
     trigger = (mistake, taken_back or (wants or stops)[0])
     return Candidate(OPT_IN, scope_of(None, a), CORRECTION, CORRECTION_RULE, trigger)
+
+
+def not_a_request(a: Analysis) -> bool:
+    """A question about opting out ("if I ever want to unsubscribe, what do I type?"), or a note about
+    another channel ("I unsubscribed from your emails but keep WhatsApp"): no opt-out at all."""
+    question = any(c.question for c in a.clauses)
+    if question and a.has(*_ASKS_ABOUT):
+        return True
+    if a.has("channel_move"):
+        return False  # "send me the offers by email instead of here": leaves WhatsApp
+    return a.has("other_channel") and (question or a.has(*_OTHER_ONLY))
 
 
 def blocks_auto_opt_out(a: Analysis) -> bool:

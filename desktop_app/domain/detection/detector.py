@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from desktop_app.domain.detection.analysis import Analysis, script_language
 from desktop_app.domain.detection.buttons import ButtonTable
-from desktop_app.domain.detection.corrections import blocks_auto_opt_out, correction
+from desktop_app.domain.detection.corrections import blocks_auto_opt_out, correction, not_a_request
 from desktop_app.domain.detection.explain import explain
 from desktop_app.domain.detection.keywords import (
     STOP_SIGN,
@@ -53,6 +53,7 @@ TRIGGER_CONCEPTS = frozenset(
         "aside",
         "other_channel",
         "past_request",
+        "hypothetical",
     }
 ) | {"kw_opt_out", "kw_opt_in", "kw_weak"}
 QUESTION_PENALTY = 0.1
@@ -206,7 +207,11 @@ class Detector:
         if fixed is not None:
             return self._phrase_verdict(analysis, fixed, review_only=True)
         candidates = [*clause_candidates(analysis), *review_candidates(analysis)]
-        if not any(c.confidence >= TRAILING for c in candidates):
+        if candidates and not_a_request(analysis):
+            candidates = [c for c in candidates if c.kind is not VerdictKind.OPT_OUT]
+            if not candidates:
+                return _none_verdict(analysis.language())
+        if not any(c.confidence >= TRAILING for c in candidates) and not not_a_request(analysis):
             trailing = match_trailing_keyword(analysis, self._index)
             if trailing is not None:
                 return _guarded(analysis, self._keyword_verdict(trailing, len(text)))
