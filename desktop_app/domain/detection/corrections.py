@@ -94,6 +94,8 @@ def not_a_request(a: Analysis) -> bool:
     question = any(c.question for c in a.clauses)
     if question and a.has(*_ASKS_ABOUT):
         return True
+    if a.has("hypothetical") and a.has("laugh"):
+        return True  # "my brother keeps telling me to unsubscribe 😂"
     if a.has("channel_move"):
         return False  # "send me the offers by email instead of here": leaves WhatsApp
     return a.has("other_channel") and (question or a.has(*_OTHER_ONLY))
