@@ -289,8 +289,16 @@ class InboxService:
     def verify(self) -> VerifyReport:
         result = self._book.verify()
         if result.ok:
+            unproven = f" Note: {result.cannot_prove[0]}." if result.cannot_prove else ""
             return VerifyReport(
-                True, f"History intact: all {result.checked:,} entries check out.", result.checked
+                True, f"History intact: all {result.checked:,} entries check out.{unproven}", result.checked
+            )
+        if result.problems and all(problem.startswith("state: ") for problem in result.problems):
+            return VerifyReport(
+                False,
+                f"The history is intact, but the consent table that guards sending disagrees with it "
+                f"({result.state_differences:,} entries). Run `consent-desk rebuild` to regenerate it.",
+                result.checked,
             )
         where = f" at entry {result.first_broken_id}" if result.first_broken_id is not None else ""
         backups = self._book.backup_dir

@@ -1,4 +1,4 @@
-"""`verify` catches what a plain hash chain cannot: state edits, re-hashed rewrites, lost newest rows, a lost WAL."""
+"""verify catches what a plain chain cannot: state edits, re-hashed rewrites, lost newest rows, a lost WAL."""
 
 from __future__ import annotations
 
@@ -344,3 +344,27 @@ def test_the_cli_without_the_key_says_the_plain_sentence(
     assert main(["--data-dir", str(data_dir), "verify"]) == 0  # nothing wrong was found...
     assert f"warning: {KEY_MISSING}" in capsys.readouterr().out  # ...and it says what it could not prove
     assert main(["--data-dir", str(data_dir), "verify", "--strict"]) == 4
+
+
+def test_the_app_says_rebuild_for_a_state_edit_and_notes_a_missing_key(
+    closed_book: Path, clock: Clock, memory_keyring
+) -> None:
+    from types import SimpleNamespace
+
+    from desktop_app.services.inbox import InboxService
+
+    tamper(closed_book, "UPDATE consent_state SET state = 'opted_in'")
+    book = open_book(closed_book, clock)
+    try:
+        report = InboxService(SimpleNamespace(book=book)).verify()
+        assert not report.ok and "consent-desk rebuild" in report.message and "(9 entries)" in report.message
+        book.rebuild_state()
+    finally:
+        book.close()
+    memory_keyring.store.clear()
+    book = open_book(closed_book, clock)
+    try:
+        report = InboxService(SimpleNamespace(book=book)).verify()
+        assert report.ok and report.message.endswith(f"Note: {KEY_MISSING}.")
+    finally:
+        book.close()
