@@ -40,7 +40,7 @@ from desktop_app.domain.records import (
 from desktop_app.storage import backup, dsr, exchange, integrity, migrate, reads, restore, review, stats
 from desktop_app.storage.anchor import anchor_path, observe, trailer, write_sidecar
 from desktop_app.storage.anchor_keeper import AnchorKeeper
-from desktop_app.storage.checkpoint import Checkpointer
+from desktop_app.storage.checkpoint import Checkpointer, CheckpointPolicy
 from desktop_app.storage.engine import BUSY_TIMEOUT_MS, make_engine, tune_reads
 from desktop_app.storage.errors import translate
 from desktop_app.storage.ledger import rebuild_state
@@ -119,6 +119,7 @@ class ConsentBook:
         now: Callable[[], datetime],
         busy_timeout_ms: int = BUSY_TIMEOUT_MS,
         key: KeyState | None = None,
+        checkpoints: CheckpointPolicy | None = None,
     ) -> None:
         self.path = path
         self.key = key or KeyState()  # the ledger's signing key, if this computer's keychain has it
@@ -141,7 +142,7 @@ class ConsentBook:
         self.repairs: list[str] = []  # what the start-up integrity check rebuilt, in plain words
         self._backup_thread: threading.Thread | None = None
         self._refresh_categories()
-        self._checkpointer = Checkpointer(path)
+        self._checkpointer = Checkpointer(path, checkpoints)
         self._checkpointer.start()
         self._anchor: AnchorKeeper | None = None
         if self.key.book_id is not None:  # books before revision 0004 (asked for by tests) have no anchor
@@ -161,6 +162,7 @@ class ConsentBook:
         target_revision: str = "head",
         busy_timeout_ms: int = BUSY_TIMEOUT_MS,
         keys: BookKeyStore | None = None,
+        checkpoints: CheckpointPolicy | None = None,
     ) -> ConsentBook:
         """Open (creating or upgrading) the book: back up first when upgrading an existing file."""
         path = Path(path).expanduser().resolve()
@@ -176,6 +178,7 @@ class ConsentBook:
                 now=now,
                 busy_timeout_ms=busy_timeout_ms,
                 key=prepare_key(path, keys, busy_timeout_ms),
+                checkpoints=checkpoints,
             )
         except Exception as exc:
             translated = translate(exc, path)

@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
+from desktop_app.storage.checkpoint import WAL_SIZE_LIMIT_BYTES, WRITER_BACKSTOP_PAGES
+
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -41,8 +43,9 @@ def configure_connection(
         cursor.execute("PRAGMA synchronous=FULL")
         tune_reads(cursor)
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
-        if not auto_checkpoint:
-            cursor.execute("PRAGMA wal_autocheckpoint=0")  # storage.checkpoint copies the WAL instead
+        cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT_BYTES}")  # a rewound WAL shrinks back
+        if not auto_checkpoint:  # storage.checkpoint copies the WAL; the writer only if it fell far behind
+            cursor.execute(f"PRAGMA wal_autocheckpoint={WRITER_BACKSTOP_PAGES}")
     finally:
         cursor.close()
 
