@@ -19,6 +19,7 @@ OPT_IN_SIGNALS = (
     "subscribe_verb",
     "add_back",
     "keep_on",
+    "come_back",
     "mistake",
 )
 # Signs that a message is about something else than these messages, or not quite a request:
@@ -44,7 +45,16 @@ _STOP_SIGNALS = (
     "remove_self",
     "remove_verb",
 )
-_WANTS_SIGNALS = ("kw_opt_in", "resume_verb", "start_verb", "subscribe_verb", "add_back", "keep_on")
+_WANTS_SIGNALS = (
+    "kw_opt_in",
+    "resume_verb",
+    "start_verb",
+    "subscribe_verb",
+    "add_back",
+    "keep_on",
+    "come_back",
+)
+_REJOIN_CONTEXT = ("past_request", "list_noun", "message_noun", "marketing_noun", "self", "self_number")
 
 
 def correction(a: Analysis) -> Candidate | None:
@@ -86,6 +96,42 @@ def correction(a: Analysis) -> Candidate | None:
         return None  # "by mistake, remove me": the STOP comes after, and stands
     trigger = (mistake, taken_back or (wants or stops)[0])
     return Candidate(OPT_IN, scope_of(None, a), CORRECTION, CORRECTION_RULE, trigger)
+
+
+def rejoin(a: Analysis, asks_to_stop: bool = False) -> Candidate | None:
+    """ "I unsubscribed last month but I want to come back", "sorry, keep sending", "beni çıkarmayın".
+
+    "Keep sending" needs an earlier stop in view (a STOP word, "unsubscribed"); "come back" needs the
+    list or the messages in view ("I'll come back tomorrow" is about the shop). `asks_to_stop`: a
+    sentence rule read a request to stop now, which only a past stop ("I unsubscribed") leaves open.
+    """
+    if asks_to_stop and not a.has("past_request"):
+        return None
+    if a.has(
+        "denial", "who_gave", "annoyance", "angry", "service_noun", "question_mechanics", "other_channel"
+    ):
+        return None
+    stops = [h for concept in _STOP_SIGNALS for h in a.get(concept)]
+    for hit in (*a.get("come_back"), *a.get("keep_on")):
+        clause = next(c for c in a.clauses if c.start <= hit.start < c.end)
+        if hit.concept == "come_back" and clause.negated(hit):
+            continue
+        after = [h for h in stops if h.start > hit.end and a.clause_of[h.start] != a.clause_of[hit.start]]
+        if after:
+            continue  # "come back later... stop" : the stop is the last word
+        outside = [
+            h
+            for h in stops
+            if not (hit.start <= h.start < hit.end)
+            and not next(c for c in a.clauses if c.start <= h.start < c.end).negated(h)
+        ]
+        context = outside or a.has("past_request")
+        if hit.concept == "come_back" and not context and not a.has(*_REJOIN_CONTEXT):
+            continue
+        if hit.concept == "keep_on" and not context:
+            continue
+        return Candidate(OPT_IN, scope_of(None, a), CORRECTION, "rejoin", (hit,))
+    return None
 
 
 def not_a_request(a: Analysis) -> bool:

@@ -8,7 +8,12 @@ from functools import lru_cache
 
 from desktop_app.domain.detection.analysis import Analysis, script_language
 from desktop_app.domain.detection.buttons import ButtonTable
-from desktop_app.domain.detection.corrections import blocks_auto_opt_out, correction, not_a_request
+from desktop_app.domain.detection.corrections import (
+    blocks_auto_opt_out,
+    correction,
+    not_a_request,
+    rejoin,
+)
 from desktop_app.domain.detection.explain import explain
 from desktop_app.domain.detection.keywords import (
     STOP_SIGN,
@@ -22,7 +27,7 @@ from desktop_app.domain.detection.lexicon import CONCEPTS, LANG_PRIORITY, Lexico
 from desktop_app.domain.detection.matcher import Hit, Index
 from desktop_app.domain.detection.normalize import Tokenized, tokenize
 from desktop_app.domain.detection.review_rules import review_candidates
-from desktop_app.domain.detection.rules import Candidate, clause_candidates
+from desktop_app.domain.detection.rules import LIKELY, Candidate, clause_candidates
 from desktop_app.domain.detection.second_opinion import SecondOpinion, model_text
 from desktop_app.domain.model import MARKETING, NO_VERDICT, EventSource, Verdict, VerdictKind
 
@@ -207,6 +212,11 @@ class Detector:
         if fixed is not None:
             return self._phrase_verdict(analysis, fixed, review_only=True)
         candidates = [*clause_candidates(analysis), *review_candidates(analysis)]
+        if "keep_on" in concepts or "come_back" in concepts:
+            asks = any(c.kind is VerdictKind.OPT_OUT and c.confidence >= LIKELY for c in candidates)
+            fixed = rejoin(analysis, asks)
+            if fixed is not None:
+                return self._phrase_verdict(analysis, fixed, review_only=True)
         if candidates and not_a_request(analysis):
             candidates = [c for c in candidates if c.kind is not VerdictKind.OPT_OUT]
             if not candidates:

@@ -29,6 +29,8 @@ def explain(
         return "No request to stop or start messages was found."
     marketing = scope == MARKETING
     if kind is VerdictKind.OPT_IN:
+        if family == "rejoin":
+            return "They want to come back after an earlier request to stop; please check."
         if family == "correction":
             return "They say their earlier request to stop was a mistake and want the messages; please check."
         what = "promotional messages" if marketing else "messages"
