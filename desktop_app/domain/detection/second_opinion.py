@@ -71,6 +71,24 @@ TAGGED_CONCEPTS = frozenset(
         "trap",
     }
 )
+# Word classes that mark the look-alikes the rules already judged (cancel my order, bus stop, how do I
+# unsubscribe?, my email, "don't stop", 😂): the model is not asked about those.
+SETTLED = frozenset(
+    {
+        "service_noun",
+        "trap",
+        "question_mechanics",
+        "hypothetical",
+        "other_channel",
+        "positive",
+        "laugh",
+        "past_negation",
+    }
+)
+_STOP_WORDS = frozenset(
+    {"kw_opt_out", "kw_weak", "stop_family", "stop_verb", "unsubscribe_verb", "remove_self"}
+)
+_OVERRULED = frozenset({"negation", "negation_after", "reject", "mistake", "keep_on"})
 _OUT_LABEL, _IN_LABEL = f"{LABEL_PREFIX}opt_out", f"{LABEL_PREFIX}opt_in"
 _COMPLAINT = frozenset({"annoyance", "angry", "too_many", "constant", "frequency", "why", "enough"})
 _NO_CONSENT = frozenset({"denial", "who_gave"})
@@ -140,8 +158,14 @@ class SecondOpinion:
         language: str | None,
     ) -> Verdict | None:
         """A review verdict when the model reads a request the rules did not see, else None."""
-        if not tokens:
+        if not tokens or not SETTLED.isdisjoint(concepts):
             return None
+        if not _STOP_WORDS.isdisjoint(concepts) and not _OVERRULED.isdisjoint(concepts):
+            return None  # the rules read the stop word and found it is not a request ("don't stop")
+        if concepts.isdisjoint(TAGGED_CONCEPTS):
+            return None  # nothing the lexicon knows: "main door pe hu", "Zrobiłam przelew"
+        if question and concepts.isdisjoint(_COMPLAINT | _NO_CONSENT):
+            return None  # a neutral question ("are these messages free?")
         out, opt_in = self._request_odds(model_text(tokens, concepts, question))
         in_threshold = self.threshold if self.opt_in_threshold is None else self.opt_in_threshold
         if out >= self.threshold and out >= opt_in:
