@@ -3,7 +3,7 @@ message with any sign of wanting the messages out of the automatic opt-out tier.
 
 from __future__ import annotations
 
-from desktop_app.domain.detection.analysis import Analysis
+from desktop_app.domain.detection.analysis import Analysis, Clause
 from desktop_app.domain.detection.matcher import Hit
 from desktop_app.domain.detection.rules import OPT_IN, REVIEW, Candidate, scope_of
 
@@ -57,6 +57,10 @@ _WANTS_SIGNALS = (
 _REJOIN_CONTEXT = ("past_request", "list_noun", "message_noun", "marketing_noun", "self", "self_number")
 
 
+def _clause(a: Analysis, hit: Hit) -> Clause:
+    return next(c for c in a.clauses if c.start <= hit.start < c.end)
+
+
 def correction(a: Analysis) -> Candidate | None:
     """ "I sent STOP by mistake, keep me on", "mandé BAJA por error", "didn't mean to unsubscribe".
 
@@ -72,6 +76,9 @@ def correction(a: Analysis) -> Candidate | None:
         return None  # "I clicked unsubscribe on the email by accident, does that affect WhatsApp?"
     stops = [h for concept in _STOP_SIGNALS for h in a.get(concept)]
     wants = [h for concept in _WANTS_SIGNALS for h in a.get(concept)]
+    # "wrong chat, don't unsubscribe me": a negated STOP wants the messages
+    wants += [h for h in stops if _clause(a, h).negated(h)]
+    stops = [h for h in stops if h not in wants]
     if not stops and not wants:
         return None  # "sorry, wrong chat" alone changes nothing
     clause_of = a.clause_of
@@ -88,7 +95,7 @@ def correction(a: Analysis) -> Candidate | None:
             taken_back = min(same, key=lambda h: min(abs(m.start - h.end), abs(h.start - m.end)))
             break
     if taken_back is not None:
-        if taken_back.concept in _WANTS_SIGNALS and taken_back.end <= mistake.start:
+        if taken_back in wants and taken_back.concept in _WANTS_SIGNALS and taken_back.end <= mistake.start:
             return None  # "I signed up by mistake": the sign-up was the mistake
         if taken_back.concept not in _WANTS_SIGNALS and taken_back.start >= mistake.end + NEAR + 1:
             return None

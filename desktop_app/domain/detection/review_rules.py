@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from desktop_app.domain.detection.analysis import Analysis
 from desktop_app.domain.detection.matcher import Hit
+from desktop_app.domain.detection.normalize import normalize_word
 from desktop_app.domain.detection.rules import LIKELY, OPT_IN, OPT_OUT, REVIEW, Candidate, scope_of
 from desktop_app.domain.model import ALL, MARKETING
 
@@ -47,6 +48,21 @@ _REVIEW_TRIGGERS = frozenset(
 SHORT = 8  # words: a complaint this short is about the messages it answers
 _COMPLAINTS = ("annoyance", "angry", "too_many", "constant", "why")
 _UPDATES = ("message_noun", "service_noun")
+# Service words that are messages the shop sends (receipts, confirmations, reminders), in most languages.
+_UPDATE_PREFIXES = (
+    "receipt",
+    "confirm",
+    "remind",
+    "status",
+    "update",
+    "notif",
+    "recibo",
+    "recordatorio",
+    "lembrete",
+    "rappel",
+    "erinnerung",
+    "bestatig",
+)
 
 
 def review_candidates(a: Analysis) -> Iterator[Candidate]:
@@ -76,6 +92,7 @@ def review_candidates(a: Analysis) -> Iterator[Candidate]:
         yield Candidate(OPT_OUT, scope_of(None, a), REVIEW, "threatens_block", (block,))
     if a.has("want_verb") and a.has("receive_verb") and nouns:
         yield from _wants_messages(a)
+    yield from _asks_for_offers(a)
     yes = _first(a, "yes")
     if (
         yes is not None
@@ -162,6 +179,29 @@ def _only_some(a: Analysis) -> Iterator[Candidate]:
         return
     if a.has("positive", "laugh", "negation", "past_negation", "question_mechanics"):
         return
-    updates = [h for concept in _UPDATES for h in a.get(concept) if h.start > only.start]
-    if updates and updates[0].start - only.end <= 3:
+    updates = [
+        h
+        for concept in _UPDATES
+        for h in a.get(concept)
+        if (concept == "message_noun" or normalize_word(h.entry).startswith(_UPDATE_PREFIXES))
+        and (0 <= h.start - only.end <= 3 or 0 <= only.start - h.end <= 1)  # "only receipts", "receipts only"
+    ]
+    if updates:
         yield Candidate(OPT_OUT, MARKETING, REVIEW, "only_some", (only, updates[0]))
+
+
+def _asks_for_offers(a: Analysis) -> Iterator[Candidate]:
+    """ "Send me offers", "I'd love to get your deals on WhatsApp": asks for the promotions (review)."""
+    if a.has("stop_verb", "specific", "service_noun", "kw_opt_out", "question_mechanics", *_REFUSALS):
+        return
+    for clause in a.clauses:
+        offers = clause.get("marketing_noun")
+        if not offers or clause.question:
+            continue
+        sends = [h for h in clause.get("send_verb") if h.end <= offers[0].start]
+        gets = [h for h in clause.get("receive_verb") if h.end <= offers[0].start]
+        if (sends and clause.has("self")) or (gets and clause.has("positive", "want_verb")):
+            yield Candidate(
+                OPT_IN, scope_of(clause, a), REVIEW, "wants_messages", ((sends or gets)[0], *offers)
+            )
+            return

@@ -149,7 +149,7 @@ def _bare_refusal(a: Analysis, c: Clause, neg: Hit, noun: Hit) -> bool:
     """A clause that is only "no promos" / "keine Werbung" / "pas de pub" (plus fillers)."""
     if c.question or noun.start - neg.end > 1 or a.has("positive", "stop_verb"):
         return False
-    fillers = {i for h in c.get("filler") for i in range(h.start, h.end)}
+    fillers = {i for name in ("filler", "contrast") for h in c.get(name) for i in range(h.start, h.end)}
     return all(i in fillers for i in range(c.start, neg.start)) and a.only_vague_after(c, noun.end)
 
 
