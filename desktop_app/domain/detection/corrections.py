@@ -33,7 +33,9 @@ ELSEWHERE_SIGNALS = (
     "positive",
 )
 # With a question, these make the message a question about opting out rather than a request.
-_ASKS_ABOUT = ("question_mechanics", "hypothetical", "kw_opt_in", "resume_verb", "start_verb")
+_ASKS_ABOUT = ("hypothetical", "kw_opt_in", "resume_verb", "start_verb")
+# "how do I get off this list??" asks to leave these messages (review); "how do I unsubscribe?" asks how.
+_THESE = ("list_noun", "message_noun")
 # Beside another channel, these say the customer keeps (or already left) the other one only.
 _OTHER_ONLY = ("past_request", "contrast", "keep_on", "positive", "laugh", "mistake")
 _STOP_SIGNALS = (
@@ -146,6 +148,8 @@ def not_a_request(a: Analysis) -> bool:
     another channel ("I unsubscribed from your emails but keep WhatsApp"): no opt-out at all."""
     question = any(c.question for c in a.clauses)
     if question and a.has(*_ASKS_ABOUT):
+        return True
+    if question and a.has("question_mechanics") and not a.has(*_THESE):
         return True
     if a.has("hypothetical") and a.has("laugh"):
         return True  # "my brother keeps telling me to unsubscribe 😂"

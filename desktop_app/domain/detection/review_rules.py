@@ -93,6 +93,7 @@ def review_candidates(a: Analysis) -> Iterator[Candidate]:
     if a.has("want_verb") and a.has("receive_verb") and nouns:
         yield from _wants_messages(a)
     yield from _asks_for_offers(a)
+    yield from _asks_how_to_leave(a)
     yes = _first(a, "yes")
     if (
         yes is not None
@@ -205,3 +206,19 @@ def _asks_for_offers(a: Analysis) -> Iterator[Candidate]:
                 OPT_IN, scope_of(clause, a), REVIEW, "wants_messages", ((sends or gets)[0], *offers)
             )
             return
+
+
+_LEAVE_WORDS = ("kw_opt_out", "stop_family", "stop_verb", "unsubscribe_verb", "remove_self", "remove_verb")
+
+
+def _asks_how_to_leave(a: Analysis) -> Iterator[Candidate]:
+    """ "how do I get off this list??", "Bu mesajları nasıl durdurabilirim?": a wish to leave (review)."""
+    how = _first(a, "question_mechanics")
+    if how is None or not any(c.question for c in a.clauses):
+        return
+    if a.has("service_noun", "other_channel", "hypothetical", "positive", "laugh"):
+        return
+    leave = _first(a, *_LEAVE_WORDS)
+    these = _first(a, "list_noun", "message_noun")
+    if leave is not None and these is not None:
+        yield Candidate(OPT_OUT, scope_of(None, a), REVIEW, "asks_how_to_leave", (how, leave, these))
