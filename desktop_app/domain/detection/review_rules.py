@@ -105,7 +105,8 @@ def review_candidates(a: Analysis) -> Iterator[Candidate]:
 
 
 def _complaints(a: Analysis, nouns: list[Hit]) -> Iterator[Candidate]:
-    scope = scope_of(None, a)
+    # "too many promos" complains about the offers; a sigh at "another ad 🙄" about the messages
+    scope = scope_of(None, a) if a.has("too_many", "enough", "constant", "annoyance") else ALL
     trigger = _first(a, "too_many", "enough", "constant")
     if trigger is not None and nouns:
         yield Candidate(OPT_OUT, scope, REVIEW, "too_many_messages", (trigger, *nouns))
@@ -154,7 +155,7 @@ def _short_complaint(a: Analysis, nouns: list[Hit]) -> Iterator[Candidate]:
         return
     refusal = _first(a, "not_interested")
     if refusal is not None and len(words) <= SHORT // 2 + 1:
-        yield Candidate(OPT_OUT, ALL, REVIEW, "not_interested", (refusal,))
+        yield Candidate(OPT_OUT, MARKETING, REVIEW, "not_interested", (refusal,))  # rejects the offers
         return
     upset = _first(a, *_COMPLAINTS)
     covered = {i for h in a.hits for i in range(h.start, h.end)}
