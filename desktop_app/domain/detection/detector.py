@@ -59,6 +59,7 @@ TRIGGER_CONCEPTS = frozenset(
         "other_channel",
         "past_request",
         "hypothetical",
+        "some_number",
     }
 ) | {"kw_opt_out", "kw_opt_in", "kw_weak"}
 QUESTION_PENALTY = 0.1

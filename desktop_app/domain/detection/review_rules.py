@@ -158,6 +158,13 @@ def _short_complaint(a: Analysis, nouns: list[Hit]) -> Iterator[Candidate]:
         yield Candidate(OPT_OUT, MARKETING, REVIEW, "not_interested", (refusal,))  # rejects the offers
         return
     upset = _first(a, *_COMPLAINTS)
+    if upset is not None and upset.concept == "angry":
+        ignorable = {
+            i for name in ("aside", "filler", "angry") for h in a.get(name) for i in range(h.start, h.end)
+        }
+        if all(i in ignorable or t.emoji for i, t in enumerate(a.tokens)):
+            yield Candidate(OPT_OUT, ALL, REVIEW, "complaint", (upset,))  # "🙄🙄🙄", "😒 again"
+            return
     covered = {i for h in a.hits for i in range(h.start, h.end)}
     unknown = [t for i, t in enumerate(a.tokens) if i not in covered and not t.emoji and len(t.norm) > 3]
     if len(unknown) > 1:

@@ -165,6 +165,9 @@ def remove_me(a: Analysis, c: Clause) -> Iterator[Candidate]:
         fused = verb.concept == "remove_self"
         if numbers or (c.has("self") and nouns) or (fused and (nouns or a.only_vague_after(c, verb.end))):
             yield Candidate(OPT_OUT, scope_of(c, a), CLEAR, "remove_me", (verb, *numbers, *nouns), c.question)
+        elif a.has("some_number") and not a.has("question_mechanics", "other_channel"):
+            # "this was my late father's number, please delete it": someone else's number (review)
+            yield Candidate(OPT_OUT, ALL, REVIEW, "remove_me", (verb, a.get("some_number")[0]), c.question)
 
 
 def unsubscribe_sentence(a: Analysis, c: Clause) -> Iterator[Candidate]:
