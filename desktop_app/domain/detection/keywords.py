@@ -246,9 +246,40 @@ def match_trailing_keyword(analysis: Analysis, index: Index) -> KeywordMatch | N
     if len(analysis.clauses) < 2 or analysis.has("service_noun", "question_mechanics", "positive"):
         return None
     found = _clause_keyword(analysis, analysis.clauses[-1], index)
-    if found is None and analysis.has(*_REASONS):
+    if found is None and (analysis.has(*_REASONS) or _only_asides_after(analysis)):
         found = _clause_keyword(analysis, analysis.clauses[0], index)
     return found
+
+
+# Anything of these after "STOP." changes what it means: the rest is about something else.
+_CHANGES_MEANING = (
+    "trap",
+    "service_noun",
+    "other_channel",
+    "positive",
+    "laugh",
+    "mistake",
+    "keep_on",
+    "come_back",
+    "kw_opt_in",
+    "negation",
+    "hypothetical",
+)
+AFTER_WORDS = 8
+
+
+def _only_asides_after(analysis: Analysis) -> bool:
+    """ "STOPP. Hab ich schon zweimal geschrieben", "STOP, thanks for understanding": an aside follows."""
+    if analysis.has(*_CHANGES_MEANING) or any(c.question for c in analysis.clauses):
+        return False
+    rest = analysis.clauses[0].end
+    words = [t for t in analysis.tokens[rest:] if not t.emoji]
+    if not words or len(words) > AFTER_WORDS:
+        return False
+    fillers = {h.start for h in analysis.get("filler")}  # "now", "already": too common to count
+    return any(
+        h.start >= rest and h.start not in fillers for name in ("aside", "insist") for h in analysis.get(name)
+    )
 
 
 def _clause_keyword(analysis: Analysis, clause: Clause, index: Index) -> KeywordMatch | None:
