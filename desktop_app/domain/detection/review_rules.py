@@ -92,6 +92,9 @@ def review_candidates(a: Analysis) -> Iterator[Candidate]:
         yield Candidate(OPT_OUT, scope_of(None, a), REVIEW, "threatens_block", (block,))
     if a.has("want_verb") and a.has("receive_verb") and nouns:
         yield from _wants_messages(a)
+    move = _first(a, "channel_move")
+    if move is not None and not nouns and not a.has("positive", "laugh", "question_mechanics"):
+        yield Candidate(OPT_OUT, ALL, REVIEW, "rejects_messages", (move,))  # "email me instead of WhatsApp"
     yield from _asks_for_offers(a)
     yield from _asks_how_to_leave(a)
     yes = _first(a, "yes")
