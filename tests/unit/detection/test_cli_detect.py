@@ -104,9 +104,7 @@ def test_eval_prints_the_metrics_and_language_tables(
     assert "es" in captured.out.split("language", 1)[1]
 
 
-def test_eval_reports_every_split_side_by_side(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_eval_reports_every_split_side_by_side(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     first, second = tmp_path / "train.jsonl", tmp_path / "dev.jsonl"
     _write_corpus(first)
     _write_corpus(second)
