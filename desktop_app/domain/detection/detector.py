@@ -60,6 +60,7 @@ TRIGGER_CONCEPTS = frozenset(
         "past_request",
         "hypothetical",
         "some_number",
+        "refusal_after",
     }
 ) | {"kw_opt_out", "kw_opt_in", "kw_weak"}
 QUESTION_PENALTY = 0.1

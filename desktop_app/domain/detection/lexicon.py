@@ -95,6 +95,7 @@ CONCEPTS: frozenset[str] = frozenset(
         "other_channel",  # "emails", "Instagram": a channel or service other than these WhatsApp messages
         "only",  # "only", "solo", "nur": a scope limit phrased positively ("only order updates")
         "past_request",  # "unsubscribed", "abgemeldet": reports an earlier request rather than making one
+        "refusal_after",  # "promo jangan", "promoção não", "offers nahi": a refusal after the thing refused
         "some_number",  # "the number", "ce numéro", "it": a number that may not be the writer's (review)
         "come_back",  # "I want to come back", "wieder rein", "quero voltar": a rejoin, with a stop context
         "hypothetical",  # "if I ever", "si algún día", "wenn ich mal": a request imagined, not made

@@ -95,6 +95,7 @@ def review_candidates(a: Analysis) -> Iterator[Candidate]:
     move = _first(a, "channel_move")
     if move is not None and not nouns and not a.has("positive", "laugh", "question_mechanics"):
         yield Candidate(OPT_OUT, ALL, REVIEW, "rejects_messages", (move,))  # "email me instead of WhatsApp"
+    yield from _refused_after(a)
     yield from _asks_for_offers(a)
     yield from _asks_how_to_leave(a)
     yes = _first(a, "yes")
@@ -189,8 +190,10 @@ def _only_some(a: Analysis) -> Iterator[Candidate]:
     only = _first(a, "only")
     if only is None or any(c.question for c in a.clauses) or len(a.tokens) > SHORT:
         return
-    if a.has("positive", "laugh", "negation", "past_negation", "question_mechanics"):
+    if a.has("positive", "laugh", "past_negation", "question_mechanics"):
         return
+    if a.has("negation") and not a.has("marketing_noun"):
+        return  # "I just don't want my order updates late": not a limit to some messages
     updates = [
         h
         for concept in _UPDATES
@@ -233,3 +236,24 @@ def _asks_how_to_leave(a: Analysis) -> Iterator[Candidate]:
     these = _first(a, "list_noun", "message_noun")
     if leave is not None and these is not None:
         yield Candidate(OPT_OUT, scope_of(None, a), REVIEW, "asks_how_to_leave", (how, leave, these))
+
+
+def _refused_after(a: Analysis) -> Iterator[Candidate]:
+    """ "Kirim info pesanan aja, promo jangan", "promoção não", "offers nahi": the offers, then a refusal
+    closing the clause (review, marketing)."""
+    if a.has("positive", "laugh", "question_mechanics", "trap") or not a.has("refusal_after"):
+        return
+    ignorable = {i for name in ("filler", "vague_object") for h in a.get(name) for i in range(h.start, h.end)}
+    for clause in a.clauses:
+        if clause.question:
+            continue
+        last = max((i for i in range(clause.start, clause.end) if i not in ignorable), default=None)
+        if last is None:
+            continue
+        refusal = next((h for h in clause.get("refusal_after") if h.end - 1 == last), None)
+        offers = [
+            h for h in clause.get("marketing_noun") if refusal is not None and 0 <= refusal.start - h.end <= 1
+        ]
+        if refusal is not None and offers:
+            yield Candidate(OPT_OUT, MARKETING, REVIEW, "no_more", (offers[0], refusal))
+            return
