@@ -78,8 +78,10 @@ def cmd_verify(args: argparse.Namespace, ctx: CommandContext) -> int:
             f"BROKEN at ledger row {result.first_broken_id}: {result.reason} "
             f"({result.checked} rows before it ok)"
         )
+    chain_line = f"ledger row {result.first_broken_id}: "
     for problem in result.problems:
-        print(f"BROKEN: {problem}")
+        if result.first_broken_id is None or not problem.startswith(chain_line):  # said above already
+            print(f"BROKEN: {problem}")
     for gap in result.cannot_prove:
         print(f"warning: {gap}")
     for note in result.notes:
