@@ -45,3 +45,18 @@ class KeychainBookKeys:
             log.info("No signing key for consent book %s: %s", book_id, exc)
             return None
         return key
+
+
+class EphemeralBookKeys:
+    """Keys that live only as long as the process: for the demo book, which is thrown away every run
+    (a keychain entry per demo start would pile up)."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, BookKey] = {}
+
+    def load(self, book_id: str) -> BookKey | None:
+        return self._keys.get(book_id)
+
+    def create(self, book_id: str, keyed_from: int) -> BookKey | None:
+        key = self._keys[book_id] = BookKey(secrets.token_bytes(KEY_BYTES), keyed_from)
+        return key

@@ -12,7 +12,7 @@ from desktop_app.domain.detection import Detector, Lexicon
 from desktop_app.domain.model import IngestResult
 from desktop_app.providers.base import ConnectionState, Sender
 from desktop_app.providers.demo import BAKERY, DemoSender, DemoSimulator
-from desktop_app.services.book_key import KeychainBookKeys
+from desktop_app.services.book_key import EphemeralBookKeys, KeychainBookKeys
 from desktop_app.services.detector_model import load_second_opinion
 from desktop_app.services.ingest import IngestPipeline
 from desktop_app.services.paths import AppPaths
@@ -27,7 +27,7 @@ StateListener = Callable[[str, str], None]
 
 def reset_demo_book(path: Path) -> None:
     """Each demo run starts from the same story; the real book is never touched."""
-    for suffix in ("", "-wal", "-shm", "-journal"):
+    for suffix in ("", "-wal", "-shm", "-journal", ".anchor"):
         Path(str(path) + suffix).unlink(missing_ok=True)
 
 
@@ -76,7 +76,7 @@ class AppRuntime:
             default_region=settings.default_region,
             backup_dir=backup_dir,
             keep_backups=settings.keep_backups,
-            keys=KeychainBookKeys(self.secrets),
+            keys=EphemeralBookKeys() if self.is_demo else KeychainBookKeys(self.secrets),
         )
         self.detector = build_detector(settings)
         self.sender: Sender | None = self._make_sender()

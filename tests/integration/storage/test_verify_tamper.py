@@ -368,3 +368,18 @@ def test_the_app_says_rebuild_for_a_state_edit_and_notes_a_missing_key(
         assert report.ok and report.message.endswith(f"Note: {KEY_MISSING}.")
     finally:
         book.close()
+
+
+def test_the_demo_book_is_signed_without_filling_the_keychain(tmp_path: Path, memory_keyring) -> None:
+    from desktop_app.services.runtime import AppRuntime
+    from desktop_app.services.settings import Settings
+
+    paths = AppPaths.resolve(tmp_path / "demo-data")
+    for _ in range(2):  # each demo run starts from a fresh book (and a fresh anchor)
+        runtime = AppRuntime(paths, Settings(), demo=True)
+        try:
+            opt(runtime.book, 2)
+            assert runtime.book.verify().authenticated
+        finally:
+            runtime.stop()
+    assert not [name for _, name in memory_keyring.store if name.startswith("book.")]
