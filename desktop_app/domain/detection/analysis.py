@@ -14,6 +14,8 @@ NEG_AFTER = 2
 # Word classes shared by many languages' lists that must not decide which language a message is in
 # ("stop*" is a stop-family word in a dozen of them).
 NO_VOTE = frozenset({"stop_family"})
+# Readings a trap never hides: "beni çıkarmayın" is a trap for the stop word and a wish to stay.
+_UNTRAPPED = frozenset({"trap", "keep_on", "mistake"})
 _SPLIT_VERBS = frozenset({"stop_verb", "unsubscribe_verb", "stop_family"})
 _SPLIT_LANGS = frozenset({"de", "nl"})  # separable verbs: "hört nie auf", "hou niet op"
 
@@ -72,7 +74,9 @@ class Analysis:
             concepts = {h[0] for h in hits}
         if "trap" in concepts:
             trapped = {i for h in hits if h.concept == "trap" for i in range(h.start, h.end)}
-            hits = [h for h in hits if h.concept == "trap" or not trapped.intersection(range(h.start, h.end))]
+            hits = [
+                h for h in hits if h.concept in _UNTRAPPED or not trapped.intersection(range(h.start, h.end))
+            ]
         if "specific" in concepts:
             specific = {i for h in hits if h.concept == "specific" for i in range(h.start, h.end)}
             if specific:

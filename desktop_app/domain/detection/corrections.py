@@ -72,8 +72,10 @@ def correction(a: Analysis) -> Candidate | None:
     elsewhere in the message decides.
     """
     mistakes = a.get("mistake")
-    if not mistakes or a.has("denial", "who_gave", "annoyance", "angry", "service_noun"):
+    if not mistakes or a.has("denial", "who_gave", "annoyance", "angry"):
         return None
+    if a.has("service_noun") and not a.has("keep_on"):
+        return None  # "mistake in my order, cancel it"; but "STOP was meant for my gym, keep messaging me"
     if a.has("other_channel", "question_mechanics"):
         return None  # "I clicked unsubscribe on the email by accident, does that affect WhatsApp?"
     stops = [h for concept in _STOP_SIGNALS for h in a.get(concept)]
@@ -101,7 +103,7 @@ def correction(a: Analysis) -> Candidate | None:
             return None  # "I signed up by mistake": the sign-up was the mistake
         if taken_back.concept not in _WANTS_SIGNALS and taken_back.start >= mistake.end + NEAR + 1:
             return None
-    elif not wants and not any(h.end <= mistake.start for h in stops):
+    elif not wants and not any(h.start < m.end for m in mistakes for h in stops):
         return None  # "by mistake, remove me": the STOP comes after, and stands
     trigger = (mistake, taken_back or (wants or stops)[0])
     return Candidate(OPT_IN, scope_of(None, a), CORRECTION, CORRECTION_RULE, trigger)

@@ -43,6 +43,11 @@ _REVIEW_TRIGGERS = frozenset(
         "want_verb",
         "frequency",
         "only",
+        "send_verb",
+        "receive_verb",
+        "refusal_after",
+        "question_mechanics",
+        "self_number",
     }
 )
 SHORT = 8  # words: a complaint this short is about the messages it answers
@@ -208,6 +213,8 @@ def _only_some(a: Analysis) -> Iterator[Candidate]:
 def _asks_for_offers(a: Analysis) -> Iterator[Candidate]:
     """ "Send me offers", "I'd love to get your deals on WhatsApp": asks for the promotions (review)."""
     if a.has("stop_verb", "specific", "service_noun", "kw_opt_out", "question_mechanics", *_REFUSALS):
+        return
+    if a.has("other_channel", "past_request", "keep_on"):
         return
     for clause in a.clauses:
         offers = clause.get("marketing_noun")

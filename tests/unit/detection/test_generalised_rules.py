@@ -196,3 +196,46 @@ def test_more_forms_and_asides_are_automatic(text: str) -> None:
 )
 def test_questions_about_opting_out_are_not_requests(text: str) -> None:
     assert classify(text).kind is NONE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do I unsubscribe from these messages?",
+        "how do I get off this list??",
+        "how can I stop these messages?",
+    ],
+)
+def test_asking_how_to_leave_these_messages_is_a_wish_to_leave_for_review(text: str) -> None:
+    # Was "none" (test_traps): the corpus policy labels asking how to leave *this* list as opt_out
+    # (ambiguous), while "how do I unsubscribe?" alone or "if I ever want to..." stay questions.
+    verdict = classify(text)
+    assert verdict.kind is OUT and not verdict.auto, (text, verdict.rule)
+
+
+@pytest.mark.parametrize("text", ["how do I unsubscribe?", "if I ever want to unsubscribe, what do I type?"])
+def test_asking_how_opting_out_works_is_not_a_request(text: str) -> None:
+    assert classify(text).kind is NONE
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Kirim info pesanan aja, promo jangan", "Só me mandem o status do pedido, promoção não", "offers nahi"],
+)
+def test_a_refusal_after_the_offers_limits_the_scope(text: str) -> None:
+    verdict = classify(text)
+    assert verdict.kind is OUT and verdict.scope == "marketing" and not verdict.auto, (text, verdict.rule)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I unsubscribed last month but I want to come back",
+        "Sorry, war gestern schlecht drauf, ihr könnt weiter schicken",
+        "Yanlış sohbet, kusura bakmayın, beni çıkarmayın",
+        "ignore the stop, fat fingers",
+    ],
+)
+def test_rejoins_and_corrections_are_opt_ins_for_review(text: str) -> None:
+    verdict = classify(text)
+    assert verdict.kind is IN and not verdict.auto, (text, verdict.rule)

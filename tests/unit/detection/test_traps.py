@@ -69,7 +69,6 @@ HARD_NEGATIVES = [
     "Saya mau pesan kue ulang tahun",
     # questions about how opting out works
     "If I reply STOP, will I still get my order updates?",
-    "how do I unsubscribe from these messages?",
 ]
 
 
