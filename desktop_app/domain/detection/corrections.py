@@ -6,10 +6,12 @@ from __future__ import annotations
 from desktop_app.domain.detection.analysis import Analysis, Clause
 from desktop_app.domain.detection.matcher import Hit
 from desktop_app.domain.detection.rules import OPT_IN, REVIEW, Candidate, scope_of
+from desktop_app.domain.model import Verdict, VerdictKind
 
 # A correction is an opt-in a human confirms: it undoes a consent withdrawal.
 CORRECTION = 0.8
 CORRECTION_RULE = "correction"
+REJOIN_RULE = "rejoin"
 NEAR = 3  # tokens between "by mistake" and the STOP it takes back
 # Signs that the customer wants the messages: any of them keeps an opt-out out of the automatic tier.
 OPT_IN_SIGNALS = (
@@ -141,7 +143,7 @@ def rejoin(a: Analysis, asks_to_stop: bool = False) -> Candidate | None:
             continue
         if hit.concept == "keep_on" and not context:
             continue
-        return Candidate(OPT_IN, scope_of(None, a), CORRECTION, "rejoin", (hit,))
+        return Candidate(OPT_IN, scope_of(None, a), CORRECTION, REJOIN_RULE, (hit,))
     return None
 
 
@@ -165,4 +167,22 @@ def blocks_auto_opt_out(a: Analysis) -> bool:
     return a.has(*OPT_IN_SIGNALS) or a.has(*ELSEWHERE_SIGNALS)
 
 
-__all__ = ["CORRECTION", "CORRECTION_RULE", "REVIEW", "blocks_auto_opt_out", "correction"]
+__all__ = [
+    "CORRECTION",
+    "CORRECTION_RULE",
+    "REJOIN_RULE",
+    "REVIEW",
+    "blocks_auto_opt_out",
+    "correction",
+    "corrects_previous",
+    "not_a_request",
+    "rejoin",
+]
+
+
+def corrects_previous(verdict: Verdict) -> bool:
+    """True when the verdict takes back an earlier STOP from the same customer ("sorry, wrong chat,
+    START", "I sent that by mistake, keep me on"): the pipeline may cancel that customer's pending,
+    unconfirmed opt-out instead of recording a new opt-in. (The wiring is the pipeline's.)"""
+    family = verdict.rule.rsplit(":", 1)[-1]
+    return verdict.kind is VerdictKind.OPT_IN and family in (CORRECTION_RULE, REJOIN_RULE)

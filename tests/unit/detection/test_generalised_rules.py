@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from desktop_app.domain.detection import Detector, Lexicon, classify
+from desktop_app.domain.detection.corrections import corrects_previous
 from desktop_app.domain.model import VerdictKind
 
 OUT, IN, NONE = VerdictKind.OPT_OUT, VerdictKind.OPT_IN, VerdictKind.NONE
@@ -239,3 +240,10 @@ def test_a_refusal_after_the_offers_limits_the_scope(text: str) -> None:
 def test_rejoins_and_corrections_are_opt_ins_for_review(text: str) -> None:
     verdict = classify(text)
     assert verdict.kind is IN and not verdict.auto, (text, verdict.rule)
+
+
+def test_a_correction_says_it_takes_back_the_previous_stop() -> None:
+    assert corrects_previous(classify("sorry, wrong chat, START"))
+    assert corrects_previous(classify("I unsubscribed last month but I want to come back"))
+    assert not corrects_previous(classify("START"))
+    assert not corrects_previous(classify("STOP"))
