@@ -114,8 +114,9 @@ def review_candidates(a: Analysis) -> Iterator[Candidate]:
 
 
 def _complaints(a: Analysis, nouns: list[Hit]) -> Iterator[Candidate]:
-    # "too many promos" complains about the offers; a sigh at "another ad 🙄" about the messages
-    scope = scope_of(None, a) if a.has("too_many", "enough", "constant", "annoyance") else ALL
+    # A complaint ("too many promos", "another ad 🙄") is about the messages: scope "all" (corpus policy
+    # call 16); only "enough of the promos" ("chega de promoção") limits the request to the offers.
+    scope = scope_of(None, a) if a.has("enough") else ALL
     trigger = _first(a, "too_many", "enough", "constant")
     if trigger is not None and nouns:
         yield Candidate(OPT_OUT, scope, REVIEW, "too_many_messages", (trigger, *nouns))
