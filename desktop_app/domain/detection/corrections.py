@@ -153,7 +153,7 @@ def not_a_request(a: Analysis) -> bool:
     question = any(c.question for c in a.clauses)
     if question and a.has(*_ASKS_ABOUT):
         return True
-    if question and a.has("question_mechanics") and not a.has(*_THESE):
+    if question and a.has("question_mechanics") and not a.has(*_THESE, "who_gave", "denial"):
         return True
     if a.has("hypothetical") and a.has("laugh"):
         return True  # "my brother keeps telling me to unsubscribe 😂"
