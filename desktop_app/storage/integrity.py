@@ -56,10 +56,11 @@ def set_search_aside(raw: sqlite3.Connection) -> bool:
     The missing triggers are the durable mark "rebuild the index": the next open does it. Returns False
     when there was nothing to set aside, i.e. the damage is not the search index's.
     """
-    names = {row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    run = sqlite3.Connection.execute  # never GuardedConnection's own retry: no recursion on real damage
+    names = {row[0] for row in run(raw, "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     present = [name for name in SEARCH_TRIGGERS if name in names]
     for name in present:
-        raw.execute(f'DROP TRIGGER "{name}"')
+        run(raw, f'DROP TRIGGER "{name}"')
     return bool(present)
 
 
