@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run demo test lint bench dist selftest clean
+.PHONY: run demo test test-clock-ahead lint bench dist selftest clean
 
 $(STAMP): pyproject.toml
 	@sh scripts/system-deps.sh
@@ -25,6 +25,10 @@ lint: $(STAMP)
 
 test: $(STAMP) lint
 	sh scripts/run-tests.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The whole suite with the system clock a year ahead: no test may depend on today's date.
+test-clock-ahead: $(STAMP)
+	sh scripts/run-tests.sh $(BIN)/python scripts/clock_ahead.py --offset=+365d -- $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest tests/bench -s -q -o addopts='-ra --strict-markers' --timeout 1800 -o faulthandler_timeout=0 $(PYTEST_ARGS)
