@@ -11,19 +11,51 @@ Lines starting with '#' are comments. Per-line fields after ' || ': note, then o
 Abbreviations: L out/in/none, S all/mkt/-, K kw/ph/btn/in/hn/ord/amb.
 The id is derived from the language and the text, so it is stable across rebuilds.
 """
-import hashlib, json, pathlib, re, sys
+
+import hashlib
+import json
+import pathlib
+import re
+import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 RAW, OUT = ROOT / "src" / "raw", ROOT / "src"
 L = {"out": "opt_out", "in": "opt_in", "none": "none"}
 S = {"all": "all", "mkt": "marketing", "-": None}
-K = {"kw": "keyword", "ph": "phrase", "btn": "button", "in": "opt_in",
-     "hn": "hard_negative", "ord": "ordinary", "amb": "ambiguous"}
-LANGS = set("en es pt fr de it nl ar hi id tr ru sw pl hi-Latn ar-Latn mixed".split())
+K = {
+    "kw": "keyword",
+    "ph": "phrase",
+    "btn": "button",
+    "in": "opt_in",
+    "hn": "hard_negative",
+    "ord": "ordinary",
+    "amb": "ambiguous",
+}
+LANGS = set(
+    [
+        "en",
+        "es",
+        "pt",
+        "fr",
+        "de",
+        "it",
+        "nl",
+        "ar",
+        "hi",
+        "id",
+        "tr",
+        "ru",
+        "sw",
+        "pl",
+        "hi-Latn",
+        "ar-Latn",
+        "mixed",
+    ]
+)
 
 
 def parse_kv(s):
-    out, key = {}, None
+    out, _key = {}, None
     for m in re.finditer(r"(\w+)=(.*?)(?=\s+\w+=|$)", s.strip()):
         out[m.group(1)] = m.group(2).strip()
     return out
@@ -71,10 +103,20 @@ def convert(path):
         note = note or block.get("N", "")
         label = L[f["L"]]
         scope = None if label == "none" else S[f.get("S", "all")]
-        row = {"id": None, "text": text, "lang": f["lang"], "label": label, "scope": scope,
-               "kind": K[f["K"]], "note": note, "situation": f["sit"],
-               "family": f"{f['lang']}/{f['fam']}"}
-        row["id"] = "c" + hashlib.sha1(f"{row['lang']}\0{text}".encode()).hexdigest()[:10]
+        row = {
+            "id": None,
+            "text": text,
+            "lang": f["lang"],
+            "label": label,
+            "scope": scope,
+            "kind": K[f["K"]],
+            "note": note,
+            "situation": f["sit"],
+            "family": f"{f['lang']}/{f['fam']}",
+        }
+        row["id"] = (
+            "c" + hashlib.sha1(f"{row['lang']}\0{text}".encode(), usedforsecurity=False).hexdigest()[:10]
+        )
         check(row, where)
         rows.append(row)
     return rows
