@@ -68,6 +68,14 @@ def _check_detector() -> list[str]:
     return failures
 
 
+def _check_second_opinion() -> list[str]:
+    from desktop_app.services.detector_model import load_second_opinion, model_folder
+
+    if load_second_opinion() is None:
+        return [f"detector model: the second opinion in {model_folder()} could not be loaded"]
+    return []
+
+
 def _check_tls() -> list[str]:
     import ssl
 
@@ -79,6 +87,7 @@ def run_self_test(*, verbose: bool = False) -> int:
     checks = {
         "imports": _check_imports,
         "detector": _check_detector,
+        "detector model": _check_second_opinion,
         "tls": _check_tls,
     }
     failures: list[str] = []
