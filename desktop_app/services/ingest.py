@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from desktop_app.domain.detection.corrections import corrects_previous
 from desktop_app.domain.event_time import bound_event_time
 from desktop_app.domain.model import (
     ALL,
@@ -273,6 +274,8 @@ class IngestPipeline:
             return
         if verdict.kind is VerdictKind.OPT_OUT:
             batch.opting_out[key] = None
+        if corrects_previous(verdict) and uow.supersede_pending_opt_outs(key, msg.occurred_at):
+            log.info("A correction closed the customer's earlier, undecided opt-out request(s)")
         exact = verdict.rule.startswith(EXACT_RULE_PREFIX)
         automatic = settings.auto_mode and verdict.auto and verdict.confidence >= settings.auto_threshold
         if not (exact or automatic):

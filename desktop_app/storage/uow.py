@@ -62,6 +62,7 @@ _UPSERT_STATE_SQL = (
     f"({resolution_time_sql('consent_state.since', 'consent_state.changed_at')}, consent_state.event_id)"
 )
 DETECTION_STATUSES = ("pending", "auto_applied", "confirmed", "dismissed", "reversed")
+SUPERSEDED_BY_CUSTOMER = "customer: took it back in a later message"
 
 
 def to_json(value: Any) -> str | None:
@@ -461,6 +462,23 @@ class UnitOfWork:
             "contact_key",
         )
         return dict(zip(names, row, strict=True))
+
+    def supersede_pending_opt_outs(self, contact_key: str, correction_sent_at: datetime) -> int:
+        """A correction ("sorry, wrong chat, START") closes the customer's earlier, undecided STOPs.
+
+        Nothing was applied for a pending request, so nothing needs reversing: it is dismissed as
+        decided by the customer, and the correction itself waits for the owner as usual.
+        """
+        pending = self._raw.execute(
+            "SELECT d.id, d.message_id FROM detections d JOIN messages m ON m.id = d.message_id "
+            "JOIN contacts c ON c.id = m.contact_id "
+            "WHERE d.status = 'pending' AND d.kind = 'opt_out' AND c.key = ? AND m.occurred_at <= ?",
+            (contact_key, iso_utc(correction_sent_at)),
+        ).fetchall()
+        for det_id, message_id in pending:
+            self.set_detection_status(int(det_id), "dismissed", decided_by=SUPERSEDED_BY_CUSTOMER)
+            self.adjust_pending(int(message_id), -1)
+        return len(pending)
 
     def set_detection_status(
         self, det_id: int, status: str, *, decided_by: str | None, event_id: int | None = None
