@@ -24,20 +24,25 @@ def list_backups(source: Path, backup_dir: Path) -> list[Path]:
     return sorted(backup_dir.glob(f"{source.stem}-*{BACKUP_SUFFIX}"))
 
 
-def take_backup(source: Path, backup_dir: Path, *, reason: str, keep: int, now: datetime) -> Path:
-    """Copy `source` page by page with the online backup API, then keep only the newest `keep` copies."""
-    backup_dir.mkdir(parents=True, exist_ok=True)
-    target = backup_dir / backup_name(source, now, reason)
-    partial = target.with_suffix(".partial")
+def copy_database(source: Path, target: Path) -> None:
+    """Copy a book page by page with SQLite's online backup API (consistent even while it is written)."""
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
-        dst = sqlite3.connect(partial)
+        dst = sqlite3.connect(target)
         try:
             src.backup(dst)
         finally:
             dst.close()
     finally:
         src.close()
+
+
+def take_backup(source: Path, backup_dir: Path, *, reason: str, keep: int, now: datetime) -> Path:
+    """Copy `source` page by page with the online backup API, then keep only the newest `keep` copies."""
+    backup_dir.mkdir(parents=True, exist_ok=True)
+    target = backup_dir / backup_name(source, now, reason)
+    partial = target.with_suffix(".partial")
+    copy_database(source, partial)
     partial.replace(target)  # a half-written copy is never mistaken for a backup
     existing = list_backups(source, backup_dir)
     for old in existing[: max(0, len(existing) - keep)]:

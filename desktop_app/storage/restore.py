@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 from desktop_app.domain.records import BookCorruptError, BookError, BookLockedError
 from desktop_app.storage import integrity
 from desktop_app.storage.anchor import ANCHOR_SUFFIX, adopt_backup_anchor
-from desktop_app.storage.backup import list_backups
+from desktop_app.storage.backup import copy_database, list_backups
 
 STAMP = re.compile(r"-(\d{8}T\d{6})\d*Z-")
 SHM_DMS_BYTE = 128  # SQLite's unix VFS: every connection holds a shared lock here while the book is open
@@ -86,18 +85,6 @@ class Restored:
     damaged_copy: Path | None  # where the replaced file now lives (never deleted)
 
 
-def _copy(source: Path, target: Path) -> None:
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    try:
-        dst = sqlite3.connect(target)
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-    finally:
-        src.close()
-
-
 def restore(book: Path, backup_dir: Path | None, chosen: Path | None, now: datetime) -> Restored:
     """Put a good backup in the book's place; the replaced file is renamed *.damaged-<time>, not deleted."""
     if in_use(book):
@@ -113,7 +100,7 @@ def restore(book: Path, backup_dir: Path | None, chosen: Path | None, now: datet
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     aside = book.with_name(f"{book.name}.damaged-{stamp}") if book.exists() else None
     partial = book.with_name(f"{book.name}.restoring")
-    _copy(source, partial)
+    copy_database(source, partial)
     if aside is not None:
         book.replace(aside)
         for suffix in ("-wal", "-shm", ANCHOR_SUFFIX):  # the last writes and their record stay with the file
