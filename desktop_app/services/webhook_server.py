@@ -153,9 +153,9 @@ class WebhookServer:
         self._httpd = self._thread = None
         if httpd is None:
             return
-        httpd.trigger.pull_trigger(lambda: wasyncore.dispatcher.close(httpd))  # the listening socket only
+        _pull(httpd, lambda: wasyncore.dispatcher.close(httpd))  # the listening socket only
         httpd.task_dispatcher.shutdown(cancel_pending=True, timeout=timeout)
-        httpd.trigger.pull_trigger(lambda: _close_all(httpd))
+        _pull(httpd, lambda: _close_all(httpd))
         if thread is not None:
             thread.join(timeout)
         log.info("Webhook server stopped")
@@ -185,6 +185,14 @@ class WebhookServer:
     def _health(self, request: HttpRequest) -> HttpResponse:
         """Reachable through the public tunnel: says only that we are up (times stay local)."""
         return HttpResponse.json(200, {"status": "ok"})
+
+
+def _pull(httpd: Any, action: Callable[[], None]) -> None:
+    """Run `action` on the server's loop thread; a trigger already closed means the loop is done."""
+    try:
+        httpd.trigger.pull_trigger(action)
+    except OSError:
+        log.debug("The webhook server's loop had already closed its sockets")
 
 
 class _Parser(HTTPRequestParser):  # type: ignore[misc]
