@@ -13,8 +13,8 @@ CORRECTION = 0.8
 CORRECTION_RULE = "correction"
 REJOIN_RULE = "rejoin"
 NEAR = 3  # tokens between "by mistake" and the STOP it takes back
-# Signs that the customer wants the messages: any of them keeps an opt-out out of the automatic tier.
-OPT_IN_SIGNALS = (
+# Words saying the customer wants the messages.
+_WANTS_SIGNALS = (
     "kw_opt_in",
     "resume_verb",
     "start_verb",
@@ -22,8 +22,10 @@ OPT_IN_SIGNALS = (
     "add_back",
     "keep_on",
     "come_back",
-    "mistake",
 )
+# Signs that the customer wants the messages (or that a STOP was a mistake): any of them keeps an
+# opt-out out of the automatic tier.
+OPT_IN_SIGNALS = (*_WANTS_SIGNALS, "mistake")
 # Signs that a message is about something else than these messages, or not quite a request:
 # never automatic either.
 ELSEWHERE_SIGNALS = (
@@ -48,15 +50,6 @@ _STOP_SIGNALS = (
     "unsubscribe_verb",
     "remove_self",
     "remove_verb",
-)
-_WANTS_SIGNALS = (
-    "kw_opt_in",
-    "resume_verb",
-    "start_verb",
-    "subscribe_verb",
-    "add_back",
-    "keep_on",
-    "come_back",
 )
 _REJOIN_CONTEXT = ("past_request", "list_noun", "message_noun", "marketing_noun", "self", "self_number")
 
