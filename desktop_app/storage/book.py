@@ -106,6 +106,10 @@ def _check_and_repair(path: Path, backups: Path | None, busy_timeout_ms: int) ->
         raise
 
 
+class WrongThreadWriteError(RuntimeError):
+    """A programming error: a write was made on a thread that was told never to write (the UI thread)."""
+
+
 class ConsentBook:
     """Create with ConsentBook.open(); close() when done. Safe to share between threads."""
 
@@ -139,6 +143,7 @@ class ConsentBook:
         self._categories: tuple[str, ...] = ()
         self._category_set: frozenset[str] = frozenset()
         self._closed = False
+        self._write_forbidden_on: set[int] = set()  # thread idents that must never write (the UI thread)
         self.repairs: list[str] = []  # what the start-up integrity check rebuilt, in plain words
         self._backup_thread: threading.Thread | None = None
         self._refresh_categories()
@@ -288,9 +293,22 @@ class ConsentBook:
         self.close()
 
     # writing ------------------------------------------------------------------------------------------
+    def forbid_writes_from(self, thread: threading.Thread) -> None:
+        """Refuse every write made on `thread` (the GUI forbids its own: a click never waits on the disk)."""
+        if thread.ident is not None:
+            self._write_forbidden_on.add(thread.ident)
+
+    def _check_writer_thread(self) -> None:
+        if threading.get_ident() in self._write_forbidden_on:
+            raise WrongThreadWriteError(
+                f"a write to the consent book was attempted on thread {threading.current_thread().name!r}, "
+                "which must never wait on the disk; submit it to the book writer instead"
+            )
+
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:
         """One BEGIN IMMEDIATE ... COMMIT; rolls back and re-raises (as BookError when explainable)."""
+        self._check_writer_thread()
         try:
             with self._write.connect() as connection, connection.begin():
                 raw = connection.connection.driver_connection
