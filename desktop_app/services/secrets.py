@@ -44,6 +44,7 @@ class SecretStore:
         self._backend = backend
         self._environ = environ if environ is not None else os.environ
         self._service = service
+        self._unreadable_reasons: set[str] = set()
 
     @property
     def backend(self) -> keyring.backend.KeyringBackend:
@@ -73,8 +74,14 @@ class SecretStore:
         try:
             return self.backend.get_password(self._service, name)
         except keyring.errors.KeyringError as exc:
-            log.warning("Keychain could not be read for %s: %s", name, type(exc).__name__)
+            self._warn_unreadable_once(type(exc).__name__)
             return None
+
+    def _warn_unreadable_once(self, reason: str) -> None:
+        # One sentence per store, not one per secret: a missing keychain is one problem.
+        level = logging.DEBUG if reason in self._unreadable_reasons else logging.WARNING
+        self._unreadable_reasons.add(reason)
+        log.log(level, "The system keychain could not be read (%s); its secrets are unavailable", reason)
 
     def set(self, name: str, value: str) -> None:
         ok, message = self.available()

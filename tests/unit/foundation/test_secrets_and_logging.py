@@ -33,6 +33,17 @@ def test_without_a_keyring_nothing_is_saved_and_the_owner_is_told() -> None:
     assert store.get("meta.app_secret") is None
 
 
+def test_an_unreadable_keychain_is_reported_once_not_per_secret(caplog: pytest.LogCaptureFixture) -> None:
+    store = SecretStore(backend=keyring.backends.fail.Keyring())
+    with caplog.at_level(logging.DEBUG, logger="desktop_app.services.secrets"):
+        for name in ("meta.access_token", "meta.app_secret", "twilio.auth_token"):
+            assert store.get(name) is None
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1
+    assert "keychain could not be read" in warnings[0].getMessage().lower()
+    assert "meta.app_secret" not in warnings[0].getMessage()  # names of secrets are not the news
+
+
 def test_env_fallback_only_when_asked() -> None:
     store = SecretStore(environ={"CONSENT_DESK_META_APP_SECRET": "from-env"})
     assert store.get("meta.app_secret") is None
