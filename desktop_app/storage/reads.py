@@ -44,7 +44,7 @@ def like_pattern(search: str) -> str:
 
 
 # review queue -------------------------------------------------------------------------------------
-def _detection_select() -> Select[Any]:
+def _detection_select() -> Select[Detection, str | None, datetime, str, str | None]:
     return (
         select(Detection, Message.text, Message.occurred_at, Contact.key, Contact.name)
         .join(Message, Message.id == Detection.message_id)
@@ -172,13 +172,13 @@ def thread(conn: Connection, key: str, limit: int) -> list[MessageRecord]:
     contact_id = conn.execute(select(Contact.id).where(Contact.key == key)).scalar()
     if contact_id is None:
         return []
-    rows = conn.execute(
+    newest_first = conn.execute(
         select(Message)
         .where(Message.contact_id == contact_id)
         .order_by(Message.occurred_at.desc(), Message.id.desc())
         .limit(limit)
     ).all()
-    rows.reverse()
+    rows = list(reversed(newest_first))
     ids = [r._mapping["id"] for r in rows]
     detections: dict[int, DetectionRecord] = {}
     if ids:
@@ -249,7 +249,7 @@ def event_record(m: Any) -> ConsentEventRecord:
     )
 
 
-def events_query() -> Select[Any]:
+def events_query() -> Select[*tuple[Any, ...]]:
     return select(
         ConsentEvent.id,
         ConsentEvent.contact_key,
