@@ -37,6 +37,7 @@ from desktop_app.domain.model import (
     VerdictKind,
 )
 from desktop_app.domain.phone import normalize_ref
+from desktop_app.domain.ports import ConsentBookPort, UnitOfWorkPort
 from desktop_app.providers.base import Sender, SendResult
 from desktop_app.services.confirmations import ConfirmationSender, ConfirmationTemplates
 from desktop_app.services.outbox import GuardedOutbox
@@ -45,10 +46,10 @@ if TYPE_CHECKING:
     from desktop_app.domain.detection import Detector
     from desktop_app.services.settings import Settings
 
-# storage.book.ConsentBook and its UnitOfWork; typed loosely so that importing this module never
-# pulls storage into the UI's import graph (import-linter follows TYPE_CHECKING imports too).
-ConsentBook = Any
-UnitOfWork = Any
+# storage.book.ConsentBook and its UnitOfWork, as ports: importing this module never pulls storage
+# into the UI's import graph (import-linter follows TYPE_CHECKING imports too), and mypy checks calls.
+ConsentBook = ConsentBookPort
+UnitOfWork = UnitOfWorkPort
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,10 @@ import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from desktop_app.domain.model import ConsentAction, ConsentEventRecord, Decision
+from desktop_app.domain.ports import UnitOfWorkPort
 from desktop_app.providers.base import Sender, SendResult
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ class ConsentGate(Protocol):
 
     def resolve_key(self, key_or_phone: str) -> str: ...
 
-    def unit_of_work(self) -> AbstractContextManager[Any]: ...
+    def unit_of_work(self) -> AbstractContextManager[UnitOfWorkPort]: ...
 
     def mark_confirmation(
         self, event_id: int, provider_message_id: str | None, sent_at: datetime | None, status: str | None

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine
 
@@ -48,6 +48,9 @@ from desktop_app.storage.opt_out_import import OptOutReader
 from desktop_app.storage.proof import verify_book
 from desktop_app.storage.signing import BookKeyStore, KeyState, prepare_key
 from desktop_app.storage.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from desktop_app.domain.ports import ConsentBookPort
 
 log = logging.getLogger(__name__)
 
@@ -583,3 +586,7 @@ class ConsentBook:
     def weekly_stats(self, weeks: int = 12) -> list[WeekStats]:
         with self._raw_reading() as raw:
             return stats.weekly_stats(raw, weeks, self.now())
+
+
+if TYPE_CHECKING:  # mypy proves the book is what the services expect of it
+    _BOOK_PORT: type[ConsentBookPort] = ConsentBook

@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop_app.domain.consent import (
     GENESIS_HASH,
@@ -31,6 +31,9 @@ from desktop_app.domain.model import (
 )
 from desktop_app.domain.phone import is_e164, normalize_ref
 from desktop_app.storage.ledger import resolution_time_sql
+
+if TYPE_CHECKING:
+    from desktop_app.domain.ports import UnitOfWorkPort
 
 log = logging.getLogger(__name__)
 
@@ -510,3 +513,7 @@ class UnitOfWork:
             "INSERT INTO categories(name, builtin, created_at) VALUES (?, 0, ?) ON CONFLICT(name) DO NOTHING",
             (name, iso_utc(self._now())),
         )
+
+
+if TYPE_CHECKING:  # mypy proves a unit of work is what the services expect of it
+    _UOW_PORT: type[UnitOfWorkPort] = UnitOfWork
