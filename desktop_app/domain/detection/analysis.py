@@ -7,6 +7,7 @@ from desktop_app.domain.detection.matcher import Hit
 from desktop_app.domain.detection.normalize import Tokenized
 
 NOUNS = ("message_noun", "marketing_noun", "list_noun")
+FUNCTION_WORD = 3  # unknown words this short are "to", "de", "me", "zu": grammar, not content
 _ORDER = {lang: i for i, lang in enumerate(LANG_PRIORITY)}
 # How far (in tokens) a negation may sit before / after the word it negates.
 NEG_BEFORE = 3
@@ -175,6 +176,19 @@ class Analysis:
         if not votes:
             return script_language(self.text)
         return max(votes, key=lambda lang: (votes[lang], -_ORDER.get(lang, 99)))
+
+    def unknown_words(self) -> int:
+        """Content words no lexicon entry covers (function words of three letters or fewer aside).
+
+        The automatic tier only acts on messages it reads whole: an unknown word may change what the
+        request means ("STOP was my son, ignore it"), so with more than one the message goes to review.
+        """
+        covered = {i for hit in self.hits for i in range(hit.start, hit.end)}
+        return sum(
+            1
+            for i, token in enumerate(self.tokens)
+            if i not in covered and not token.emoji and len(token.norm) > FUNCTION_WORD
+        )
 
     def only_vague_after(self, clause: Clause, position: int) -> bool:
         """True when nothing but "me"/"this"/fillers follows `position` in the clause."""

@@ -26,7 +26,7 @@ from desktop_app.domain.detection.keywords import (
 from desktop_app.domain.detection.lexicon import CONCEPTS, LANG_PRIORITY, Lexicon
 from desktop_app.domain.detection.matcher import Hit, Index
 from desktop_app.domain.detection.normalize import Tokenized, tokenize
-from desktop_app.domain.detection.review_rules import review_candidates
+from desktop_app.domain.detection.review_rules import ASKS_HOW, review_candidates
 from desktop_app.domain.detection.rules import LIKELY, Candidate, clause_candidates
 from desktop_app.domain.detection.second_opinion import SecondOpinion, model_text
 from desktop_app.domain.model import MARKETING, NO_VERDICT, EventSource, Verdict, VerdictKind
@@ -49,7 +49,6 @@ TRIGGER_CONCEPTS = frozenset(
         "vague_object",
         "more",
         "again",
-        "question_mechanics",
         "laugh",
         "positive",
         "contrast",
@@ -65,6 +64,8 @@ TRIGGER_CONCEPTS = frozenset(
 ) | {"kw_opt_out", "kw_opt_in", "kw_weak"}
 QUESTION_PENALTY = 0.1
 LONG_MESSAGE = 300  # longer messages are never applied unattended
+# Unknown content words a sentence may hold and still be applied unattended (a name, a shop item).
+MAX_UNKNOWN_FOR_AUTO = 1
 BUTTON_FLOOR = 0.95  # a tapped reply button is deliberate even when it is not Meta's own
 _SLUG_RE = re.compile(r"[^\w]+")
 _LANG_ORDER = {lang: i for i, lang in enumerate(LANG_PRIORITY)}
@@ -220,7 +221,8 @@ class Detector:
             if fixed is not None:
                 return self._phrase_verdict(analysis, fixed, review_only=True)
         if candidates and not_a_request(analysis):
-            candidates = [c for c in candidates if c.kind is not VerdictKind.OPT_OUT]
+            # A question about opting out is no request, unless it asks to leave *these* messages.
+            candidates = [c for c in candidates if c.kind is not VerdictKind.OPT_OUT or c.rule == ASKS_HOW]
             if not candidates:
                 return _none_verdict(analysis.language())
         if not any(c.confidence >= TRAILING for c in candidates) and not not_a_request(analysis):
@@ -273,7 +275,12 @@ class Detector:
     def _phrase_verdict(self, analysis: Analysis, best: Candidate, review_only: bool = False) -> Verdict:
         confidence = best.confidence - (QUESTION_PENALTY if best.question else 0.0)
         language = analysis.language(best.hits)
-        auto = confidence >= AUTO_THRESHOLD and len(analysis.text) <= LONG_MESSAGE and not review_only
+        auto = (
+            confidence >= AUTO_THRESHOLD
+            and len(analysis.text) <= LONG_MESSAGE
+            and not review_only
+            and analysis.unknown_words() <= MAX_UNKNOWN_FOR_AUTO
+        )
         return Verdict(
             kind=best.kind,
             scope=best.scope,

@@ -230,20 +230,55 @@ def _asks_for_offers(a: Analysis) -> Iterator[Candidate]:
             return
 
 
+# "how do I join the list?" asks about joining, not leaving.
+_JOIN_WORDS = (
+    "kw_opt_in",
+    "come_back",
+    "subscribe_verb",
+    "add_verb",
+    "add_back",
+    "resume_verb",
+    "start_verb",
+)
+ASKS_HOW = "asks_how_to_leave"
+_GETTING = ("receive_verb", "send_verb", "message_verb")
 _LEAVE_WORDS = ("kw_opt_out", "stop_family", "stop_verb", "unsubscribe_verb", "remove_self", "remove_verb")
 
 
 def _asks_how_to_leave(a: Analysis) -> Iterator[Candidate]:
-    """ "how do I get off this list??", "Bu mesajları nasıl durdurabilirim?": a wish to leave (review)."""
+    """ "how do I get off this list??", "como saio dessa lista??", "How do I unsubscribe from this?": a
+    wish to leave these messages (review). "How do I unsubscribe?" alone asks how it works (none)."""
     how = _first(a, "question_mechanics")
-    if how is None or not any(c.question for c in a.clauses):
+    if how is None:
         return
-    if a.has("service_noun", "other_channel", "hypothetical", "positive", "laugh"):
+    opens_with_how = how.start == 0  # "how do i get off this list" is a question without its "?"
+    if not (opens_with_how or any(c.question for c in a.clauses)):
+        return
+    if a.has("service_noun", "other_channel", "hypothetical", "positive", "laugh", *_JOIN_WORDS):
         return
     leave = _first(a, *_LEAVE_WORDS)
     these = _first(a, "list_noun", "message_noun")
     if leave is not None and these is not None:
-        yield Candidate(OPT_OUT, scope_of(None, a), REVIEW, "asks_how_to_leave", (how, leave, these))
+        yield Candidate(OPT_OUT, scope_of(None, a), REVIEW, ASKS_HOW, (how, leave, these))
+        return
+    if leave is not None:
+        clause = next(c for c in a.clauses if c.start <= leave.start < c.end)
+        vague = [h for h in clause.get("vague_object") if h.start >= leave.end]
+        getting = [h.end for name in _GETTING for h in clause.get(name) if h.start >= leave.end]
+        after = max(getting, default=leave.end)
+        if vague and a.only_vague_after(clause, after):  # "unsubscribe from this", "stop getting these"
+            yield Candidate(OPT_OUT, ALL, REVIEW, ASKS_HOW, (how, leave, vague[-1]))
+        return
+    lists = a.get("list_noun")
+    if lists and how.end <= lists[0].start:
+        # "hoe kom ik van deze lijst af??", "como saio dessa lista??": leaving this list (review)
+        yield Candidate(OPT_OUT, ALL, REVIEW, ASKS_HOW, (how, lists[0]))
+        return
+    refusal = _first(a, "negation", "neg_want", "neg_send")
+    messages = _first(a, "message_noun")
+    if refusal is not None and messages is not None and a.has("receive_verb", "send_verb", "message_verb"):
+        # "Come faccio a non ricevere più questi messaggi?": how not to get them (review)
+        yield Candidate(OPT_OUT, ALL, REVIEW, ASKS_HOW, (how, refusal, messages))
 
 
 def _refused_after(a: Analysis) -> Iterator[Candidate]:

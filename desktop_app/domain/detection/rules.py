@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
-from desktop_app.domain.detection.analysis import Analysis, Clause
+from desktop_app.domain.detection.analysis import FUNCTION_WORD, Analysis, Clause
+from desktop_app.domain.detection.analysis import NOUNS as NOUN_CONCEPTS
 from desktop_app.domain.detection.matcher import Hit
 from desktop_app.domain.model import ALL, MARKETING, VerdictKind
 
@@ -59,10 +60,22 @@ def _objects_of(verb: Hit, candidates: list[Hit]) -> list[Hit]:
     return [h for h in candidates if h.start >= verb.end or h.lang in FREE_ORDER]
 
 
+def _stops_a_service(c: Clause, verb: Hit) -> bool:
+    """ "kusitisha malipo ya uanachama", "stop my membership payments": the verb's first object is a
+    service, not the messages (but "stop the order messages" names messages about an order)."""
+    objects = sorted(
+        (h for h in (*c.nouns(), *c.get("service_noun")) if h.start >= verb.end), key=lambda h: h.start
+    )
+    if not objects or objects[0].concept != "service_noun":
+        return False
+    service = objects[0]
+    return not any(h.start == service.end and h.concept in NOUN_CONCEPTS for h in objects[1:])
+
+
 def stop_messages(a: Analysis, c: Clause) -> Iterator[Candidate]:
     """ "stop sending me offers", "dejen de escribirme", "offers wale message band kar do"."""
     for verb in c.get("stop_verb"):
-        if c.negated(verb):
+        if c.negated(verb) or _stops_a_service(c, verb):
             continue
         nouns = _objects_of(verb, c.nouns())
         message_verbs = _objects_of(verb, c.get("message_verb"))
@@ -199,7 +212,6 @@ _STOP_REQUEST_WORDS = (
     "stop_verb",
     "kw_opt_out",
 )
-FUNCTION_WORD = 3  # unknown words this short are "to", "de", "me", "zu": grammar, not content
 
 
 def stop_request(a: Analysis, c: Clause) -> Iterator[Candidate]:

@@ -89,6 +89,10 @@ _STOP_WORDS = frozenset(
     {"kw_opt_out", "kw_weak", "stop_family", "stop_verb", "unsubscribe_verb", "remove_self"}
 )
 _OVERRULED = frozenset({"negation", "negation_after", "reject", "mistake", "keep_on"})
+# Signs the customer wants the messages ("keep me on", "add me back"), unless negated: the model may
+# read an opt-in there, never an opt-out.
+_WANTS = frozenset({"keep_on", "come_back", "resume_verb", "add_back"})
+_NEGATIONS = frozenset({"negation", "negation_after"})
 _OUT_LABEL, _IN_LABEL = f"{LABEL_PREFIX}opt_out", f"{LABEL_PREFIX}opt_in"
 _COMPLAINT = frozenset({"annoyance", "angry", "too_many", "constant", "frequency", "why", "enough"})
 _NO_CONSENT = frozenset({"denial", "who_gave"})
@@ -168,7 +172,8 @@ class SecondOpinion:
             return None  # a neutral question ("are these messages free?")
         out, opt_in = self._request_odds(model_text(tokens, concepts, question))
         in_threshold = self.threshold if self.opt_in_threshold is None else self.opt_in_threshold
-        if out >= self.threshold and out >= opt_in:
+        wants = not _WANTS.isdisjoint(concepts) and _NEGATIONS.isdisjoint(concepts)
+        if out >= self.threshold and out >= opt_in and not wants:
             kind, probability = VerdictKind.OPT_OUT, out
         elif opt_in >= in_threshold:
             kind, probability = VerdictKind.OPT_IN, opt_in

@@ -1,0 +1,112 @@
+"""Families of phrasings fixed as families (issue 11): the automatic tier only acts on what it reads
+whole, a wish to stay is never read as an opt-out, and "how do I get off this list?" goes to review."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from desktop_app.domain.detection import Detector, Lexicon
+from desktop_app.domain.detection.second_opinion import SecondOpinion
+from desktop_app.domain.model import VerdictKind
+
+LEXICON = Lexicon.load_default()
+RULES = Detector(LEXICON, cache_size=0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "stop sending me messages",
+        "Bitte keine Nachrichten mehr",
+        "no me manden más mensajes",
+        "Unsubscribe me please",
+    ],
+)
+def test_a_request_read_whole_is_still_automatic(text: str) -> None:
+    verdict = RULES.classify(text)
+    assert verdict.kind is VerdictKind.OPT_OUT and verdict.auto
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "please stop sending these, my neighbour Margaret borrowed the phone yesterday",
+        "pare de mandar mensagens, minha vizinha pegou emprestado meu celular ontem",
+        "Hört auf mit den Nachrichten, meine Nachbarin Gerlinde benutzt gerade dieses Telefon",
+    ],
+)
+def test_unknown_words_around_a_request_send_it_to_review(text: str) -> None:
+    verdict = RULES.classify(text)
+    assert verdict.kind is VerdictKind.OPT_OUT
+    assert not verdict.auto, "words the lexicon does not know may change the meaning: a human looks"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["undo unsubscribe", "that stop wasn't for you", "deshacer la baja por favor", "STOP war nicht für euch"],
+)
+def test_taking_back_a_stop_is_never_an_automatic_opt_out(text: str) -> None:
+    verdict = RULES.classify(text)
+    assert not (verdict.kind is VerdictKind.OPT_OUT and verdict.auto)
+    assert verdict.kind is VerdictKind.OPT_IN
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nataka kusitisha malipo ya gym kwa miezi miwili",
+        "please stop my membership payments for the summer",
+    ],
+)
+def test_stopping_a_service_is_not_an_automatic_opt_out(text: str) -> None:
+    verdict = RULES.classify(text)
+    assert not (verdict.kind is VerdictKind.OPT_OUT and verdict.auto)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do i get off this list",
+        "How do I unsubscribe from this?",
+        "como saio dessa lista??",
+        "hoe kom ik van deze lijst af??",
+        "comment on sort de cette liste ??",
+        "как выйти из этой рассылки??",
+        "Come faccio a non ricevere più questi messaggi?",
+    ],
+)
+def test_asking_how_to_leave_these_messages_goes_to_review(text: str) -> None:
+    verdict = RULES.classify(text)
+    assert verdict.kind is VerdictKind.OPT_OUT and not verdict.auto
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do I unsubscribe?",
+        "how do I unsubscribe from your emails?",
+        "if I ever want to stop, what do I type?",
+        "how do I join the list?",
+    ],
+)
+def test_asking_how_opting_out_works_is_not_a_request(text: str) -> None:
+    assert RULES.classify(text).kind is not VerdictKind.OPT_OUT
+
+
+def _confident_opt_out(line: str) -> Sequence[tuple[float, str]]:
+    return [(0.97, "__label__opt_out"), (0.02, "__label__opt_in"), (0.01, "__label__none")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je veux continuer à recevoir vos messages",
+        "nataka kuendelea kupokea ujumbe",
+        "baddi dall est2bel rasa2el",
+    ],
+)
+def test_the_model_never_reads_a_wish_to_stay_as_an_opt_out(text: str) -> None:
+    detector = Detector(LEXICON, cache_size=0, second_opinion=SecondOpinion(_confident_opt_out, 0.5))
+    assert detector.classify(text).kind is not VerdictKind.OPT_OUT
