@@ -104,6 +104,43 @@ def correction(a: Analysis) -> Candidate | None:
     return Candidate(OPT_IN, scope_of(None, a), CORRECTION, CORRECTION_RULE, trigger)
 
 
+_REMOVALS = ("remove_verb", "remove_self", "unsubscribe_verb")
+_STOP_WORDS = ("kw_opt_out", "kw_weak")
+
+
+def kept_after_stop(a: Analysis) -> Candidate | None:
+    """ "My son typed STOP on my phone, don't remove me from the list", "Syn napisał STOP, nie usuwajcie
+    mnie z listy": a STOP reported, then a refusal to be removed (policy call 12: opt-in).
+
+    Without a STOP in view ("Não me tirem, adoro essas promoções") a refusal to be removed is chat.
+    """
+    if a.has("denial", "who_gave", "annoyance", "angry", "service_noun", "other_channel"):
+        return None
+    refused = [h for concept in _REMOVALS for h in a.get(concept) if _clause(a, h).negated(h)]
+    if not refused:
+        return None
+    refusal = refused[0]
+    stops = [
+        h
+        for concept in _STOP_WORDS
+        for h in a.get(concept)
+        if a.clause_of[h.start] != a.clause_of[refusal.start]
+    ]
+    if not stops:
+        return None
+    return Candidate(OPT_IN, scope_of(None, a), CORRECTION, CORRECTION_RULE, (stops[0], refusal))
+
+
+def stay_comes_last(a: Analysis, request: tuple[Hit, ...]) -> bool:
+    """True when a wish to stay ("keep me on", "msiniondoe") follows the request word in a later clause:
+    "My son typed STOP on my phone, keep me on the list" ends on staying."""
+    stays = [h for concept in ("keep_on", "come_back") for h in a.get(concept)]
+    if not stays or not request:
+        return False
+    verb = a.clause_of[request[0].start]  # the rule's first hit is its request word
+    return any(a.clause_of[h.start] > verb for h in stays)
+
+
 def rejoin(a: Analysis, asks_to_stop: bool = False) -> Candidate | None:
     """ "I unsubscribed last month but I want to come back", "sorry, keep sending", "beni çıkarmayın".
 
@@ -168,8 +205,10 @@ __all__ = [
     "blocks_auto_opt_out",
     "correction",
     "corrects_previous",
+    "kept_after_stop",
     "not_a_request",
     "rejoin",
+    "stay_comes_last",
 ]
 
 

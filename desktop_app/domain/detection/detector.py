@@ -11,8 +11,10 @@ from desktop_app.domain.detection.buttons import ButtonTable
 from desktop_app.domain.detection.corrections import (
     blocks_auto_opt_out,
     correction,
+    kept_after_stop,
     not_a_request,
     rejoin,
+    stay_comes_last,
 )
 from desktop_app.domain.detection.explain import explain
 from desktop_app.domain.detection.keywords import (
@@ -211,12 +213,17 @@ class Detector:
         label = self._buttons.match_words(" ".join([t[0] for t in analysis.tokens if not t[4]]))
         if label is not None:
             return self._label_verdict(analysis, *label)
-        fixed = correction(analysis)
+        fixed = correction(analysis) or kept_after_stop(analysis)
         if fixed is not None:
             return self._phrase_verdict(analysis, fixed, review_only=True)
         candidates = [*clause_candidates(analysis), *review_candidates(analysis)]
         if "keep_on" in concepts or "come_back" in concepts:
-            asks = any(c.kind is VerdictKind.OPT_OUT and c.confidence >= LIKELY for c in candidates)
+            asks = any(
+                c.kind is VerdictKind.OPT_OUT
+                and c.confidence >= LIKELY
+                and not stay_comes_last(analysis, c.hits)
+                for c in candidates
+            )
             fixed = rejoin(analysis, asks)
             if fixed is not None:
                 return self._phrase_verdict(analysis, fixed, review_only=True)

@@ -171,6 +171,8 @@ def remove_me(a: Analysis, c: Clause) -> Iterator[Candidate]:
     nouns = c.nouns()
     if c.has("service_noun") and not c.has("message_noun", "marketing_noun"):
         return  # "take me off the Saturday class list" leaves a class, not the messages
+    if c.has("come_back"):
+        return  # "nehmt mich wieder in die Liste auf": taken back *onto* the list
     for verb in (*c.get("remove_verb"), *c.get("remove_self")):
         if c.negated(verb):
             continue

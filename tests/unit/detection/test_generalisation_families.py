@@ -110,3 +110,42 @@ def _confident_opt_out(line: str) -> Sequence[tuple[float, str]]:
 def test_the_model_never_reads_a_wish_to_stay_as_an_opt_out(text: str) -> None:
     detector = Detector(LEXICON, cache_size=0, second_opinion=SecondOpinion(_confident_opt_out, 0.5))
     assert detector.classify(text).kind is not VerdictKind.OPT_OUT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "forget my STOP from yesterday, I still want the messages",
+        "Vergeet mijn STOP van gisteren, ik wil de berichten toch houden",
+        "Забудьте мой вчерашний СТОП, я хочу получать ваши сообщения",
+        "Sahauni STOP ya jana, bado nataka ujumbe wenu",
+        "kal wala STOP bhool jao bhaiya, offers bhejte rehna",
+    ],
+)
+def test_forgetting_an_earlier_stop_is_an_opt_in_for_review(text: str) -> None:
+    verdict = RULES.classify(text)
+    assert verdict.kind is VerdictKind.OPT_IN and not verdict.auto
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mi nieta escribió BAJA en mi celular, no me saquen de la lista",
+        "Внук написал СТОП с моего телефона, не удаляйте меня из рассылки",
+        "mere bete ne phone se STOP likh diya, mujhe list se mat hatao",
+        "Mtoto wangu aliandika STOP kwenye simu yangu, msiniondoe kwenye orodha",
+    ],
+)
+def test_a_reported_stop_then_dont_remove_me_is_an_opt_in(text: str) -> None:
+    verdict = RULES.classify(text)
+    assert verdict.kind is VerdictKind.OPT_IN and not verdict.auto
+
+
+@pytest.mark.parametrize("text", ["Não me tirem, adoro essas promoções", "Msiniondoe, napenda ofa hizi"])
+def test_dont_remove_me_without_a_stop_in_view_is_chat(text: str) -> None:
+    assert RULES.classify(text).kind is VerdictKind.NONE
+
+
+def test_taken_back_onto_the_list_is_not_a_removal() -> None:
+    verdict = RULES.classify("bitte nehmt mich wieder in die Liste auf")
+    assert verdict.kind is not VerdictKind.OPT_OUT
