@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from functools import lru_cache
+
+import regex
 
 from desktop_app.domain.detection.analysis import Analysis, script_language
 from desktop_app.domain.detection.buttons import ButtonTable
@@ -69,7 +70,7 @@ LONG_MESSAGE = 300  # longer messages are never applied unattended
 # Unknown content words a sentence may hold and still be applied unattended (a name, a shop item).
 MAX_UNKNOWN_FOR_AUTO = 1
 BUTTON_FLOOR = 0.95  # a tapped reply button is deliberate even when it is not Meta's own
-_SLUG_RE = re.compile(r"[^\w]+")
+_SLUG_RE = regex.compile(r"[^\p{L}\p{M}\p{N}]+")  # "शुरू" stays whole, vowel signs included
 _LANG_ORDER = {lang: i for i, lang in enumerate(LANG_PRIORITY)}
 
 

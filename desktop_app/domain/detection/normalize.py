@@ -7,12 +7,16 @@ import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
 
-# Word characters plus the combining marks that Devanagari and Arabic words are built from.
-_WORD = r"[\w\u0300-\u036f\u0483-\u0489\u0610-\u061a\u064b-\u065f\u0670\u0900-\u0963\u0966-\u097f]+"
-_TOKEN_RE = re.compile(
+import regex
+
+# Letters with their combining marks, in any script (Devanagari, Bengali and Thai vowel signs stay
+# inside their word), digits and the underscore; not the emoji variation selectors (also marks).
+_WORD = r"[[\p{L}\p{M}\p{N}_]--[\uFE00-\uFE0F]]+"
+_TOKEN_RE = regex.compile(
     rf"({_WORD}(?:['’]{_WORD})*)"
     r"|([\U0001F300-\U0001FAFF\u2600-\u27BF])"
-    r"|([.!?;,…¿¡،؟。:()\[\]\"“”«»]+|\s[-–—]\s)"
+    r"|([.!?;,…¿¡،؟。:()\[\]\"“”«»]+|\s[-–—]\s)",
+    flags=regex.V1,
 )
 # English contraction tails that stay glued to their word ("don't" -> "dont").
 _GLUED_TAILS = frozenset({"t", "s", "m", "ll", "re", "ve", "d"})
@@ -53,8 +57,10 @@ class Tokenized(NamedTuple):
     soft: frozenset[int] = frozenset()  # clauses that follow only a comma ("hören Sie auf, mir zu schreiben")
 
 
-def _is_devanagari(char: str) -> bool:
-    return "\u0900" <= char <= "\u097f"
+def _folded_mark(char: str) -> bool:
+    """Accents that matching ignores: Latin/Cyrillic diacritics ("é" -> "e", "й" -> "и") and Arabic
+    short-vowel marks. Other scripts' marks are part of the letter (Devanagari, Bengali, Thai)."""
+    return "\u0300" <= char <= "\u036f" or "\u064b" <= char <= "\u065f" or char == "\u0670"
 
 
 @lru_cache(maxsize=65536)
@@ -63,7 +69,7 @@ def normalize_word(raw: str) -> str:
     text = unicodedata.normalize("NFKC", raw).casefold()
     if not text.isascii():
         decomposed = unicodedata.normalize("NFKD", text)
-        text = "".join(ch for ch in decomposed if _is_devanagari(ch) or unicodedata.category(ch) != "Mn")
+        text = "".join(ch for ch in decomposed if not _folded_mark(ch))
         text = unicodedata.normalize("NFC", text).translate(_LATIN_FOLDS).translate(_ARABIC_FOLDS)
         if "\u0600" <= text[:1] <= "\u06ff":
             for prefix in _ARABIC_PREFIXES:

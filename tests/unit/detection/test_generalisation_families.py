@@ -149,3 +149,23 @@ def test_dont_remove_me_without_a_stop_in_view_is_chat(text: str) -> None:
 def test_taken_back_onto_the_list_is_not_a_removal() -> None:
     verdict = RULES.classify("bitte nehmt mich wieder in die Liste auf")
     assert verdict.kind is not VerdictKind.OPT_OUT
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("বন্ধ করুন", ["বন্ধ", "করুন"]),  # Bengali: virama and vowel signs stay in their word
+        ("หยุดส่งข้อความ", ["หยุดส่งข้อความ"]),  # Thai: tone marks and vowels are not separators
+        ("शुरू", ["शुरू"]),
+        ("STOP!!! 🙅‍♂️", ["stop", "🙅", "♂"]),  # the emoji variation selector is no word
+        ("Arrêtez!!", ["arretez"]),  # Latin accents still fold
+    ],
+)
+def test_words_keep_their_combining_marks_in_any_script(text: str, words: list[str]) -> None:
+    from desktop_app.domain.detection.normalize import tokenize
+
+    assert [token.norm for token in tokenize(text).tokens] == words
+
+
+def test_a_devanagari_keyword_rule_names_the_whole_word() -> None:
+    assert RULES.classify("शुरू").rule == "keyword:hi:शुरू"
