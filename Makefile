@@ -41,5 +41,11 @@ dist: $(STAMP)
 selftest: dist
 	dist/consent-desk/consent-desk --self-test
 
+# Installers (README "Building the app"). The Linux bundle must stay within its budget.
+.PHONY: bundle-size
+BUNDLE_BUDGET_MIB ?= 120
+bundle-size:
+	$(PYTHON) packaging/bundle_size.py dist/consent-desk --budget-mib $(BUNDLE_BUDGET_MIB)
+
 clean:
 	rm -rf build dist .pytest_cache .ruff_cache

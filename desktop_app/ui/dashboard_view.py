@@ -2,25 +2,158 @@
 
 from __future__ import annotations
 
-from PySide6.QtCharts import (
-    QBarCategoryAxis,
-    QBarSeries,
-    QBarSet,
-    QChart,
-    QChartView,
-    QStackedBarSeries,
-    QValueAxis,
-)
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QPainter, QShowEvent
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QRect, QRectF, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent, QPalette, QShowEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop_app.domain.records import WeekStats
 from desktop_app.services.inbox import InboxService
 from desktop_app.ui.explain import source_words
-from desktop_app.ui.palette import is_dark
+from desktop_app.ui.palette import blend
 
 WEEKS = 8
+# The series colours QtCharts' light theme used, kept so the charts look as they did before.
+SERIES_COLOURS = ("#209fdf", "#99ca53", "#f6a625", "#6d5fd5", "#bf593e", "#3c84a7")
+
+
+@dataclass(frozen=True, slots=True)
+class ChartSeries:
+    """One coloured set of bars: a value per category (week)."""
+
+    label: str
+    values: tuple[float, ...]
+
+
+def nice_scale(top: float) -> tuple[int, int]:
+    """The y axis' (step, maximum): whole numbers, at most five steps, the maximum at or above `top`."""
+    step = max(1, math.ceil(max(top, 1) / 5))
+    return step, step * max(1, math.ceil(top / step))
+
+
+class BarChart(QWidget):
+    """Bars per category, side by side or stacked, drawn with QPainter so the bundle needs no QtCharts."""
+
+    def __init__(self, title: str, name: str, *, stacked: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = title
+        self.stacked = stacked
+        self.categories: list[str] = []
+        self.series: list[ChartSeries] = []
+        self.setAccessibleName(name)
+        self.setMinimumHeight(260)
+
+    def set_data(self, categories: Sequence[str], series: Sequence[ChartSeries]) -> None:
+        self.categories = list(categories)
+        self.series = list(series)
+        self.setAccessibleDescription(
+            "; ".join(f"{s.label}: {sum(s.values):g} in {len(s.values)} weeks" for s in self.series)
+            or "No data yet."
+        )
+        self.update()
+
+    def top(self) -> float:
+        if not self.series:
+            return 0.0
+        if self.stacked:
+            return max(sum(column) for column in zip(*(s.values for s in self.series), strict=True))
+        return max(max(s.values, default=0.0) for s in self.series)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = self.palette()
+        base = palette.color(QPalette.ColorRole.Base)
+        text = palette.color(QPalette.ColorRole.Text)
+        metrics = QFontMetrics(self.font())
+        line = metrics.height()
+        card = self.rect().adjusted(8, 8, -8, -8)
+        painter.fillRect(card, base)
+        inner = card.adjusted(16, 14, -16, -14)
+
+        painter.setPen(text)
+        title_box = QRect(inner.left(), inner.top(), inner.width(), line)
+        painter.drawText(title_box, Qt.AlignmentFlag.AlignCenter, self.title)
+        legend_top = inner.bottom() - line
+        self._draw_legend(painter, metrics, QRect(inner.left(), legend_top, inner.width(), line))
+
+        step, maximum = nice_scale(self.top())
+        ticks = list(range(0, maximum + 1, step))
+        label_width = max(metrics.horizontalAdvance(str(tick)) for tick in ticks)
+        plot = QRect(
+            inner.left() + label_width + 8,
+            title_box.bottom() + line,
+            inner.width() - label_width - 8,
+            legend_top - title_box.bottom() - 3 * line,
+        )
+        if plot.height() <= 0 or plot.width() <= 0:
+            return
+        grid = blend(base, text, 0.12)
+        axis = blend(base, text, 0.35)
+        for tick in ticks:
+            y = plot.bottom() - plot.height() * tick / maximum
+            painter.setPen(grid if tick else axis)
+            painter.drawLine(plot.left(), round(y), plot.right(), round(y))
+            painter.setPen(text)
+            label_box = QRect(inner.left(), round(y - line / 2), label_width, line)
+            painter.drawText(
+                label_box, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(tick)
+            )
+        count = max(len(self.categories), 1)
+        slot = plot.width() / count
+        for index, category in enumerate(self.categories):
+            painter.setPen(grid)
+            x = round(plot.left() + slot * index)
+            painter.drawLine(x, plot.top(), x, plot.bottom())
+            painter.setPen(text)
+            label_box = QRect(round(plot.left() + slot * index), plot.bottom() + 4, round(slot), line)
+            painter.drawText(label_box, Qt.AlignmentFlag.AlignCenter, category)
+        painter.setPen(axis)
+        painter.drawLine(plot.left(), plot.top(), plot.left(), plot.bottom())
+        painter.drawLine(plot.right(), plot.top(), plot.right(), plot.bottom())
+        self._draw_bars(painter, plot, slot, maximum)
+        painter.end()
+
+    def _draw_bars(self, painter: QPainter, plot: QRect, slot: float, maximum: int) -> None:
+        painter.setPen(Qt.PenStyle.NoPen)
+        group = slot * 0.5  # QtCharts' default bar width: half the category
+        width = group if self.stacked else group / max(len(self.series), 1)
+        for column in range(len(self.categories)):
+            left = plot.left() + slot * column + (slot - group) / 2
+            stacked_height = 0.0
+            for number, series in enumerate(self.series):
+                value = series.values[column] if column < len(series.values) else 0.0
+                height = plot.height() * value / maximum
+                x = left if self.stacked else left + width * number
+                bottom = plot.bottom() - stacked_height if self.stacked else plot.bottom()
+                painter.setBrush(QColor(SERIES_COLOURS[number % len(SERIES_COLOURS)]))
+                painter.drawRect(QRectF(x, bottom - height, width, height))
+                if self.stacked:
+                    stacked_height += height
+
+    def _draw_legend(self, painter: QPainter, metrics: QFontMetrics, box: QRect) -> None:
+        if not self.series:
+            return
+        marker, gap = 8, 16
+        room = box.width() // len(self.series) - marker - 4 - gap
+        labels = [
+            metrics.elidedText(s.label, Qt.TextElideMode.ElideRight, max(room, 20)) for s in self.series
+        ]
+        widths = [marker + 4 + metrics.horizontalAdvance(label) for label in labels]
+        x = box.left() + (box.width() - sum(widths) - gap * (len(widths) - 1)) / 2
+        for number, (label, width) in enumerate(zip(labels, widths, strict=True)):
+            painter.fillRect(
+                QRectF(x, box.center().y() - marker / 2 + 1, marker, marker),
+                QColor(SERIES_COLOURS[number % len(SERIES_COLOURS)]),
+            )
+            painter.setPen(self.palette().color(QPalette.ColorRole.Text))
+            painter.drawText(
+                QRectF(x + marker + 4, box.top(), width, box.height()), Qt.AlignmentFlag.AlignVCenter, label
+            )
+            x += width + gap
 
 
 def _tile(title: str) -> tuple[QFrame, QLabel, QLabel]:
@@ -54,29 +187,21 @@ class DashboardView(QWidget):
         for tile in (pending_tile, week_tile, rate_tile):
             tiles.addWidget(tile)
 
-        self.changes_chart = QChart()
-        self.changes_chart.setTitle("Opt-outs and opt-ins per week")
-        self.sources_chart = QChart()
-        self.sources_chart.setTitle("How customers told us (per week)")
-        self.changes_view = self._chart_view(self.changes_chart, "Opt-outs and opt-ins per week")
-        self.sources_view = self._chart_view(self.sources_chart, "Consent changes per week by source")
+        self.changes_chart = BarChart(
+            "Opt-outs and opt-ins per week", "Opt-outs and opt-ins per week", stacked=False
+        )
+        self.sources_chart = BarChart(
+            "How customers told us (per week)", "Consent changes per week by source", stacked=True
+        )
         charts = QGridLayout()
-        charts.addWidget(self.changes_view, 0, 0)
-        charts.addWidget(self.sources_view, 0, 1)
+        charts.addWidget(self.changes_chart, 0, 0)
+        charts.addWidget(self.sources_chart, 0, 1)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addLayout(tiles)
         layout.addLayout(charts, 1)
         self.loaded = False  # the first query runs when the view is first shown
-
-    @staticmethod
-    def _chart_view(chart: QChart, name: str) -> QChartView:
-        view = QChartView(chart)
-        view.setRenderHint(QPainter.RenderHint.Antialiasing)
-        view.setAccessibleName(name)
-        view.setMinimumHeight(260)
-        return view
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -102,53 +227,19 @@ class DashboardView(QWidget):
         )
         self._draw(stats)
 
-    def _axes(
-        self, chart: QChart, series: QBarSeries | QStackedBarSeries, labels: list[str], top: int
-    ) -> None:
-        for axis in chart.axes():
-            chart.removeAxis(axis)
-        x_axis = QBarCategoryAxis()
-        x_axis.append(labels)
-        y_axis = QValueAxis()
-        y_axis.setRange(0, max(top, 1))
-        y_axis.setLabelFormat("%d")
-        y_axis.setTickCount(min(max(top, 1), 5) + 1)
-        chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
-        chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
-        series.attachAxis(x_axis)
-        series.attachAxis(y_axis)
-
     def _draw(self, stats: list[WeekStats]) -> None:
-        theme = (
-            QChart.ChartTheme.ChartThemeDark if is_dark(self.palette()) else QChart.ChartTheme.ChartThemeLight
-        )
         labels = [f"{s.week_start.day} {s.week_start.strftime('%b')}" for s in stats]
-        for chart in (self.changes_chart, self.sources_chart):
-            chart.removeAllSeries()
-            chart.setTheme(theme)
-            chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
-            chart.setBackgroundRoundness(0)
-
-        changes = QBarSeries()
-        outs, ins = QBarSet("Opt-outs"), QBarSet("Opt-ins")
-        outs.append([float(s.opt_outs) for s in stats])
-        ins.append([float(s.opt_ins) for s in stats])
-        changes.append(outs)
-        changes.append(ins)
-        self.changes_chart.addSeries(changes)
-        self._axes(
-            self.changes_chart,
-            changes,
+        self.changes_chart.set_data(
             labels,
-            max([s.opt_outs for s in stats] + [s.opt_ins for s in stats] + [1]),
+            [
+                ChartSeries("Opt-outs", tuple(float(s.opt_outs) for s in stats)),
+                ChartSeries("Opt-ins", tuple(float(s.opt_ins) for s in stats)),
+            ],
         )
-
         sources = sorted({name for s in stats for name in s.by_source})
-        stacked = QStackedBarSeries()
+        by_source = []
         for name in sources:
             words = source_words(name)
-            bar = QBarSet(words[:1].upper() + words[1:])
-            bar.append([float(s.by_source.get(name, 0)) for s in stats])
-            stacked.append(bar)
-        self.sources_chart.addSeries(stacked)
-        self._axes(self.sources_chart, stacked, labels, max([sum(s.by_source.values()) for s in stats] + [1]))
+            values = tuple(float(s.by_source.get(name, 0)) for s in stats)
+            by_source.append(ChartSeries(words[:1].upper() + words[1:], values))
+        self.sources_chart.set_data(labels, by_source)

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-from PySide6.QtCharts import QBarSeries, QStackedBarSeries
 from PySide6.QtCore import Qt
 
 from desktop_app.services.paths import AppPaths
@@ -30,13 +29,11 @@ def test_dashboard_charts_weekly_changes_by_source(qtbot, window, runtime, custo
     assert dashboard.pending_value.text() == "1"
     assert dashboard.week_value.text() == "2"
     assert dashboard.rate_note.text().startswith("0 of 2 confirmations")  # sent, not yet delivered
-    [changes] = dashboard.changes_chart.series()
-    assert isinstance(changes, QBarSeries)
-    outs = changes.barSets()[0]
-    assert outs.label() == "Opt-outs" and outs.at(outs.count() - 1) == 2.0
-    [sources] = dashboard.sources_chart.series()
-    assert isinstance(sources, QStackedBarSeries)
-    assert [bar.label() for bar in sources.barSets()] == ["Sent a stop word"]
+    changes, sources = dashboard.changes_chart, dashboard.sources_chart
+    assert not changes.stacked and sources.stacked
+    outs = changes.series[0]
+    assert outs.label == "Opt-outs" and outs.values[-1] == 2.0
+    assert [bar.label for bar in sources.series] == ["Sent a stop word"]
     assert len(keys) == 3
 
 

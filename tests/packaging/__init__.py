@@ -1,0 +1,1 @@
+"""Tests of the packaging scripts (bundle budget, icons, Debian package)."""
