@@ -94,22 +94,22 @@ class Analysis:
         self.hits = _resolve_collisions(hits, self.coverage) if len(self.coverage) > 1 else hits
         by_concept: dict[str, list[Hit]] = {}
         for hit in self.hits:
-            found = by_concept.get(hit[0])
+            found = by_concept.get(hit.concept)
             if found is None:
-                by_concept[hit[0]] = [hit]
+                by_concept[hit.concept] = [hit]
             else:
                 found.append(hit)
         self.by_concept = by_concept
-        if "contrast" not in concepts and tokens and tokens[0][3] == tokens[-1][3]:
+        if "contrast" not in concepts and tokens and tokens[0].clause == tokens[-1].clause:
             # One clause (the common case): it holds every token and every hit.
-            only = tokens[0][3]
+            only = tokens[0].clause
             self.clause_of = [only * 1000] * len(tokens)
             clause = Clause(only * 1000, 0, len(tokens), only in tokenized.questions, only in tokenized.soft)
             clause.hits = by_concept
             self.clauses = [clause]
             return
         clause_of = self.clause_of = (
-            self._clauses(tokenized) if "contrast" in concepts else [token[3] * 1000 for token in tokens]
+            self._clauses(tokenized) if "contrast" in concepts else [token.clause * 1000 for token in tokens]
         )
         clauses: list[Clause] = []
         clause_by_index: dict[int, Clause] = {}
@@ -127,10 +127,10 @@ class Analysis:
                 current.end = token_index + 1
         self.clauses = clauses
         for hit in self.hits:
-            clause_hits = clause_by_index[clause_of[hit[2]]].hits
-            found = clause_hits.get(hit[0])
+            clause_hits = clause_by_index[clause_of[hit.start]].hits
+            found = clause_hits.get(hit.concept)
             if found is None:
-                clause_hits[hit[0]] = [hit]
+                clause_hits[hit.concept] = [hit]
             else:
                 found.append(hit)
 
@@ -231,28 +231,27 @@ def _resolve_collisions(hits: list[Hit], coverage: dict[str, int]) -> list[Hit]:
     """
     best: dict[int, int] = {}
     for hit in hits:
-        if hit[0] in NO_VOTE:
+        if hit.concept in NO_VOTE:
             continue
-        start = hit[2]
-        for lang in hit[5]:
+        start = hit.start
+        for lang in hit.langs:
             votes = coverage[lang]
             if votes > best.get(start, 0):
                 best[start] = votes
     kept: list[Hit] = []
-    new_hit = tuple.__new__
     for hit in hits:
-        langs = hit[5]
-        if not langs or hit[0] in NO_VOTE:
+        langs = hit.langs
+        if not langs or hit.concept in NO_VOTE:
             kept.append(hit)
             continue
-        top = best[hit[2]]
+        top = best[hit.start]
         for winner in langs:
             if coverage[winner] == top:
                 break
         else:
             continue
-        if winner != hit[1]:
-            hit = new_hit(Hit, (hit.concept, winner, hit.start, hit.end, hit.entry, langs))
+        if winner != hit.lang:
+            hit = hit._replace(lang=winner)
         kept.append(hit)
     return kept
 

@@ -98,9 +98,9 @@ def _nothing_to_find(tokenized: Tokenized, hits: list[Hit], concepts: set[str]) 
 def _main_language(hits: list[Hit], text: str) -> str | None:
     votes: dict[str, int] = {}
     for hit in hits:
-        if hit[0] == "stop_family":
+        if hit.concept == "stop_family":
             continue
-        for lang in hit[5]:
+        for lang in hit.langs:
             votes[lang] = votes.get(lang, 0) + 1
     if not votes:
         return script_language(text)
@@ -204,14 +204,14 @@ class Detector:
             return NO_VERDICT
         tokenized = tokenize(text)
         hits = self._index.find(tokenized.tokens)
-        concepts = {hit[0] for hit in hits}
+        concepts = {hit.concept for hit in hits}
         if _nothing_to_find(tokenized, hits, concepts):
             return self._nothing(tokenized, hits, concepts, _main_language(hits, text))
         bare = match_bare_keyword(tokenized, hits, self._index, concepts)
         if bare is not None:
             return self._keyword_verdict(bare, len(text))
         analysis = Analysis(text, tokenized, hits, concepts)
-        label = self._buttons.match_words(" ".join([t[0] for t in analysis.tokens if not t[4]]))
+        label = self._buttons.match_words(" ".join([t.norm for t in analysis.tokens if not t.emoji]))
         if label is not None:
             return self._label_verdict(analysis, *label)
         fixed = correction(analysis) or kept_after_stop(analysis)
@@ -260,7 +260,7 @@ class Detector:
     def model_input(self, text: str) -> str:
         """The line the second opinion reads for `text` (the training script uses the same)."""
         tokenized = tokenize(text)
-        concepts = {hit[0] for hit in self._index.find(tokenized.tokens)}
+        concepts = {hit.concept for hit in self._index.find(tokenized.tokens)}
         return model_text(tokenized.tokens, concepts, bool(tokenized.questions))
 
     def _label_verdict(self, analysis: Analysis, kind: VerdictKind, shown: str) -> Verdict:

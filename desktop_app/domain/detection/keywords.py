@@ -112,7 +112,7 @@ def match_bare_keyword(
 ) -> KeywordMatch | None:
     """The whole message is one keyword, give or take politeness, emoji and noise."""
     tokens = tokenized.tokens
-    words = [i for i, t in enumerate(tokens) if not t[4]]
+    words = [i for i, t in enumerate(tokens) if not t.emoji]
     if not words:
         if any(t.norm == STOP_SIGN for t in tokens):
             spans = tuple((t.start, t.end) for t in tokens if t.norm == STOP_SIGN)
@@ -124,15 +124,15 @@ def match_bare_keyword(
         fillers = {i for h in hits if h.concept in _IGNORABLE for i in range(h.start, h.end)}
         content = [i for i in words if i not in fillers]
         if len(content) > 1 and ("aside" in concepts or "insist" in concepts):
-            content = [i for i in content if len(tokens[i][0]) > SHORT_WORD]
+            content = [i for i in content if len(tokens[i].norm) > SHORT_WORD]
     else:
         content = words
     if len(content) > 1 and _KEYWORD_HITS.isdisjoint(concepts):
         return None  # several words and none of them starts a keyword
     longest = index.longest_keyword
-    if 1 < len(content) <= longest + 3 and any(tokens[i][0][:1].isdigit() for i in content):
-        content = [i for i in content if not _COUNT_RE.fullmatch(tokens[i][0])]
-    if len(content) > longest and len({tokens[i][0] for i in content}) > longest:
+    if 1 < len(content) <= longest + 3 and any(tokens[i].norm[:1].isdigit() for i in content):
+        content = [i for i in content if not _COUNT_RE.fullmatch(tokens[i].norm)]
+    if len(content) > longest and len({tokens[i].norm for i in content}) > longest:
         return None  # too long to be a keyword, even a repeated one
     view = _View(tokens, tokenized.questions, hits)
     full = " ".join(tokens[i].norm for i in words)
@@ -181,7 +181,7 @@ def _family(content: list[int], view: _View) -> KeywordMatch | None:
     tokens = view.tokens
     vague = {h.start for h in view.hits if h.concept == "vague_object"}
     content = [i for i in content if i not in vague] or content  # "Stoppt das bitte"
-    if len({tokens[i][0] for i in content}) != 1:
+    if len({tokens[i].norm for i in content}) != 1:
         return None
     position = content[0]
     for hit in view.hits:

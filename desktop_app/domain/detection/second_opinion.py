@@ -112,7 +112,7 @@ def model_text(tokens: Iterable[Token], concepts: Iterable[str], question: bool)
     found = sorted(tags[concept] for concept in concepts if concept in tags)
     if question:
         found.append("__question")
-    return " ".join([*(token[0] for token in tokens), *found])
+    return " ".join([*(token.norm for token in tokens), *found])
 
 
 def explain_model(kind: VerdictKind, concepts: set[str]) -> str:
