@@ -263,3 +263,6 @@ class DemoSender:
 
     def test_connection(self) -> ConnectionCheck:
         return ConnectionCheck(True, ConnectionState.DEMO, "The demo needs no account: it is ready.")
+
+    def close(self) -> None:
+        """Nothing to release (every sender can be closed)."""

@@ -16,7 +16,7 @@ from desktop_app.domain.model import IngestResult, ProviderEvent, Verdict
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-BookT = TypeVar("BookT")
+BookT = TypeVar("BookT", covariant=True)
 
 WRITER_THREAD_NAME = "book-writer"
 Prepared = tuple[ProviderEvent, Verdict | None]  # an event and, for a customer's words, its verdict
@@ -67,7 +67,7 @@ class BookWriter(Generic[BookT]):
         prepare: PrepareFn | None = None,
         max_events_per_commit: int = 2000,
     ) -> None:
-        self.book = book
+        self._book = book
         self._commit_fn = commit
         self._prepare_fn = prepare
         self._max_events = max_events_per_commit
@@ -77,6 +77,11 @@ class BookWriter(Generic[BookT]):
         self._lock = threading.Lock()
         self.commits = 0  # ingest transactions run, for the benchmark's figures
         self.busy_seconds = 0.0  # time spent inside ingest transactions (ditto)
+
+    @property
+    def book(self) -> BookT:
+        """The book the operations write to (they may call it directly: they run on the writer)."""
+        return self._book
 
     def bind_ingest(self, commit: CommitFn, prepare: PrepareFn | None = None) -> BookWriter[BookT]:
         """What submit_ingest runs: `prepare` on the caller's thread, `commit` (one transaction) here."""

@@ -1,31 +1,127 @@
-"""Starts the real provider connection inside the app: Meta's webhook server or the Twilio poller."""
+"""The seam every provider plugs into: its sender factory, its inbound source and what a source is given."""
 
 from __future__ import annotations
 
-import logging
-from typing import Any, Protocol
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
 
+from desktop_app.domain.ports import ConsentBookPort
 from desktop_app.providers.base import ConnectionCheck, ConnectionState, Sender, SendResult
+from desktop_app.services.book_writer import BookWriter
 from desktop_app.services.ingest import IngestPipeline
-from desktop_app.services.secrets import SecretStore
 from desktop_app.services.settings import Settings
 
-log = logging.getLogger(__name__)
-
-
-class RuntimeLike(Protocol):
-    """What a connection needs from services.runtime.AppRuntime."""
-
-    settings: Settings
-    secrets: SecretStore
-    pipeline: IngestPipeline
-    sender: Sender | None
-
-    def report_state(self, state: str, message: str) -> None: ...
+StateReport = Callable[[ConnectionState, str], None]  # called from any thread
 
 
 class NotConfiguredError(RuntimeError):
     """The chosen provider lacks a setting or secret; the message says which and where to enter it."""
+
+
+class SecretReader(Protocol):
+    """The keyring (services.secrets.SecretStore), or typed-but-unsaved values over it."""
+
+    def get(self, name: str, *, allow_env: bool = False) -> str | None: ...
+
+
+class ClosableSender(Sender, Protocol):
+    def close(self) -> None: ...
+
+
+class InboundSource(Protocol):
+    """A running connection that feeds the pipeline: webhook server, poller or demo simulator."""
+
+    def start(self) -> None:
+        """Start its threads; may raise OSError (a port in use). Reports its state when it can."""
+        ...
+
+    def poll_now(self) -> None:
+        """Look for new messages at once, where that means anything (a poller); else nothing."""
+        ...
+
+    @property
+    def description(self) -> str:
+        """One line for `serve` once started: 'Listening on http://…', 'Polling Twilio for …'."""
+        ...
+
+    def stop(self) -> None:
+        """Stop and wait for its threads; writes already submitted still finish on the writer."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class SourceContext:
+    """What the composition root hands a provider's source factory."""
+
+    settings: Settings
+    secrets: SecretReader
+    pipeline: IngestPipeline
+    writer: BookWriter[ConsentBookPort]
+    sender: ClosableSender | None
+    report_state: StateReport
+    allow_env: bool = False  # headless `serve`: secrets may come from the environment
+    host: str | None = None  # `serve --host` / `--port` override the settings
+    port: int | None = None
+    pace: float = 1.0  # a simulated source's speed (the demo; tests run it fast)
+
+    @property
+    def listen_host(self) -> str:
+        return self.host or self.settings.webhook_host
+
+    @property
+    def listen_port(self) -> int:
+        return self.settings.webhook_port if self.port is None else self.port
+
+
+SenderFactory = Callable[[Settings, SecretReader, bool], ClosableSender]  # (settings, secrets, allow_env)
+SourceFactory = Callable[[SourceContext], InboundSource]
+Preflight = Callable[[Settings, SecretReader], list[str]]  # headless checks: raises or returns notes
+
+
+def _nothing_to_check(settings: Settings, secrets: SecretReader) -> list[str]:
+    return []
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderSpec:
+    """One provider, as the registry knows it (services.provider_registry).
+
+    `build_sender` raises NotConfiguredError (saying what is missing) when credentials are not
+    entered; `build_source` raises NotConfiguredError too, and its source's start() may raise OSError.
+    `preflight` runs first in headless `serve`: NotConfiguredError there is exit code 2.
+    """
+
+    name: str
+    label: str
+    build_sender: SenderFactory
+    build_source: SourceFactory
+    preflight: Preflight = _nothing_to_check  # `serve`, before the book opens (secrets may be env vars)
+    servable: bool = True  # `consent-desk serve --provider <name>` runs it headless
+
+    def running_sender(
+        self, settings: Settings, secrets: SecretReader, *, allow_env: bool = False
+    ) -> ClosableSender | None:
+        """The running app's sender, or None while the provider's credentials are not entered yet."""
+        try:
+            return self.build_sender(settings, secrets, allow_env)
+        except NotConfiguredError:
+            return None
+
+    def sender_for(self, settings: Settings, secrets: SecretReader) -> ClosableSender:
+        """For "Test connection": built from typed, unsaved values; never None (missing = says so)."""
+        try:
+            return self.build_sender(settings, secrets, False)
+        except NotConfiguredError as exc:
+            return UnconfiguredSender(str(exc))
+
+    def check_connection(self, settings: Settings, secrets: SecretReader) -> ConnectionCheck:
+        """Settings' "Test connection": never raises; missing secrets are a plain NOT_CONFIGURED."""
+        sender = self.sender_for(settings, secrets)
+        try:
+            return sender.test_connection()
+        finally:
+            sender.close()
 
 
 class UnconfiguredSender:
@@ -44,120 +140,3 @@ class UnconfiguredSender:
 
     def close(self) -> None:
         pass
-
-
-def sender_for(settings: Settings, secrets: Any) -> Sender:
-    """A sender for "Test connection" with not-yet-saved settings and secrets (never None)."""
-    if settings.provider == "meta":
-        from desktop_app.providers.meta_cloud.graph_client import GraphClient
-
-        return GraphClient(
-            access_token=secrets.get("meta.access_token") or "",
-            phone_number_id=settings.meta_phone_number_id,
-            base_url=settings.meta_graph_url,
-            api_version=settings.meta_api_version,
-        )
-    if settings.provider == "twilio":
-        from desktop_app.services.twilio_runner import build_provider
-
-        try:
-            return build_provider(settings, secrets)
-        except ValueError as exc:
-            return UnconfiguredSender(str(exc))
-    return UnconfiguredSender(f"Unknown provider {settings.provider!r}.")
-
-
-def make_sender(settings: Settings, secrets: SecretStore) -> Sender | None:
-    """The running app's sender, or None while the provider's credentials are not entered yet."""
-    if settings.provider == "meta" and not (
-        secrets.get("meta.access_token") and settings.meta_phone_number_id
-    ):
-        return None
-    sender = sender_for(settings, secrets)
-    return None if isinstance(sender, UnconfiguredSender) else sender
-
-
-class MetaConnection:
-    """The webhook server (with its single writer thread) for Meta's Cloud API."""
-
-    def __init__(self, runtime: RuntimeLike) -> None:
-        from desktop_app.services.webhook_server import MetaWebhookService, unreachable_warning
-
-        settings, secrets = runtime.settings, runtime.secrets
-        app_secret = secrets.get("meta.app_secret")
-        verify_token = secrets.get("meta.verify_token")
-        if not app_secret or not verify_token:
-            raise NotConfiguredError(
-                "Enter the Meta App Secret and a verify token in Settings → Connection to receive messages."
-            )
-        self._runtime = runtime
-        self.service = MetaWebhookService.for_pipeline(
-            runtime.pipeline,
-            app_secret=app_secret,
-            verify_token=verify_token,
-            host=settings.webhook_host,
-            port=settings.webhook_port,
-            book=runtime.pipeline.book,
-        )
-        self._warning = unreachable_warning(runtime.pipeline.book)
-
-    def start(self) -> None:
-        host, port = self.service.start()
-        message = f"Waiting for Meta at http://{host}:{port}/webhook (expose it with a tunnel)"
-        if self._warning:
-            message = self._warning
-        self._runtime.report_state(ConnectionState.WEBHOOK_WAITING.value, message)
-
-    def stop(self) -> None:
-        self.service.stop()
-        _close(self._runtime.sender)
-
-
-class TwilioPolling:
-    """The Twilio poller thread (and the signed /twilio webhook when a public URL is set)."""
-
-    def __init__(self, runtime: RuntimeLike) -> None:
-        from desktop_app.services.twilio_runner import TwilioConnection
-
-        try:
-            self.connection = TwilioConnection(
-                runtime.pipeline,
-                runtime.settings,
-                runtime.secrets,
-                on_state=lambda state, message: runtime.report_state(_state_value(state), message),
-            )
-        except ValueError as exc:
-            raise NotConfiguredError(str(exc)) from exc
-
-    def start(self) -> None:
-        self.connection.start()
-
-    def poll_now(self) -> None:
-        self.connection.poll_now()
-
-    def stop(self) -> None:
-        self.connection.stop()
-
-
-def start_source(runtime: RuntimeLike) -> MetaConnection | TwilioPolling:
-    """Build and start the connection for runtime.settings.provider; raises NotConfiguredError."""
-    provider = runtime.settings.provider
-    source: MetaConnection | TwilioPolling
-    if provider == "meta":
-        source = MetaConnection(runtime)
-    elif provider == "twilio":
-        source = TwilioPolling(runtime)
-    else:
-        raise NotConfiguredError(f"Unknown provider {provider!r}; choose one in Settings → Connection.")
-    source.start()
-    return source
-
-
-def _state_value(state: Any) -> str:
-    return str(getattr(state, "value", state))
-
-
-def _close(sender: Any) -> None:
-    close = getattr(sender, "close", None)
-    if callable(close):
-        close()

@@ -1,18 +1,16 @@
-"""The shared ingest pipeline (parse -> store -> detect -> decide -> confirm) and its writer thread."""
+"""The shared ingest pipeline: parse -> store -> detect -> decide in one transaction, then confirm."""
 
 from __future__ import annotations
 
 import dataclasses
 import functools
 import logging
-import queue
 import sqlite3
-import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from desktop_app.domain.detection.corrections import corrects_previous
 from desktop_app.domain.event_time import bound_event_time
@@ -39,6 +37,7 @@ from desktop_app.domain.model import (
 from desktop_app.domain.phone import normalize_ref
 from desktop_app.domain.ports import ConsentBookPort, UnitOfWorkPort
 from desktop_app.providers.base import Sender, SendResult
+from desktop_app.services.book_writer import BookWriter, Prepared
 from desktop_app.services.confirmations import ConfirmationSender, ConfirmationTemplates
 from desktop_app.services.outbox import GuardedOutbox
 
@@ -52,6 +51,8 @@ ConsentBook = ConsentBookPort
 UnitOfWork = UnitOfWorkPort
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+__all__ = ["IngestPipeline", "Prepared"]
 
 # Messages whose words can carry a request; reactions, system notices and welcomes cannot.
 CLASSIFIED_KINDS = frozenset(
@@ -72,7 +73,6 @@ OPT_OUT_SEND_ERRORS: dict[tuple[str, int], tuple[str, EventSource]] = {
 EXACT_RULE_PREFIX = "button:"
 # Look this far back for confirmations that never left; older ones are past the reply window anyway.
 RECOVERY_WINDOW = timedelta(days=2)
-Prepared = tuple[ProviderEvent, Verdict | None]  # an event and, for a customer's words, its verdict
 # What one event's bad data raises; its savepoint is undone and it is kept unparsed. Anything else
 # (a locked or full book, a closed connection, a bug) fails the batch, so the sender delivers it again.
 BAD_EVENT_ERRORS: tuple[type[Exception], ...] = (
@@ -111,7 +111,9 @@ class IngestPipeline:
     """parse -> store -> detect -> decide in ONE unit of work; confirmations after the commit.
 
     Shared by every inbound source (Meta webhook, Twilio poller, demo). `settings` may be replaced at
-    runtime; it is read once per batch. `on_result` runs after the commit, on the calling thread.
+    runtime; it is read once per batch. `on_result` runs after the commit, on the committing thread.
+    With a `writer` (services.book_writer.BookWriter, as the composition root builds it) every write
+    of the pipeline and its outbox runs on the writer's thread: `ingest` submits there and waits.
     """
 
     def __init__(
@@ -124,13 +126,17 @@ class IngestPipeline:
         *,
         templates: ConfirmationTemplates | None = None,
         confirmation_executor: Executor | None = None,
+        writer: BookWriter[object] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.book = book
         self.settings = settings
         self.on_result = on_result
         self._detector = detector
-        self.outbox = GuardedOutbox(book, sender)
+        self.writer = writer
+        if writer is not None:
+            writer.bind_ingest(self.ingest_prepared, self.prepare)
+        self.outbox = GuardedOutbox(book, sender, write=self.write)
         self.confirmations = ConfirmationSender(
             self.outbox, templates or ConfirmationTemplates.load_default(), clock
         )
@@ -156,10 +162,21 @@ class IngestPipeline:
         """The key store_inbound filed the message under (same normalisation, cached: hot path)."""
         return _normalized_key(ref.key, ref.kind, self.book.default_region)
 
+    def write(self, op: Callable[[], T]) -> T:
+        """Run one write on the book writer's thread and wait for it (directly, without a writer)."""
+        if self.writer is None:
+            return op()
+        return self.writer.submit(op).result()
+
     # --- the batch -------------------------------------------------------------------------------
 
     def ingest(self, events: Sequence[ProviderEvent]) -> IngestResult:
-        """Store and decide a batch atomically; returns after the commit. Raises if nothing was stored."""
+        """Store and decide a batch atomically; returns after the commit. Raises if nothing was stored.
+
+        With a writer the batch is classified here and group-committed on the writer's thread.
+        """
+        if self.writer is not None:
+            return self.writer.submit_ingest(events).result()
         return self.ingest_prepared(self.prepare(events))
 
     def prepare(self, events: Sequence[ProviderEvent]) -> list[Prepared]:
@@ -395,7 +412,7 @@ class IngestPipeline:
 
     def confirm_detection(self, det_id: int, decided_by: str = "owner") -> ConsentEventRecord | None:
         """The owner's "Confirm opt-out": append the event, then the same confirmation logic."""
-        record = self.book.resolve_detection(det_id, confirm=True, decided_by=decided_by)
+        record = self.write(lambda: self.book.resolve_detection(det_id, confirm=True, decided_by=decided_by))
         if record is not None and record.action is ConsentAction.OPT_OUT:
             detection = self.book.detection(det_id)
             self._confirm_later([(record, detection.language if detection else None)])
@@ -465,116 +482,3 @@ def _event_from_verdict(
         note=time_note,
         dedupe_key=f"{msg.provider}:message:{msg.provider_message_id}",
     )
-
-
-IngestFn = Callable[[Sequence[Any]], IngestResult]  # events, or IngestPipeline.prepare's output
-_STOP = object()
-
-
-class IngestWorker:
-    """Group commit: whatever arrived while the last transaction ran goes into the next one.
-
-    Each submitter gets a Future that resolves only after its events are committed, so the webhook
-    can answer 200 afterwards. If a combined transaction fails, each submission is retried alone,
-    so one poisoned delivery never fails its neighbours.
-    """
-
-    def __init__(self, ingest: IngestFn, *, max_events_per_commit: int = 2000) -> None:
-        self._ingest = ingest
-        self._max_events = max_events_per_commit
-        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._stopped = threading.Event()
-        self.commits = 0  # transactions run, for the benchmark's figures
-
-    def start(self) -> IngestWorker:
-        if self._thread is None:
-            self._stopped.clear()
-            self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Finish what was submitted, then stop."""
-        thread = self._thread
-        if thread is None:
-            return
-        self._stopped.set()
-        self._queue.put(_STOP)
-        thread.join(timeout)
-        self._thread = None
-
-    def __enter__(self) -> IngestWorker:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def submit(self, events: Sequence[Any]) -> Future[IngestResult]:
-        future: Future[IngestResult] = Future()
-        if self._stopped.is_set() or self._thread is None:
-            future.set_exception(RuntimeError("the ingest writer is not running"))
-            return future
-        self._queue.put((list(events), future))
-        return future
-
-    def _run(self) -> None:
-        stopping = False
-        while not stopping:
-            first = self._queue.get()
-            if first is _STOP:
-                break
-            batch = [first]
-            count = len(first[0])  # type: ignore[index]
-            while count < self._max_events:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is _STOP:
-                    stopping = True
-                    break
-                batch.append(item)
-                count += len(item[0])  # type: ignore[index]
-            self._commit(batch)  # type: ignore[arg-type]
-        self._fail_leftovers()
-
-    def _commit(self, batch: list[tuple[list[ProviderEvent], Future[IngestResult]]]) -> None:
-        live = [(events, fut) for events, fut in batch if fut.set_running_or_notify_cancel()]
-        if not live:
-            return
-        try:
-            result = self._ingest([event for events, _ in live for event in events])
-            self.commits += 1
-        except Exception as exc:
-            if len(live) == 1:
-                log.error("Ingest failed (%s); the sender will retry", type(exc).__name__, exc_info=True)
-                live[0][1].set_exception(exc)
-                return
-            log.warning("Combined ingest failed (%s); retrying deliveries one by one", type(exc).__name__)
-            for events, fut in live:
-                self._commit_alone(events, fut)
-            return
-        for _, fut in live:
-            fut.set_result(result)
-
-    def _commit_alone(self, events: list[ProviderEvent], fut: Future[IngestResult]) -> None:
-        try:
-            result = self._ingest(events)
-            self.commits += 1
-        except Exception as exc:
-            log.error("Ingest failed (%s); the sender will retry", type(exc).__name__, exc_info=True)
-            fut.set_exception(exc)
-        else:
-            fut.set_result(result)
-
-    def _fail_leftovers(self) -> None:
-        while True:
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                return
-            if item is not _STOP:
-                _, fut = item  # type: ignore[misc]
-                if fut.set_running_or_notify_cancel():
-                    fut.set_exception(RuntimeError("the ingest writer stopped"))

@@ -7,13 +7,14 @@ import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from desktop_app.domain.model import ConsentAction, ConsentEventRecord, Decision
 from desktop_app.domain.ports import UnitOfWorkPort
 from desktop_app.providers.base import Sender, SendResult
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CONFIRMATION_CATEGORY = "confirmation"  # stored on the outbound message row, not a consent category
 SENDING = "sending"
@@ -36,18 +37,33 @@ class ConsentGate(Protocol):
     def event(self, event_id: int) -> ConsentEventRecord | None: ...
 
 
+class WriteRunner(Protocol):
+    """Runs one write where the book's writes belong (IngestPipeline.write: on the book writer) and waits."""
+
+    def __call__(self, op: Callable[[], T]) -> T: ...
+
+
+def _write_here(op: Callable[[], T]) -> T:
+    return op()
+
+
 class GuardedOutbox:
-    """Sends through a provider only what the consent book allows; records what it sent."""
+    """Sends through a provider only what the consent book allows; records what it sent.
+
+    Sends happen on the calling thread (a network pool's); every record of them goes through `write`.
+    """
 
     def __init__(
         self,
         book: ConsentGate,
         sender: Sender | None,
         *,
+        write: WriteRunner = _write_here,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.book = book
         self.sender = sender
+        self._write = write
         self._now = now
         self._claims: set[int] = set()
         self._lock = threading.Lock()
@@ -70,16 +86,29 @@ class GuardedOutbox:
             return SendResult(ok=False, error_message="No provider is connected; nothing was sent.")
         result = self._reported(self.sender.send_text(self.book.resolve_key(to), text))
         if result.ok:
-            with self.book.unit_of_work() as uow:
-                uow.store_outbound(
-                    self.book.resolve_key(to),
-                    text,
-                    provider=self.sender.name,
-                    provider_message_id=result.provider_message_id,
-                    category=category,
-                    sent_at=self._now(),
+            self._write(
+                lambda: self._store_outbound(
+                    self.book.resolve_key(to), text, result.provider_message_id, category, self._now()
                 )
+            )
         return result
+
+    def _store_outbound(
+        self, key: str, text: str, provider_message_id: str | None, category: str, sent_at: datetime
+    ) -> None:
+        assert self.sender is not None
+        with self.book.unit_of_work() as uow:
+            uow.store_outbound(
+                key,
+                text,
+                provider=self.sender.name,
+                provider_message_id=provider_message_id,
+                category=category,
+                sent_at=sent_at,
+            )
+
+    def _mark(self, event_id: int, status: str) -> None:
+        self._write(lambda: self.book.mark_confirmation(event_id, None, None, status))
 
     def send_confirmation(self, event: ConsentEventRecord, text: str) -> SendResult | None:
         """The single exception to the gate: the confirmation of this opt-out, at most once.
@@ -110,7 +139,7 @@ class GuardedOutbox:
     def record_skipped(self, event: ConsentEventRecord, status: str) -> None:
         if self._already_handled(event.id):
             return
-        self.book.mark_confirmation(event.id, None, None, status)
+        self._mark(event.id, status)
 
     def _claim(self, event_id: int) -> bool:
         with self._lock:
@@ -139,31 +168,37 @@ class GuardedOutbox:
     def _send_claimed(self, event: ConsentEventRecord, text: str) -> SendResult:
         assert self.sender is not None
         # Durable "sending" marker first: after a crash mid-send we never send a second one.
-        self.book.mark_confirmation(event.id, None, None, SENDING)
+        self._mark(event.id, SENDING)
         try:
             result = self._reported(self.sender.send_text(event.contact_key, text))
         except Exception as exc:
             log.error("Confirmation for event %d: sender failed (%s)", event.id, type(exc).__name__)
-            self.book.mark_confirmation(event.id, None, None, "unknown")
+            self._mark(event.id, "unknown")
             raise
         sent_at = self._now()
         if result.ok:
-            with self.book.unit_of_work() as uow:
-                uow.mark_confirmation(event.id, result.provider_message_id, sent_at, "sent")
-                uow.store_outbound(
-                    event.contact_key,
-                    text,
-                    provider=self.sender.name,
-                    provider_message_id=result.provider_message_id,
-                    category=CONFIRMATION_CATEGORY,
-                    sent_at=sent_at,
-                )
+            self._write(lambda: self._record_sent(event, text, result.provider_message_id, sent_at))
             log.info("Confirmation sent for opt-out event %d", event.id)
         else:
             status = _failure_status(result)
-            self.book.mark_confirmation(event.id, None, None, status)
+            self._mark(event.id, status)
             log.warning("Confirmation for event %d not sent: %s", event.id, status)
         return result
+
+    def _record_sent(
+        self, event: ConsentEventRecord, text: str, provider_message_id: str | None, sent_at: datetime
+    ) -> None:
+        assert self.sender is not None
+        with self.book.unit_of_work() as uow:
+            uow.mark_confirmation(event.id, provider_message_id, sent_at, "sent")
+            uow.store_outbound(
+                event.contact_key,
+                text,
+                provider=self.sender.name,
+                provider_message_id=provider_message_id,
+                category=CONFIRMATION_CATEGORY,
+                sent_at=sent_at,
+            )
 
 
 def _failure_status(result: SendResult) -> str:

@@ -1,28 +1,42 @@
-"""Builds and owns the running parts of the app: book, detector, pipeline, sender and inbound source."""
+"""The GUI session: opens the book, builds the house (services.composition) and runs the provider's source."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from desktop_app.domain.detection import Detector, Lexicon
+from desktop_app.domain.detection import Detector
 from desktop_app.domain.model import IngestResult
+from desktop_app.domain.ports import ConsentBookPort
 from desktop_app.providers.base import ConnectionState, Sender
-from desktop_app.providers.demo import BAKERY, DemoSender, DemoSimulator
+from desktop_app.providers.demo import BAKERY
 from desktop_app.services.book_key import EphemeralBookKeys, KeychainBookKeys
-from desktop_app.services.detector_model import load_second_opinion
+from desktop_app.services.book_writer import BookWriter
+from desktop_app.services.composition import BUILD_SENDER, House, build_detector
+from desktop_app.services.connections import (
+    ClosableSender,
+    InboundSource,
+    NotConfiguredError,
+    SecretReader,
+    UnconfiguredSender,
+)
+from desktop_app.services.demo_connection import DEMO
 from desktop_app.services.ingest import IngestPipeline
 from desktop_app.services.paths import AppPaths
+from desktop_app.services.provider_registry import provider_spec
 from desktop_app.services.secrets import SecretStore
 from desktop_app.services.settings import Settings
 from desktop_app.storage.book import ConsentBook
 
+if TYPE_CHECKING:
+    from desktop_app.services.qtbridge import RuntimeBridge
+
 log = logging.getLogger(__name__)
 
 StateListener = Callable[[str, str], None]
+__all__ = ["AppRuntime", "build_detector", "reset_demo_book"]
 
 
 def reset_demo_book(path: Path) -> None:
@@ -31,16 +45,8 @@ def reset_demo_book(path: Path) -> None:
         Path(str(path) + suffix).unlink(missing_ok=True)
 
 
-def build_detector(settings: Settings) -> Detector:
-    lexicon = Lexicon.load_default()
-    if settings.lexicon_additions or settings.lexicon_removals:
-        lexicon = lexicon.with_overrides(settings.lexicon_additions, settings.lexicon_removals)
-    # The learned second opinion only ever raises a message to review (resources/model/).
-    return Detector(lexicon, second_opinion=load_second_opinion())
-
-
 class AppRuntime:
-    """The composition of services for one app session (GUI or headless)."""
+    """One app session: the book, and the house built on it (writer, pipeline, network pool, sender)."""
 
     def __init__(
         self,
@@ -49,7 +55,7 @@ class AppRuntime:
         *,
         demo: bool = False,
         secrets: SecretStore | None = None,
-        bridge: Any = None,
+        bridge: RuntimeBridge | None = None,  # where worker threads report to the window
         demo_pace: float = 1.0,
     ) -> None:
         self.paths = paths
@@ -58,7 +64,6 @@ class AppRuntime:
         self.secrets = secrets or SecretStore()
         self.bridge = bridge
         self._demo_pace = demo_pace
-        self._source: Any = None
         self.connection_state = ConnectionState.NOT_CONFIGURED.value
         self.connection_message = ""
         self.last_event_at: str | None = None
@@ -78,19 +83,42 @@ class AppRuntime:
             keep_backups=settings.keep_backups,
             keys=EphemeralBookKeys() if self.is_demo else KeychainBookKeys(self.secrets),
         )
-        self.detector = build_detector(settings)
-        self.sender: Sender | None = self._make_sender()
-        # Confirmations leave on their own thread: "Confirm opt-out" never waits on the network.
-        self._confirmations = ThreadPoolExecutor(max_workers=1, thread_name_prefix="confirmations")
-        self.pipeline = IngestPipeline(
+        try:
+            spec = DEMO if self.is_demo else provider_spec(settings.provider)
+        except NotConfiguredError as exc:
+            log.warning("%s", exc)
+            spec = None
+        self.house = House(
             self.book,
-            self.detector,
             settings,
-            sender=self.sender,
+            self.secrets,
+            provider=spec or DEMO,
+            sender=None if spec is None else BUILD_SENDER,
             on_result=self._on_result,
-            confirmation_executor=self._confirmations,
         )
-        self.inbox = self._make_inbox()
+        self._unknown_provider = spec is None
+
+    # -- the house's parts, by their old names ---------------------------------------------------
+    @property
+    def writer(self) -> BookWriter[ConsentBookPort]:
+        """The one book writer: every write of this session is submitted here."""
+        return self.house.writer
+
+    @property
+    def pipeline(self) -> IngestPipeline:
+        return self.house.pipeline
+
+    @property
+    def detector(self) -> Detector:
+        return self.house.pipeline.detector
+
+    @property
+    def sender(self) -> ClosableSender | None:
+        return self.house.sender
+
+    @property
+    def source(self) -> InboundSource | None:
+        return self.house.source
 
     @property
     def shop_name(self) -> str:
@@ -98,29 +126,16 @@ class AppRuntime:
             return self.settings.shop_name
         return BAKERY.shop_name if self.is_demo else "your shop"
 
-    # -- composition ---------------------------------------------------------------------------
-    def _make_sender(self) -> Sender | None:
-        if self.is_demo:
-            return DemoSender()
-        from desktop_app.services.connections import make_sender
-
-        return make_sender(self.settings, self.secrets)  # None until credentials are entered
-
-    def _make_inbox(self) -> Any:
-        from desktop_app.services.inbox import InboxService
-
-        return InboxService(self)
-
-    def sender_for(self, settings: Settings, secrets: Any) -> Sender:
+    def sender_for(self, settings: Settings, secrets: SecretReader) -> Sender:
         """For Settings' "Test connection": a sender built from what the owner just typed."""
-        if settings.provider == "demo":
-            return DemoSender()
-        from desktop_app.services.connections import sender_for
-
-        return sender_for(settings, secrets)
+        try:
+            spec = provider_spec(settings.provider)
+        except NotConfiguredError as exc:
+            return UnconfiguredSender(str(exc))
+        return spec.sender_for(settings, secrets)
 
     def set_detector(self, detector: Detector) -> None:
-        self.detector = detector
+        self.house.detector = detector
         self.pipeline.set_detector(detector)
 
     def update_settings(self, settings: Settings) -> None:
@@ -131,33 +146,27 @@ class AppRuntime:
         )
         settings.save(self.paths.settings_path)
         self.settings = settings
+        self.house.settings = settings
         self.pipeline.settings = settings
         if lexicon_changed:
             self.set_detector(build_detector(settings))
 
     # -- running -------------------------------------------------------------------------------
     def start(self) -> None:
-        if self._source is not None:
+        if self.house.source is not None:
             return
         try:
             self.pipeline.resend_missing_confirmations()
         except Exception:  # a failed recovery must not keep the shop from working
             log.exception("Could not look for confirmations that had not gone out")
-        if self.is_demo:
-            simulator = DemoSimulator(self.pipeline.ingest, pace=self._demo_pace)
-            if isinstance(self.sender, DemoSender):
-                self.sender.attach(simulator)
-            self._source = simulator
-            simulator.start()
+        if self._unknown_provider:
             self._set_state(
-                ConnectionState.DEMO.value,
-                "Demo — customers are simulated. Connect your number in Settings → Connection.",
+                ConnectionState.NOT_CONFIGURED.value,
+                f"Unknown provider {self.settings.provider!r}; choose one in Settings → Connection.",
             )
             return
-        from desktop_app.services.connections import NotConfiguredError, start_source
-
         try:
-            self._source = start_source(self)
+            self.house.start_source(self._report, pace=self._demo_pace)
         except NotConfiguredError as exc:
             self._set_state(ConnectionState.NOT_CONFIGURED.value, str(exc))
         except OSError as exc:
@@ -169,21 +178,17 @@ class AppRuntime:
             )
 
     def stop(self) -> None:
-        """Stops the inbound source and waits for its thread; then closes the book."""
-        source, self._source = self._source, None
-        if source is not None:
-            source.stop()
-        self._confirmations.shutdown(wait=True)
+        """Stops the source, lets due confirmations finish, stops the writer; then closes the book."""
+        self.house.close()
         self.book.close()
-
-    @property
-    def source(self) -> Any:
-        return self._source
 
     # -- events from worker threads ------------------------------------------------------------
     def _on_result(self, result: IngestResult) -> None:
         if self.bridge is not None:
             self.bridge.report_ingest(result, list(result.opt_out_contacts))
+
+    def _report(self, state: ConnectionState, message: str) -> None:
+        self._set_state(state.value, message)
 
     def _set_state(self, state: str, message: str) -> None:
         self.connection_state, self.connection_message = state, message

@@ -1,33 +1,25 @@
-"""Twilio wiring: credentials, provider, poller and optional webhook route; `serve --provider twilio`."""
+"""Twilio inside the app: credentials, provider (sender), poller thread and the optional signed webhook."""
 
 from __future__ import annotations
 
-import argparse
 import logging
-import sys
-import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlencode
 
-from desktop_app.domain.model import IngestResult, ProviderEvent
+from desktop_app.domain.model import IngestResult, ProviderEvent, StatusUpdate
 from desktop_app.providers.base import ConnectionCheck, ConnectionState
 from desktop_app.providers.twilio.client import TwilioClient, TwilioCredentials
 from desktop_app.providers.twilio.parsing import is_whatsapp_address
 from desktop_app.providers.twilio.provider import TwilioProvider
 from desktop_app.providers.twilio.signature import SIGNATURE_HEADER
 from desktop_app.providers.twilio.webhook import EMPTY_TWIML, check_twilio_delivery
-from desktop_app.services.headless import install_stop_handlers, log_result, restore_handlers
+from desktop_app.services.connections import NotConfiguredError, ProviderSpec, SecretReader, SourceContext
+from desktop_app.services.ingest import IngestPipeline
 from desktop_app.services.poller import CursorStore, StateCallback, TwilioPoller, cursor_name
-from desktop_app.services.secrets import SECRET_ENV, SecretStore
+from desktop_app.services.secrets import SECRET_ENV
 from desktop_app.services.settings import Settings
 from desktop_app.services.webhook_server import HttpRequest, HttpResponse, WebhookServer
-
-if TYPE_CHECKING:
-    from desktop_app.services.ingest import IngestPipeline
-    from desktop_app.storage.book import ConsentBook
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +27,7 @@ TWILIO_PATH = "/twilio"
 Ingest = Callable[[Sequence[ProviderEvent]], IngestResult]
 
 
-class HeadlessContext(Protocol):
-    """What `serve` hands over (commands.context.CommandContext; services may not import commands)."""
-
-    settings: Settings
-
-    def open_book(self, *, demo: bool = False) -> ConsentBook: ...
-
-
-def load_credentials(secrets: SecretStore, *, allow_env: bool = False) -> TwilioCredentials:
+def load_credentials(secrets: SecretReader, *, allow_env: bool = False) -> TwilioCredentials:
     """From the keyring (or, headless, the environment). ValueError says plainly what is missing."""
     values = {
         name: secrets.get(f"twilio.{name}", allow_env=allow_env)
@@ -61,27 +45,43 @@ def load_credentials(secrets: SecretStore, *, allow_env: bool = False) -> Twilio
 
 def build_provider(
     settings: Settings,
-    secrets: SecretStore,
+    secrets: SecretReader,
     *,
     allow_env: bool = False,
     timeout: tuple[float, float] | None = None,
 ) -> TwilioProvider:
     """The Sender (and Test connection) from settings and keyring; raises ValueError when unconfigured."""
     credentials = load_credentials(secrets, allow_env=allow_env)
-    client = TwilioClient(credentials, settings.twilio_base_url, **({"timeout": timeout} if timeout else {}))
+    if timeout is None:
+        client = TwilioClient(credentials, settings.twilio_base_url)
+    else:
+        client = TwilioClient(credentials, settings.twilio_base_url, timeout=timeout)
     return TwilioProvider(client, settings.twilio_from)
 
 
-def check_connection(settings: Settings, secrets: SecretStore) -> ConnectionCheck:
-    """Settings' "Test connection" for Twilio: never raises; missing secrets are a plain NOT_CONFIGURED."""
+def build_sender(settings: Settings, secrets: SecretReader, allow_env: bool = False) -> TwilioProvider:
+    """The registry's sender factory: build_provider, with missing credentials as NotConfiguredError."""
     try:
-        provider = build_provider(settings, secrets)
+        return build_provider(settings, secrets, allow_env=allow_env)
     except ValueError as exc:
-        return ConnectionCheck(False, ConnectionState.NOT_CONFIGURED, str(exc))
+        raise NotConfiguredError(str(exc)) from None
+
+
+def check_connection(settings: Settings, secrets: SecretReader) -> ConnectionCheck:
+    """Settings' "Test connection" for Twilio: never raises; missing secrets are a plain NOT_CONFIGURED."""
+    return TWILIO.check_connection(settings, secrets)
+
+
+def preflight(settings: Settings, secrets: SecretReader) -> list[str]:
+    """Headless `serve`: credentials (keyring or environment) that Twilio accepts, before the book opens."""
+    provider = build_sender(settings, secrets, True)
     try:
-        return provider.test_connection()
+        check = provider.test_connection()
     finally:
         provider.close()
+    if check.state in (ConnectionState.NOT_CONFIGURED, ConnectionState.BAD_CREDENTIALS):
+        raise NotConfiguredError(f"{check.message} (set CONSENT_DESK_TWILIO_FROM)")
+    return [] if check.ok else [f"Warning: {check.message} Polling anyway; it retries."]
 
 
 def attach_opt_out_signal(provider: TwilioProvider, ingest: Ingest) -> None:
@@ -92,8 +92,11 @@ def attach_opt_out_signal(provider: TwilioProvider, ingest: Ingest) -> None:
     """
 
     def record(status: object) -> None:
+        if not isinstance(status, StatusUpdate):
+            log.error("Twilio's opt-out signal was not a status update (%s)", type(status).__name__)
+            return
         try:
-            ingest([status])  # type: ignore[list-item]
+            ingest([status])
         except Exception:
             log.exception("Could not record Twilio's 21610 opt-out signal")
 
@@ -157,24 +160,44 @@ class TwilioWebhookRoute:
         return HttpResponse(200, EMPTY_TWIML, "text/xml; charset=utf-8")
 
 
+class WrittenCursors:
+    """The poller's cursor store: read from the book, written through the pipeline (on the book writer)."""
+
+    def __init__(self, pipeline: IngestPipeline) -> None:
+        self._pipeline = pipeline
+
+    def get_cursor(self, name: str) -> str | None:
+        return self._pipeline.book.get_cursor(name)
+
+    def set_cursor(self, name: str, value: str) -> None:
+        book = self._pipeline.book
+        self._pipeline.write(lambda: book.set_cursor(name, value))
+
+
 class TwilioConnection:
-    """Everything Twilio needs while the app runs: provider (sender), poller thread, optional webhook."""
+    """Everything Twilio needs while the app runs: provider (sender), poller thread, optional webhook.
+
+    The webhook (POST /twilio) is served on `listen` = (host, port) when an auth token and the public
+    URL are set; every write (messages, the poll cursor, 21610 opt-outs) goes through the pipeline.
+    """
 
     def __init__(
         self,
         pipeline: IngestPipeline,
         settings: Settings,
-        secrets: SecretStore,
+        secrets: SecretReader,
         *,
         on_state: StateCallback | None = None,
         allow_env: bool = False,
         provider: TwilioProvider | None = None,
+        listen: tuple[str, int] | None = None,
     ) -> None:
         if not is_whatsapp_address(settings.twilio_from):
             raise ValueError(
                 "Enter your WhatsApp sender in Settings → Connection as whatsapp:+ and the number "
                 "with country code (for example whatsapp:+15550100100)."
             )
+        self._owns_provider = provider is None
         self.provider = provider or build_provider(settings, secrets, allow_env=allow_env)
         if pipeline.sender is None:
             pipeline.sender = self.provider
@@ -183,16 +206,40 @@ class TwilioConnection:
                 attach_opt_out_signal(sender, pipeline.ingest)
         client = self.provider.client
         self.poll_client = TwilioClient(client.credentials, client.base_url, timeout=client.timeout)
-        self.poller = build_poller(self.poll_client, settings, pipeline.book, pipeline.ingest, on_state)
+        self.poller = build_poller(
+            self.poll_client, settings, WrittenCursors(pipeline), pipeline.ingest, on_state
+        )
         auth_token = secrets.get("twilio.auth_token", allow_env=allow_env)
         self.route = (
             TwilioWebhookRoute(auth_token=auth_token, public_url=settings.public_url, ingest=pipeline.ingest)
             if auth_token and settings.public_url
             else None
         )
+        self._listen = listen
+        self._on_state = on_state
+        self.server: WebhookServer | None = None
+        self.description = (
+            f"Polling Twilio for {self.provider.from_address} every {settings.twilio_poll_seconds:g} s"
+        )
 
     def start(self) -> None:
         self.poller.start()
+        if self.route is not None and self._listen is not None:
+            self._start_webhook(*self._listen)
+
+    def _start_webhook(self, host: str, port: int) -> None:
+        assert self.route is not None
+        server = WebhookServer(host, port)
+        self.route.mount(server)
+        try:
+            bound_host, bound_port = server.start()
+        except OSError as exc:
+            log.warning("Twilio webhook not started (%s); polling only", exc.strerror or exc)
+            return
+        self.server = server
+        self.description += (
+            f"; also accepting Twilio webhooks on http://{bound_host}:{bound_port}{TWILIO_PATH}"
+        )
 
     def poll_now(self) -> None:
         self.poller.poll_now()
@@ -204,92 +251,54 @@ class TwilioConnection:
         self.poller.poll_now()
 
     def stop(self, timeout: float = 30.0) -> bool:
+        """Stop the webhook and the poller; True when the poller's thread ended in time."""
+        server, self.server = self.server, None
+        if server is not None:
+            server.stop()
         stopped = self.poller.stop(timeout)
         self.poll_client.close()
-        self.provider.close()
+        if self._owns_provider:
+            self.provider.close()
         return stopped
 
 
-def run_headless(args: argparse.Namespace, ctx: HeadlessContext, stop: threading.Event | None = None) -> int:
-    """`consent-desk serve --provider twilio`: poll until Ctrl+C / SIGTERM (or `stop` is set)."""
-    from desktop_app.services.ingest import IngestPipeline
-    from desktop_app.services.runtime import build_detector
+class TwilioSource:
+    """The registry's Twilio source: TwilioConnection built from the composition root's context."""
 
-    settings = ctx.settings
-    if getattr(args, "auto", False):
-        settings.auto_mode = True  # this run only; the saved settings are not changed
-    secrets = SecretStore()
-    try:
-        provider = build_provider(settings, secrets, allow_env=True)
-    except ValueError as exc:
-        print(f"Cannot poll Twilio: {exc}", file=sys.stderr)
-        return 2
-    check = provider.test_connection()
-    if check.state in (ConnectionState.NOT_CONFIGURED, ConnectionState.BAD_CREDENTIALS):
-        print(f"Cannot poll Twilio: {check.message} (set CONSENT_DESK_TWILIO_FROM)", file=sys.stderr)
-        provider.close()
-        return 2
-    if not check.ok:
-        print(f"Warning: {check.message} Polling anyway; it retries.", file=sys.stderr)
+    def __init__(self, context: SourceContext) -> None:
+        sender = context.sender if isinstance(context.sender, TwilioProvider) else None
+        try:
+            self.connection = TwilioConnection(
+                context.pipeline,
+                context.settings,
+                context.secrets,
+                on_state=context.report_state,
+                allow_env=context.allow_env,
+                provider=sender,
+                listen=(context.listen_host, context.listen_port),
+            )
+        except ValueError as exc:
+            raise NotConfiguredError(str(exc)) from exc
 
-    book = ctx.open_book()
-    # Confirmations go out on their own thread, so a slow send never delays the next poll.
-    confirmations = ThreadPoolExecutor(max_workers=1, thread_name_prefix="twilio-confirmations")
-    pipeline = IngestPipeline(
-        book,
-        build_detector(settings),
-        settings,
-        sender=provider,
-        on_result=log_result,
-        confirmation_executor=confirmations,
-    )
-    pipeline.resend_missing_confirmations()
-    connection = TwilioConnection(
-        pipeline, settings, secrets, on_state=_print_state, allow_env=True, provider=provider
-    )
-    server = _start_webhook(connection, args, settings)
-    stop = stop or threading.Event()
-    previous = install_stop_handlers(stop)
-    mode = "automatic" if settings.auto_mode else "review (free-text requests wait for the app)"
-    print(
-        f"Polling Twilio for {provider.from_address} every {settings.twilio_poll_seconds:g} s "
-        f"(mode: {mode}; Ctrl+C stops)",
-        flush=True,
-    )
-    connection.start()
-    try:
-        while not stop.wait(0.2):
-            pass
-    finally:
-        if server is not None:
-            server.stop()
-        confirmations.shutdown(wait=True)
-        stopped = connection.stop()
-        restore_handlers(previous)
-        print("Stopped." if stopped else "Stopped (a Twilio request was still open).", flush=True)
-    return 0
+    @property
+    def description(self) -> str:
+        return self.connection.description
+
+    def start(self) -> None:
+        self.connection.start()
+
+    def poll_now(self) -> None:
+        self.connection.poll_now()
+
+    def stop(self) -> None:
+        if not self.connection.stop():
+            log.warning("Stopped (a Twilio request was still open)")
 
 
-def _start_webhook(
-    connection: TwilioConnection, args: argparse.Namespace, settings: Settings
-) -> WebhookServer | None:
-    """Optional: Twilio's inbound webhook too, when an auth token and the tunnel's URL are set."""
-    if connection.route is None:
-        return None
-    port = settings.webhook_port if getattr(args, "port", None) is None else args.port
-    server = WebhookServer(getattr(args, "host", None) or settings.webhook_host, port)
-    connection.route.mount(server)
-    try:
-        host, bound = server.start()
-    except OSError as exc:
-        print(f"Webhook not started ({exc.strerror or exc}); polling only.", file=sys.stderr)
-        return None
-    print(f"Also accepting Twilio webhooks on http://{host}:{bound}{TWILIO_PATH}", flush=True)
-    return server
-
-
-def _print_state(state: ConnectionState, message: str) -> None:
-    log.info("Twilio %s: %s", state.value, message)
-    if state is not ConnectionState.POLLING or "Next try" in message:
-        print(f"[{state.value}] {message}", file=sys.stderr, flush=True)
-
+TWILIO = ProviderSpec(
+    name="twilio",
+    label="Twilio",
+    build_sender=build_sender,
+    build_source=TwilioSource,
+    preflight=preflight,
+)

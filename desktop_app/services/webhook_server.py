@@ -1,4 +1,4 @@
-"""Local HTTP server for provider webhooks (its own thread, pluggable routes) and Meta's /webhook."""
+"""Local HTTP server for provider webhooks: its own threads, pluggable routes, /healthz built in."""
 
 from __future__ import annotations
 
@@ -7,13 +7,10 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeoutError
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import parse_qs
 
 from waitress import wasyncore
@@ -21,15 +18,9 @@ from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser, ParsingError
 from waitress.server import TcpWSGIServer
 
-from desktop_app.domain.model import IngestResult, ProviderEvent, UnparsedPayload
-from desktop_app.providers.meta_cloud.signature import SIGNATURE_HEADER
-from desktop_app.providers.meta_cloud.webhook import answer_verification, check_delivery
-from desktop_app.services.ingest import IngestWorker
-
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 4 * 1024 * 1024  # Meta's payloads reach 3 MB
-META_PATH = "/webhook"
 HEALTH_PATH = "/healthz"
 WORKER_THREADS = 8  # requests handled at once; idle connections hold no thread
 CONNECTION_LIMIT = 1000  # open connections (fewer if the process may open few files); the rest wait
@@ -317,215 +308,3 @@ def _reason(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Unknown"
-
-
-Submit = Callable[[list[ProviderEvent]], "Future[IngestResult]"]
-
-
-class MetaWebhookRoute:
-    """GET = Meta's verification handshake; POST = signed events, answered 200 only after commit."""
-
-    def __init__(
-        self,
-        *,
-        app_secret: str,
-        verify_token: str,
-        submit: Submit,
-        commit_timeout: float = 25.0,
-        on_delivery: Callable[[], None] | None = None,
-    ) -> None:
-        self._app_secret = app_secret
-        self._verify_token = verify_token
-        self._submit = submit
-        self._commit_timeout = commit_timeout
-        self._on_delivery = on_delivery
-        self._server: WebhookServer | None = None
-
-    def mount(self, server: WebhookServer, path: str = META_PATH) -> None:
-        server.add_route("GET", path, self.handle_get)
-        server.add_route("POST", path, self.handle_post)
-        self._server = server
-
-    def handle_get(self, request: HttpRequest) -> HttpResponse:
-        challenge = answer_verification(request.query, self._verify_token)
-        if challenge is None:
-            log.warning("Meta verification refused: wrong hub.mode or verify token")
-            return HttpResponse.text(403, "verification failed")
-        log.info("Meta verified the callback URL")
-        return HttpResponse.text(200, challenge)
-
-    def handle_post(self, request: HttpRequest) -> HttpResponse:
-        checked = check_delivery(request.body, request.headers.get(SIGNATURE_HEADER), self._app_secret)
-        if checked.rejection is not None:
-            log.warning("Refused a webhook POST from %s: %s", request.client, checked.detail)
-            return HttpResponse.text(checked.rejection.value, checked.detail)
-        events = checked.events or []
-        try:
-            self._store(events)
-        except FutureTimeoutError:
-            log.error("Storing a webhook batch took longer than %.0fs; Meta will retry", self._commit_timeout)
-            return HttpResponse.text(503, "not stored yet; please retry")
-        except Exception as exc:
-            log.error("Storing a webhook batch failed (%s); answered 500 so Meta retries", type(exc).__name__)
-            return HttpResponse.text(500, "not stored; please retry")
-        if self._server is not None:
-            self._server.last_delivery_at = time.time()
-        if self._on_delivery is not None:
-            self._on_delivery()
-        return HttpResponse.text(200, "EVENT_RECEIVED")
-
-    def _store(self, events: list[ProviderEvent]) -> None:
-        """Commit the delivery; if that fails, each event alone, so one poisoned event never blocks the rest.
-
-        When some events store alone and others do not, the book works and the others are poison: they
-        are kept as text instead. Raises (so Meta retries) when nothing stores: then the fault is the book's.
-        """
-        try:
-            self._commit(events)
-            return
-        except FutureTimeoutError:
-            raise
-        except Exception as exc:
-            if len(events) < 2:
-                raise
-            log.warning(
-                "Storing a webhook batch failed (%s); storing its events one by one", type(exc).__name__
-            )
-            failure = exc
-        refused = [event for event in events if not self._stored_alone(event)]
-        if len(refused) == len(events):
-            raise failure
-        for event in refused:
-            self._commit([UnparsedPayload(event.provider, "could not be stored as parsed", repr(event))])
-
-    def _stored_alone(self, event: ProviderEvent) -> bool:
-        try:
-            self._commit([event])
-        except FutureTimeoutError:
-            raise
-        except Exception as exc:
-            log.warning("One webhook event could not be stored (%s)", type(exc).__name__)
-            return False
-        return True
-
-    def _commit(self, events: list[ProviderEvent]) -> None:
-        self._submit(events).result(timeout=self._commit_timeout)
-
-
-LAST_DELIVERY_CURSOR = "meta.last_delivery_at"
-STALE_AFTER = timedelta(days=3)  # Meta gives up on undelivered webhooks after 7 days
-_PERSIST_EVERY_SECONDS = 60.0
-
-
-class MetaWebhookService:
-    """Server, writer thread and Meta route, started and stopped together (GUI and `serve`).
-
-    `commit(items)` runs on the single writer thread; `prepare(events) -> items` (optional) runs on
-    the request threads first, e.g. IngestPipeline.prepare, so detection overlaps the writer's fsync.
-    """
-
-    def __init__(
-        self,
-        commit: Callable[[Sequence[Any]], IngestResult],
-        *,
-        app_secret: str,
-        verify_token: str,
-        prepare: Callable[[Sequence[ProviderEvent]], Sequence[Any]] | None = None,
-        host: str = "127.0.0.1",
-        port: int = 8787,
-        book: CursorStore | None = None,
-        max_body_bytes: int = MAX_BODY_BYTES,
-    ) -> None:
-        self.worker = IngestWorker(commit)
-        self.server = WebhookServer(host, port, max_body_bytes=max_body_bytes)
-        self._prepare = prepare
-        self._book = book
-        self._pipeline: Any = None  # set by for_pipeline when this service owns the confirmation thread
-        self._executor: ThreadPoolExecutor | None = None
-        self._persisted_at = 0.0
-        self._lock = threading.Lock()
-        self.route = MetaWebhookRoute(
-            app_secret=app_secret, verify_token=verify_token, submit=self._submit, on_delivery=self._delivered
-        )
-        self.route.mount(self.server)
-
-    @classmethod
-    def for_pipeline(cls, pipeline: Any, **options: Any) -> MetaWebhookService:
-        """Wire an IngestPipeline: classify on request threads, store+decide+commit on the writer.
-
-        Confirmations then go out on their own thread, so neither the 200 nor the writer waits on Graph.
-        """
-        service = cls(pipeline.ingest_prepared, prepare=pipeline.prepare, **options)
-        if pipeline.confirmation_executor is None:
-            service._pipeline = pipeline
-        return service
-
-    def _submit(self, events: list[ProviderEvent]) -> Future[IngestResult]:
-        items = self._prepare(events) if self._prepare is not None else events
-        return self.worker.submit(items)
-
-    def start(self) -> tuple[str, int]:
-        if self._pipeline is not None and self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="confirmations")
-            self._pipeline.confirmation_executor = self._executor
-        self.worker.start()
-        try:
-            return self.server.start()
-        except OSError:
-            self.stop()
-            raise
-
-    def stop(self) -> None:
-        self.server.stop()
-        self.worker.stop()
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=True)  # confirmations already due still go out
-            if self._pipeline is not None and self._pipeline.confirmation_executor is executor:
-                self._pipeline.confirmation_executor = None
-
-    def __enter__(self) -> MetaWebhookService:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def _delivered(self) -> None:
-        """Remember (at most once a minute) that Meta reached us, for the 'unreachable' warning."""
-        if self._book is None:
-            return
-        now = time.monotonic()
-        with self._lock:
-            if now - self._persisted_at < _PERSIST_EVERY_SECONDS:
-                return
-            self._persisted_at = now
-        try:
-            self._book.set_cursor(LAST_DELIVERY_CURSOR, datetime.now(UTC).isoformat())
-        except Exception as exc:
-            log.warning("Could not record the last delivery time (%s)", type(exc).__name__)
-
-
-class CursorStore(Protocol):
-    def get_cursor(self, name: str) -> str | None: ...
-
-    def set_cursor(self, name: str, value: str) -> None: ...
-
-
-def unreachable_warning(book: CursorStore, now: datetime | None = None) -> str | None:
-    """A sentence for the owner when Meta has not reached the app for days, else None."""
-    raw = book.get_cursor(LAST_DELIVERY_CURSOR)
-    if not raw:
-        return None
-    try:
-        last = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    gap = (now or datetime.now(UTC)) - last
-    if gap < STALE_AFTER:
-        return None
-    return (
-        f"Meta has not delivered anything for {gap.days} days. Messages Meta could not deliver are "
-        "lost after 7 days: keep the app (or `consent-desk serve`) and the tunnel running on an "
-        "always-on computer."
-    )

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from desktop_app.domain.model import ContactRef, InboundMessage
-from desktop_app.services.ingest import IngestPipeline, IngestWorker
+from desktop_app.services.book_writer import BookWriter
+from desktop_app.services.ingest import IngestPipeline
 from desktop_app.services.runtime import build_detector
 from desktop_app.services.settings import Settings
 from desktop_app.storage.book import ConsentBook
@@ -59,14 +60,14 @@ def run(path: Path, label: str, policy: CheckpointPolicy) -> None:
             book.may_send("+15560000001", "marketing")
             book.conversations(limit=50)
 
-    def client(worker: IngestWorker, k: int) -> None:
+    def client(worker: BookWriter, k: int) -> None:
         pending = []
         for i in range(k, COUNT, CLIENTS):
             text = "STOP" if i % 10 == 0 else "when do you open tomorrow? " * 4
             msg = InboundMessage(
                 "meta", f"burst-{i}", ContactRef(f"+1556{i:07d}"), T0 + timedelta(seconds=i), text=text
             )
-            pending.append(worker.submit(pipeline.prepare([msg])))
+            pending.append(worker.submit_ingest([msg]))
             if len(pending) > 20:
                 pending.pop(0).result()
         for future in pending:
@@ -76,7 +77,7 @@ def run(path: Path, label: str, policy: CheckpointPolicy) -> None:
     for thread in side:
         thread.start()
     began = time.monotonic()
-    with IngestWorker(pipeline.ingest_prepared) as worker:
+    with BookWriter(book, commit=pipeline.ingest_prepared, prepare=pipeline.prepare) as worker:
         clients = [threading.Thread(target=client, args=(worker, k)) for k in range(CLIENTS)]
         for thread in clients:
             thread.start()

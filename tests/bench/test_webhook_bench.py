@@ -19,10 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.domain.model import IngestResult, ProviderEvent
-from desktop_app.services.ingest import IngestPipeline, IngestWorker, Prepared
+from desktop_app.domain.model import IngestResult
+from desktop_app.services.book_writer import BookWriter
+from desktop_app.services.ingest import IngestPipeline, Prepared
+from desktop_app.services.meta_webhook import MetaWebhookService
 from desktop_app.services.settings import Settings
-from desktop_app.services.webhook_server import HttpRequest, HttpResponse, MetaWebhookService, WebhookServer
+from desktop_app.services.webhook_server import HttpRequest, HttpResponse, WebhookServer
 
 SECRET = "bench_app_secret_not_real"
 COUNT = int(os.environ.get("CONSENT_DESK_BENCH_COUNT", "10000"))
@@ -92,10 +94,9 @@ def test_webhook_burst(tmp_path: Path) -> None:
             commits.append(result.stored_messages)
             return result
 
-        service = MetaWebhookService(
-            counted, prepare=pipeline.prepare, app_secret=SECRET, verify_token="x", host="127.0.0.1", port=0
-        )
-        with service:
+        writer = BookWriter(book, commit=counted, prepare=pipeline.prepare)
+        service = MetaWebhookService(writer, app_secret=SECRET, verify_token="x", host="127.0.0.1", port=0)
+        with writer, service:
             full = _burst(*service.server.address, prefix="full")
     finally:
         book.close()
@@ -123,12 +124,12 @@ def test_writer_worker_alone_is_correct() -> None:
     """A cheap companion check so the bench module always asserts something quickly."""
     seen: list[int] = []
 
-    def ingest(events: Sequence[ProviderEvent]) -> IngestResult:
+    def ingest(events: Sequence[Prepared]) -> IngestResult:
         seen.append(len(events))
         return IngestResult()
 
-    with IngestWorker(ingest) as worker:
-        futures = [worker.submit([]) for _ in range(50)]
+    with BookWriter(None, commit=ingest) as worker:
+        futures = [worker.submit_ingest([]) for _ in range(50)]
         for future in futures:
             future.result(timeout=10)
     assert sum(seen) == 0 and 1 <= len(seen) <= 50

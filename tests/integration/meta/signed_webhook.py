@@ -13,10 +13,10 @@ from typing import Any
 
 from desktop_app.domain.detection import Detector, Lexicon
 from desktop_app.providers.meta_cloud.signature import sign
-from desktop_app.services.ingest import IngestPipeline
+from desktop_app.services.meta_webhook import MetaWebhookService
 from desktop_app.services.settings import Settings
-from desktop_app.services.webhook_server import MetaWebhookService
 from desktop_app.storage.book import ConsentBook
+from tests.integration.houses import house
 
 APP_SECRET = "test_app_secret_not_real_0000"
 RECEIVED = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)  # the app's own clock; nothing here reads the wall clock
@@ -80,9 +80,10 @@ class Desk:
         self.path, self.clock = path, clock
         self.book = ConsentBook.open(path, default_region="US", backup_dir=path.parent / "backups", now=clock)
         settings = Settings(shop_name="Corner Shop", auto_mode=True, send_confirmations=False)
-        self.pipeline = IngestPipeline(self.book, Detector(lexicon), settings, clock=clock)
-        self.service = MetaWebhookService.for_pipeline(
-            self.pipeline, app_secret=APP_SECRET, verify_token="v", host="127.0.0.1", port=0
+        self.house = house(self.book, settings, detector=Detector(lexicon), clock=clock)
+        self.pipeline = self.house.pipeline
+        self.service = MetaWebhookService(
+            self.house.writer, app_secret=APP_SECRET, verify_token="v", host="127.0.0.1", port=0
         )
 
     def post(self, body: bytes) -> int:
@@ -109,4 +110,5 @@ def running_desk(path: Path, clock: Clock, lexicon: Lexicon | None = None) -> It
         with desk.service:
             yield desk
     finally:
+        desk.house.close()
         desk.book.close()

@@ -24,9 +24,13 @@ import pytest
 
 from desktop_app.domain.model import ALL, MARKETING, InboundMessage, IngestResult, ProviderEvent
 from desktop_app.providers.meta_cloud.signature import sign
-from desktop_app.services.ingest import IngestPipeline, IngestWorker
+from desktop_app.services.book_writer import BookWriter
+from desktop_app.services.composition import House
+from desktop_app.services.ingest import IngestPipeline
+from desktop_app.services.meta_webhook import MetaWebhookRoute, MetaWebhookService
 from desktop_app.services.settings import Settings
-from desktop_app.services.webhook_server import MetaWebhookRoute, MetaWebhookService, WebhookServer
+from desktop_app.services.webhook_server import WebhookServer
+from tests.integration.houses import events_writer, house
 from tests.integration.meta.conftest import APP_SECRET
 
 ANA, BRUNO, DANA = "+15550101234", "+15550105678", "+15550104444"
@@ -91,18 +95,25 @@ def book(book_path: Path) -> Iterator[Any]:
 
 
 @pytest.fixture
-def pipeline(book: Any) -> IngestPipeline:
+def session(book: Any) -> Iterator[House]:
     from desktop_app.domain.detection import Detector, Lexicon
 
     settings = Settings(shop_name="Corner Shop", auto_mode=True, send_confirmations=False)
-    return IngestPipeline(book, Detector(Lexicon.load_default()), settings, clock=lambda: RECEIVED_AT)
+    built = house(book, settings, detector=Detector(Lexicon.load_default()), clock=lambda: RECEIVED_AT)
+    yield built
+    built.close()
 
 
 @pytest.fixture
-def address(pipeline: IngestPipeline) -> Iterator[tuple[str, int]]:
-    """The app's own webhook service (server, writer thread, route) in front of the real pipeline."""
-    service = MetaWebhookService.for_pipeline(
-        pipeline, app_secret=APP_SECRET, verify_token=VERIFY_TOKEN, host="127.0.0.1", port=0
+def pipeline(session: House) -> IngestPipeline:
+    return session.pipeline
+
+
+@pytest.fixture
+def address(session: House) -> Iterator[tuple[str, int]]:
+    """The app's own webhook service (server, route) in front of the real writer and pipeline."""
+    service = MetaWebhookService(
+        session.writer, app_secret=APP_SECRET, verify_token=VERIFY_TOKEN, host="127.0.0.1", port=0
     )
     bound = service.start()
     try:
@@ -333,13 +344,15 @@ class RefusingBook:
 
 @pytest.fixture
 def refusing_route(pipeline: IngestPipeline) -> Iterator[Callable[[str | None], tuple[tuple[str, int], Any]]]:
-    started: list[tuple[WebhookServer, IngestWorker]] = []
+    started: list[tuple[WebhookServer, BookWriter[Any]]] = []
 
     def start(poisoned_id: str | None) -> tuple[tuple[str, int], RefusingBook]:
         refusing = RefusingBook(pipeline, poisoned_id)
-        worker = IngestWorker(refusing).start()
+        worker = events_writer(refusing)
         server = WebhookServer("127.0.0.1", 0)
-        MetaWebhookRoute(app_secret=APP_SECRET, verify_token=VERIFY_TOKEN, submit=worker.submit).mount(server)
+        submit = worker.submit_ingest
+        route = MetaWebhookRoute(app_secret=APP_SECRET, verify_token=VERIFY_TOKEN, submit=submit)
+        route.mount(server)
         started.append((server, worker))
         return server.start(), refusing
 

@@ -314,20 +314,24 @@ class BlockingSender:
     def test_connection(self):  # pragma: no cover - not used here
         raise NotImplementedError
 
+    def close(self) -> None:
+        pass
+
 
 def test_webhook_answers_before_a_slow_confirmation(book, detector, settings, meta_fixtures) -> None:
     import http.client
 
-    from desktop_app.services.webhook_server import MetaWebhookService
+    from desktop_app.services.meta_webhook import MetaWebhookService
+    from tests.integration.houses import house
     from tests.integration.meta.pipeline_helpers import signed
 
     sender = BlockingSender()
-    slow = IngestPipeline(book, detector, settings, sender=sender)
-    service = MetaWebhookService.for_pipeline(
-        slow, app_secret="test_app_secret_not_real_0000", verify_token="v", host="127.0.0.1", port=0
+    session = house(book, settings, detector=detector, sender=sender)
+    service = MetaWebhookService(
+        session.writer, app_secret="test_app_secret_not_real_0000", verify_token="v", host="127.0.0.1", port=0
     )
     body, signature = signed(fresh_body(meta_fixtures, "button-stop-promotions.json"))
-    with service:
+    with session, service:
         host, port = service.server.address
         conn = http.client.HTTPConnection(host, port, timeout=10)
         conn.request("POST", "/webhook", body, {"X-Hub-Signature-256": signature})
@@ -338,7 +342,8 @@ def test_webhook_answers_before_a_slow_confirmation(book, detector, settings, me
     assert len(sender.calls) == 1
     [event] = book.history(ANA)
     assert book.event(event.id).confirmation_message_id == "wamid.slow-confirmation"
-    assert slow.confirmation_executor is None  # the service's confirmation thread is gone with it
+    with pytest.raises(RuntimeError, match="shutdown"):  # the network pool closed only after the send
+        session.network.submit(lambda: None)
 
 
 def test_twilio_21610_refusal_is_an_opt_out_of_everything(pipeline, book, fake_graph) -> None:
@@ -367,23 +372,24 @@ def test_unreachable_warning_after_days_without_deliveries(book, pipeline, meta_
     import http.client
     from datetime import UTC, datetime, timedelta
 
-    from desktop_app.services.webhook_server import (
+    from desktop_app.services.meta_webhook import (
         LAST_DELIVERY_CURSOR,
         MetaWebhookService,
         unreachable_warning,
     )
+    from tests.integration.houses import house
     from tests.integration.meta.pipeline_helpers import signed
 
     assert unreachable_warning(book) is None  # never connected: nothing to warn about yet
-    service = MetaWebhookService.for_pipeline(
-        pipeline,
+    session = house(book, pipeline.settings, detector=pipeline.detector)
+    service = MetaWebhookService(
+        session.writer,
         app_secret="test_app_secret_not_real_0000",
         verify_token="v",
         host="127.0.0.1",
         port=0,
-        book=book,
     )
-    with service:
+    with session, service:
         conn = http.client.HTTPConnection(*service.server.address, timeout=10)
         body, signature = signed((meta_fixtures / "reaction.json").read_bytes())
         conn.request("POST", "/webhook", body, {"X-Hub-Signature-256": signature})

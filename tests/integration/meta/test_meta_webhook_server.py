@@ -13,8 +13,9 @@ import pytest
 
 from desktop_app.domain.model import InboundMessage, IngestResult, ProviderEvent, UnparsedPayload
 from desktop_app.providers.meta_cloud.signature import sign
-from desktop_app.services.ingest import IngestWorker
-from desktop_app.services.webhook_server import HttpRequest, HttpResponse, MetaWebhookRoute, WebhookServer
+from desktop_app.services.meta_webhook import MetaWebhookRoute
+from desktop_app.services.webhook_server import HttpRequest, HttpResponse, WebhookServer
+from tests.integration.houses import events_writer
 from tests.integration.meta.conftest import APP_SECRET
 
 VERIFY_TOKEN = "my-verify-token"
@@ -44,9 +45,10 @@ def ingest() -> RecordingIngest:
 
 @pytest.fixture
 def server(ingest: RecordingIngest) -> Iterator[WebhookServer]:
-    worker = IngestWorker(ingest).start()
+    worker = events_writer(ingest)
     srv = WebhookServer("127.0.0.1", 0, max_body_bytes=4 * 1024 * 1024)
-    MetaWebhookRoute(app_secret=APP_SECRET, verify_token=VERIFY_TOKEN, submit=worker.submit).mount(srv)
+    submit = worker.submit_ingest
+    MetaWebhookRoute(app_secret=APP_SECRET, verify_token=VERIFY_TOKEN, submit=submit).mount(srv)
     srv.start()
     try:
         yield srv
@@ -227,9 +229,11 @@ def test_failing_route_answers_500_and_server_lives(server: WebhookServer) -> No
 
 
 def test_concurrent_posts_are_group_committed(ingest: RecordingIngest, signed_fixtures: dict) -> None:
-    worker = IngestWorker(ingest).start()
+    worker = events_writer(ingest)
     with WebhookServer("127.0.0.1", 0) as srv:
-        MetaWebhookRoute(app_secret=APP_SECRET, verify_token=VERIFY_TOKEN, submit=worker.submit).mount(srv)
+        submit = worker.submit_ingest
+        route = MetaWebhookRoute(app_secret=APP_SECRET, verify_token=VERIFY_TOKEN, submit=submit)
+        route.mount(srv)
         bodies = list(signed_fixtures.values()) * 4
         statuses: list[int] = []
 

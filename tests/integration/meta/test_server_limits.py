@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from desktop_app.domain.model import InboundMessage, IngestResult, ProviderEvent
-from desktop_app.services.webhook_server import MetaWebhookService, WebhookServer
+from desktop_app.services.meta_webhook import MetaWebhookService
+from desktop_app.services.webhook_server import WebhookServer
 from desktop_app.storage.book import ConsentBook
+from tests.integration.houses import events_writer
 from tests.integration.meta.conftest import APP_SECRET
 
 IDLE_SOCKETS = 300  # bounded, loopback only
@@ -37,10 +39,12 @@ def service(book: ConsentBook) -> Iterator[MetaWebhookService]:
             stored = sum(uow.store_inbound(e) is not None for e in events if isinstance(e, InboundMessage))
         return IngestResult(stored_messages=stored)
 
-    svc = MetaWebhookService(commit, app_secret=APP_SECRET, verify_token="token", port=0)
+    writer = events_writer(commit, book)
+    svc = MetaWebhookService(writer, app_secret=APP_SECRET, verify_token="token", port=0)
     svc.server.threads = THREADS
     with svc:
         yield svc
+    writer.stop()
 
 
 def _request(

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from desktop_app.domain.model import ContactRef, InboundMessage
-from desktop_app.services.ingest import IngestPipeline, IngestWorker
+from desktop_app.services.book_writer import BookWriter
+from desktop_app.services.ingest import IngestPipeline
 from desktop_app.services.runtime import build_detector
 from desktop_app.services.settings import Settings
 from desktop_app.storage.book import ConsentBook
@@ -88,9 +89,9 @@ def burst(book: ConsentBook, book_path: Path, clock: Monotonic) -> tuple[list[in
         thread.start()
     sizes, modes = [], []
     try:
-        with IngestWorker(pipeline.ingest_prepared) as worker:
+        with BookWriter(book, commit=pipeline.ingest_prepared, prepare=pipeline.prepare) as worker:
             for start in range(0, WAVES * WAVE, WAVE):
-                futures = [worker.submit(pipeline.prepare([message(i)])) for i in range(start, start + WAVE)]
+                futures = [worker.submit_ingest([message(i)]) for i in range(start, start + WAVE)]
                 for future in futures:
                     future.result(timeout=60)
                 sizes.append(wal_size(book_path))

@@ -6,8 +6,8 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+from desktop_app.services.composition import build_detector
 from desktop_app.services.ingest import IngestPipeline
-from desktop_app.services.runtime import build_detector
 from desktop_app.services.settings import Settings
 from desktop_app.storage.book import ConsentBook
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from desktop_app.commands.context import CommandContext
+from desktop_app.commands.serve import run_headless
 from desktop_app.services.paths import AppPaths
 from desktop_app.services.settings import Settings
-from desktop_app.services.twilio_runner import run_headless
 from tests.fakes.twilio_server import ACCOUNT_SID, API_KEY, API_SECRET, BUSINESS, FakeTwilio
 from tests.integration.twilio.booktools import sids_when_ready, stored_inbound_sids
 from tests.integration.twilio.helpers import wait_for
