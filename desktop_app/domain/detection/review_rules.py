@@ -67,6 +67,14 @@ _UPDATE_PREFIXES = (
     "rappel",
     "erinnerung",
     "bestatig",
+    "avis",
+    "aviso",
+    "livraison",
+    "entrega",
+    "envio",
+    "versand",
+    "lieferung",
+    "consegna",
 )
 
 
@@ -87,7 +95,7 @@ def review_candidates(a: Analysis) -> Iterator[Candidate]:
     yield from _short_complaint(a, nouns)
     yield from _only_some(a)
     denial = _first(a, "denial")
-    if denial is not None and not a.has("mistake"):  # "oops, wrong person": their mistake, not ours
+    if denial is not None and not _mistake_besides(a, denial):  # "oops, wrong person": their mistake
         yield Candidate(OPT_OUT, ALL, REVIEW, "no_consent", (denial,))
     who = _first(a, "who_gave")
     if who is not None and a.has("self_number"):
@@ -111,6 +119,11 @@ def review_candidates(a: Analysis) -> Iterator[Candidate]:
         and not a.has("negation", "neg_want", "neg_send", "stop_verb")
     ):
         yield Candidate(OPT_IN, scope_of(None, a), LIKELY, "yes_to_messages", (yes, *nouns))
+
+
+def _mistake_besides(a: Analysis, denial: Hit) -> bool:
+    """A "mistake" word outside the denial itself ("ra2m ghalat" is one denial, "ghalat" inside it)."""
+    return any(not (denial.start <= m.start and m.end <= denial.end) for m in a.get("mistake"))
 
 
 def _complaints(a: Analysis, nouns: list[Hit]) -> Iterator[Candidate]:

@@ -169,3 +169,44 @@ def test_words_keep_their_combining_marks_in_any_script(text: str, words: list[s
 
 def test_a_devanagari_keyword_rule_names_the_whole_word() -> None:
     assert RULES.classify("शुरू").rule == "keyword:hi:शुरू"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "min a3tak ra2mi?",
+        "mish mhtam",
+        "ra2m ghalat",
+        "مين عطاكم رقمي؟",
+        "namba si sahihi",
+        "how'd you even get my number",
+        "D'où vous avez mon numéro ?",
+        "Ich war nie Kunde bei Ihnen",
+    ],
+)
+def test_denied_consent_and_declines_go_to_review_in_every_language(text: str) -> None:
+    verdict = RULES.classify(text)
+    assert verdict.kind is VerdictKind.OPT_OUT and not verdict.auto
+
+
+@pytest.mark.parametrize(
+    ("text", "scope"),
+    [
+        ("بس تحديثات الطلب، بدون عروض", "marketing"),
+        ("Seulement les avis de livraison", "marketing"),
+        ("I'm revoking consent", "all"),
+        ("withdrawal of consent", "all"),
+        ("BAJA gracias, ya lo había pedido", "all"),
+        ("baddi ultaghi el eshtirak", "all"),
+    ],
+)
+def test_legal_words_asides_and_positive_limits(text: str, scope: str) -> None:
+    verdict = RULES.classify(text)
+    assert verdict.kind is VerdictKind.OPT_OUT and verdict.scope == scope
+
+
+@pytest.mark.parametrize(
+    "text", ["is STOP free to send?", "Comment je me désabonne de vos SMS ? ici c'est bien"]
+)
+def test_questions_about_the_keyword_or_another_channel_are_not_requests(text: str) -> None:
+    assert RULES.classify(text).kind is VerdictKind.NONE
