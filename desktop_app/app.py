@@ -20,15 +20,19 @@ def run_gui(paths: AppPaths, settings: Settings, *, force_demo: bool = False) ->
     from desktop_app.services.book_repair import open_or_offer_restore
     from desktop_app.services.qtbridge import RuntimeBridge
     from desktop_app.services.runtime import AppRuntime
+    from desktop_app.services.ui_services import ui_services_for
+    from desktop_app.ui.crash import install_excepthooks
     from desktop_app.ui.main_window import MainWindow
     from desktop_app.ui.restore_dialog import ask_restore, tell_problem
 
-    app = QApplication.instance() or QApplication(sys.argv)
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
     app.setApplicationName(APP_ID)
     app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setOrganizationName(APP_ID)
     log.info("Starting %s %s (data in %s)", APP_NAME, __version__, paths.data_dir)
+    hooks = install_excepthooks()
 
     bridge = RuntimeBridge()
     runtime = open_or_offer_restore(
@@ -39,10 +43,13 @@ def run_gui(paths: AppPaths, settings: Settings, *, force_demo: bool = False) ->
     )
     if runtime is None:
         return EXIT_NO_BOOK
-    window = MainWindow(runtime)
+    runtime.start()  # before the guard: start-up recovery may still write from this thread
+    services = ui_services_for(runtime)  # from here on the UI thread may not write to the book
+    window = MainWindow(services)
+    hooks.show_in(window.show_problem)
     window.show()
-    runtime.start()
     try:
         return app.exec()
     finally:
+        hooks.uninstall()
         runtime.stop()

@@ -1,26 +1,35 @@
-"""Streaming CSV/JSON export of state and ledger (formula-injection safe); imports: opt_out_import."""
+"""Streaming CSV/JSON export of state and ledger (formula-injection safe); imports: opt_out_import.
+
+CSV cells are escaped by the one rule, `domain.spreadsheet.safe_cell`, which SQLite calls (as
+csv_safe) only for cells starting with a formula character, so the streamed export stays fast.
+"""
 
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO
+
+from desktop_app.domain.spreadsheet import CONSENT_COLUMNS, csv_line, header_line, safe_cell
 
 FORMATS = ("csv", "json")
 EXPORT_BATCH = 2000  # rows per fetch while exporting: bounds memory
-_E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["CONSENT_EXPORT", "LEDGER_EXPORT", "csv_line", "safe_cell", "stream_rows"]
+SAFE_CELL_SQL_FUNCTION = "csv_safe"
+
+
+def register_safe_cell(raw: sqlite3.Connection) -> None:
+    """Make `safe_cell` callable from SQL on this connection (as csv_safe(x))."""
+    raw.create_function(SAFE_CELL_SQL_FUNCTION, 1, safe_cell, deterministic=True)
 
 
 def csv_safe_sql(expr: str) -> str:
-    """SQL twin of safe_cell, so CSV escaping runs inside SQLite at C speed (tests keep them equal)."""
-    e164 = f"({expr} GLOB '+[1-9]*' AND {expr} NOT GLOB '+*[^0-9]*' AND length({expr}) BETWEEN 8 AND 16)"
+    """`safe_cell` applied in SQL: the cheap GLOB only skips cells the rule would leave alone anyway."""
     return (
-        f"CASE WHEN {expr} GLOB '[-=+@' || char(9) || char(13) || ']*' AND NOT {e164} "
-        f"THEN '''' || {expr} ELSE {expr} END"
+        f"CASE WHEN {expr} GLOB '[-=+@' || char(9) || char(13) || ']*' "
+        f"THEN {SAFE_CELL_SQL_FUNCTION}({expr}) ELSE {expr} END"
     )
 
 
@@ -39,6 +48,13 @@ class ExportSpec:
     def names(self) -> list[str]:
         return [name for name, _, _ in self.columns]
 
+    @property
+    def text_columns(self) -> list[bool]:
+        return [text for _, _, text in self.columns]
+
+    def header_line(self) -> str:
+        return header_line(self.names)
+
     def csv_sql(self) -> str:
         """One RFC 4180 line per row: text quoted (and formula-safe), numbers and times bare."""
         cells = [
@@ -55,17 +71,18 @@ class ExportSpec:
         return f"SELECT json_object({pairs}) {self.source}"
 
 
+_CONSENT_SQL = {
+    "contact_key": "s.contact_key",
+    "name": "c.name",
+    "category": "s.category",
+    "state": "s.state",
+    "since": "s.since",
+    "source": "s.source",
+    "event_id": "s.event_id",
+    "changed_at": "s.changed_at",
+}
 CONSENT_EXPORT = ExportSpec(
-    (
-        ("contact_key", "s.contact_key", True),
-        ("name", "c.name", True),
-        ("category", "s.category", True),
-        ("state", "s.state", False),
-        ("since", "s.since", False),
-        ("source", "s.source", True),
-        ("event_id", "s.event_id", False),
-        ("changed_at", "s.changed_at", False),
-    ),
+    tuple((name, _CONSENT_SQL[name], text) for name, text in CONSENT_COLUMNS),
     "FROM consent_state s LEFT JOIN contacts c ON c.key = s.contact_key ORDER BY s.contact_key, s.category",
 )
 LEDGER_EXPORT = ExportSpec(
@@ -95,13 +112,6 @@ Progress = Callable[[int, int], None]
 Cancelled = Callable[[], bool]
 
 
-def safe_cell(value: Any) -> Any:
-    """Neutralise text a spreadsheet would run as a formula; plain E.164 numbers are left as they are."""
-    if not isinstance(value, str) or not value.startswith(_FORMULA_START) or _E164.match(value):
-        return value
-    return "'" + value
-
-
 def stream_rows(
     raw: sqlite3.Connection,
     spec: ExportSpec,
@@ -120,7 +130,9 @@ def stream_rows(
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; use csv or json")
     csv_mode = fmt == "csv"
-    fp.write(",".join(spec.names) + "\r\n" if csv_mode else "[")
+    if csv_mode:
+        register_safe_cell(raw)
+    fp.write(spec.header_line() if csv_mode else "[")
     done = 0
     cursor = raw.execute(spec.csv_sql() if csv_mode else spec.json_sql())
     try:

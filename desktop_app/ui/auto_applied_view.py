@@ -7,9 +7,11 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from desktop_app.domain.records import DetectionRecord
-from desktop_app.services.inbox import InboxService
+from desktop_app.services.ui_services import UiServices
 from desktop_app.ui.detection_table import make_detection_table, size_detection_columns
 from desktop_app.ui.models.detections import DetectionTableModel
+from desktop_app.ui.models.paged import Loaded
+from desktop_app.ui.ops import Ops, plain_failure
 
 
 class AutoAppliedView(QWidget):
@@ -17,9 +19,11 @@ class AutoAppliedView(QWidget):
     notice = Signal(str)
     open_contact = Signal(str)
 
-    def __init__(self, inbox: InboxService, parent: QWidget | None = None) -> None:
+    def __init__(self, services: UiServices, ops: Ops, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.inbox = inbox
+        self.review = services.review
+        self.ops = ops
+        review = services.review
         heading = QLabel("Applied automatically")
         font = heading.font()
         font.setBold(True)
@@ -28,7 +32,7 @@ class AutoAppliedView(QWidget):
         self.explanation = QLabel()
         self.explanation.setWordWrap(True)
         self.model = DetectionTableModel(
-            lambda after, limit: inbox.auto_applied(after=after, limit=limit), parent=self
+            lambda after, limit: review.auto_applied(after=after, limit=limit), parent=self
         )
         self.table = make_detection_table("autoAppliedTable")
         self.table.setAccessibleName("Requests applied automatically")
@@ -57,9 +61,13 @@ class AutoAppliedView(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
+        """Read the list off the UI thread, then show it."""
         self.loaded = True
-        self.model.reload(keep_rows=self.model.rowCount())
-        if self.inbox.auto_mode_enabled():
+        self.ops.run_read(self.model.load_query(self.model.rowCount()), self._show_list, key="auto-applied")
+
+    def _show_list(self, loaded: Loaded[DetectionRecord]) -> None:
+        self.model.apply_loaded(loaded)
+        if self.review.auto_mode_enabled():
             text = (
                 "Automatic mode is ON: requests the app was sure about were recorded and confirmed "
                 "without asking you."
@@ -105,8 +113,15 @@ class AutoAppliedView(QWidget):
     def _reverse(self, detection_id: int, result: int) -> None:
         if result != QMessageBox.StandardButton.Yes:
             return
-        self.notice.emit(self.inbox.reverse(detection_id))
-        self.refresh()
+        review = self.review
+        self.ops.run_write(lambda: review.reverse(detection_id), self._reversed, self._failed)
+
+    def _reversed(self, message: str) -> None:
+        self.notice.emit(message)
+        self.changed.emit()
+
+    def _failed(self, error: BaseException) -> None:
+        self.notice.emit(plain_failure(error))
         self.changed.emit()
 
     def _open(self, *_args: object) -> None:

@@ -9,7 +9,7 @@ from PySide6.QtGui import QAbstractTextDocumentLayout, QFontMetrics, QPainter, Q
 from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desktop_app.domain.records import MessageRecord
-from desktop_app.services.inbox import merge_spans
+from desktop_app.services.wording import merge_spans
 from desktop_app.ui.models.paged import ItemRole
 from desktop_app.ui.palette import AMBER, inbound_bubble, outbound_bubble, trigger_highlight
 from desktop_app.ui.timefmt import short_time

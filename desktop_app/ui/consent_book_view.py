@@ -22,11 +22,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.services.inbox import ConsentFilter, InboxService
+from desktop_app.domain.model import CategoryState, ConsentEventRecord
+from desktop_app.domain.records import ConsentRow
+from desktop_app.services.consent_book import ConsentFilter, VerifyReport
+from desktop_app.services.ui_services import UiServices
+from desktop_app.services.wording import display_number
 from desktop_app.ui.export_worker import ExportJob
 from desktop_app.ui.history_dialog import HistoryDialog
 from desktop_app.ui.icons import icon
 from desktop_app.ui.models.consent_table import ConsentTableModel
+from desktop_app.ui.models.paged import Loaded
+from desktop_app.ui.ops import Ops, plain_failure
 
 FILTERS = (
     (ConsentFilter.ALL, "Everyone"),
@@ -40,10 +46,13 @@ class ConsentBookView(QWidget):
     notice = Signal(str)
     export_finished = Signal(int, bool, str)  # rows, cancelled, error
 
-    def __init__(self, inbox: InboxService, parent: QWidget | None = None) -> None:
+    def __init__(self, services: UiServices, ops: Ops, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.inbox = inbox
+        self.consent_book = services.consent_book
+        self.exports = services.exports
+        self.ops = ops
         self.job: ExportJob | None = None
+        self.history_dialog: HistoryDialog | None = None
         self.progress: QProgressDialog | None = None
 
         self.search = QLineEdit()
@@ -78,7 +87,7 @@ class ConsentBookView(QWidget):
         self.verify_result.setObjectName("verifyResult")
         self.verify_result.setWordWrap(True)
 
-        self.model = ConsentTableModel(inbox, parent=self)
+        self.model = ConsentTableModel(services.consent_book, parent=self)
         self.table = QTableView()
         self.table.setObjectName("consentTable")
         self.table.setAccessibleName("Consent book")
@@ -115,11 +124,9 @@ class ConsentBookView(QWidget):
 
     # -- browsing ------------------------------------------------------------------------------
     def apply_query(self) -> None:
-        self.loaded = True
         value = self.filter.currentData() or ConsentFilter.ALL
-        self.model.set_query(ConsentFilter(value), self.search.text())
-        total = self.model.total()
-        self.count.setText(f"{total:,} recorded choice{'s' if total != 1 else ''}")
+        self.model.set_filter(ConsentFilter(value), self.search.text())
+        self._reload(keep_rows=0)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -127,27 +134,54 @@ class ConsentBookView(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
+        self._reload(keep_rows=self.model.rowCount())
+
+    def _reload(self, keep_rows: int) -> None:
+        """The rows and their COUNT are read off the UI thread; only the newest reload is shown."""
         self.loaded = True
-        self.model.reload(keep_rows=self.model.rowCount())
-        total = self.model.total()
+        rows, total = self.model.load_query(keep_rows), self.model.total_query()
+        self.ops.run_read(lambda: (rows(), total()), self._show_rows, key="consent-book")
+
+    def _show_rows(self, result: tuple[Loaded[ConsentRow], int]) -> None:
+        loaded, total = result
+        self.model.apply_loaded(loaded)
         self.count.setText(f"{total:,} recorded choice{'s' if total != 1 else ''}")
 
-    def show_history(self, index: object = None) -> HistoryDialog | None:
+    def show_history(self, index: object = None) -> None:
         row = self.table.currentIndex().row()
         item = self.model.item(row)
         if item is None:
-            return None
-        states, history = self.inbox.contact_history(item.contact_key)
-        dialog = HistoryDialog(item.name or item.display_number, states, history, self)
+            return
+        key, service = item.contact_key, self.consent_book
+        title = item.name or display_number(key)
+        self.ops.run_read(
+            lambda: service.contact_history(key), lambda found: self._open_history(title, found)
+        )
+
+    def _open_history(
+        self, title: str, found: tuple[list[CategoryState], list[ConsentEventRecord]]
+    ) -> HistoryDialog:
+        states, history = found
+        dialog = HistoryDialog(title, states, history, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
+        self.history_dialog = dialog
         return dialog
 
     def verify(self) -> None:
-        report = self.inbox.verify()
+        self.verify_button.setEnabled(False)
+        self.verify_result.setText("Checking the history…")
+        self.ops.run_read(self.consent_book.verify, self._verified, self._verify_failed)
+
+    def _verified(self, report: VerifyReport) -> None:
+        self.verify_button.setEnabled(True)
         prefix = "✅" if report.ok else "⚠"
         self.verify_result.setText(f"{prefix} {report.message}")
         self.notice.emit(report.message)
+
+    def _verify_failed(self, error: BaseException) -> None:
+        self.verify_button.setEnabled(True)
+        self.verify_result.setText(f"⚠ The check could not run: {plain_failure(error)}")
 
     # -- export --------------------------------------------------------------------------------
     def ask_export_path(self) -> QFileDialog:
@@ -177,7 +211,7 @@ class ConsentBookView(QWidget):
         # the export runs on its own thread, so the window can stay usable meanwhile.
         self.progress.setWindowModality(Qt.WindowModality.NonModal)
         self.job = ExportJob(
-            lambda target, report, cancelled: self.inbox.export_consent(
+            lambda target, report, cancelled: self.exports.export_consent(
                 target, consent_filter, search, report, cancelled
             ),
             path,

@@ -6,7 +6,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from desktop_app.services.inbox import ConversationItem
+from desktop_app.services.conversations import ConversationItem
 from desktop_app.ui.icons import icon
 from desktop_app.ui.models.paged import ItemRole
 from desktop_app.ui.palette import AMBER, review_tint

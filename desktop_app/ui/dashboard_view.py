@@ -11,8 +11,10 @@ from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent, QPalette,
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop_app.domain.records import WeekStats
-from desktop_app.services.inbox import InboxService
+from desktop_app.services.review import label_for
+from desktop_app.services.ui_services import UiServices
 from desktop_app.ui.explain import source_words
+from desktop_app.ui.ops import Ops
 from desktop_app.ui.palette import blend
 
 WEEKS = 8
@@ -177,9 +179,11 @@ def _tile(title: str) -> tuple[QFrame, QLabel, QLabel]:
 
 
 class DashboardView(QWidget):
-    def __init__(self, inbox: InboxService, parent: QWidget | None = None) -> None:
+    def __init__(self, services: UiServices, ops: Ops, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.inbox = inbox
+        self.consent_book = services.consent_book
+        self.review = services.review
+        self.ops = ops
         pending_tile, self.pending_value, self.pending_note = _tile("Waiting for your review")
         rate_tile, self.rate_value, self.rate_note = _tile("Confirmations delivered")
         week_tile, self.week_value, self.week_note = _tile("Opt-outs this week")
@@ -209,10 +213,16 @@ class DashboardView(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
+        """The stats are read off the UI thread; only the newest refresh is drawn."""
         self.loaded = True
-        stats = self.inbox.weekly_stats(WEEKS)
-        pending = self.inbox.pending_count()
-        self.pending_value.setText(self.inbox.pending_label())
+        consent_book, review = self.consent_book, self.review
+        self.ops.run_read(
+            lambda: (consent_book.weekly_stats(WEEKS), review.pending_count()), self._show, key="dashboard"
+        )
+
+    def _show(self, result: tuple[list[WeekStats], int]) -> None:
+        stats, pending = result
+        self.pending_value.setText(label_for(pending))
         self.pending_note.setText("All clear." if not pending else "Open the Review tab to decide.")
         this_week = stats[-1] if stats else None
         self.week_value.setText(str(this_week.opt_outs if this_week else 0))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from desktop_app.domain.records import DetectionRecord
-from desktop_app.services.inbox import trigger_text
+from desktop_app.services.wording import trigger_text
 
 LANGUAGES = {
     "en": "English",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -18,13 +18,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.services.inbox import ConversationFilter, ConversationItem, InboxService
+from desktop_app.domain.model import Decision
+from desktop_app.services.conversations import ConversationFilter, ConversationItem, ConversationView
+from desktop_app.services.outreach import SendOutcome
+from desktop_app.services.ui_services import UiServices
 from desktop_app.ui.background import BackgroundTask
 from desktop_app.ui.consent_change_dialog import ConsentChangeDialog
 from desktop_app.ui.contact_panel import ContactPanel
 from desktop_app.ui.conversation_delegate import ConversationDelegate
 from desktop_app.ui.icons import icon
 from desktop_app.ui.models.conversations import ConversationListModel
+from desktop_app.ui.models.paged import Loaded
+from desktop_app.ui.ops import Ops, plain_failure
 from desktop_app.ui.thread_view import ThreadView
 
 FILTERS = (
@@ -39,10 +44,13 @@ class InboxView(QWidget):
     notice = Signal(str)  # a short message for the status bar
     dismissed = Signal(str)  # a dismissal the owner may want to undo (description)
 
-    def __init__(self, inbox: InboxService, parent: QWidget | None = None) -> None:
+    def __init__(self, services: UiServices, ops: Ops, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.inbox = inbox
+        self.services = services
+        self.conversations = services.conversations
+        self.ops = ops
         self._contact_key: str | None = None
+        self._mark_on_show: str | None = None
 
         self.search = QLineEdit()
         self.search.setObjectName("conversationSearch")
@@ -75,7 +83,7 @@ class InboxView(QWidget):
         self.filter_group.button(0).setChecked(True)
         self.filter_group.idClicked.connect(lambda _id: self._apply_query())
 
-        self.model = ConversationListModel(inbox, parent=self)
+        self.model = ConversationListModel(services.conversations, parent=self)
         self.send_tasks: list[BackgroundTask] = []
         self.list = QListView()
         self.list.setObjectName("conversationList")
@@ -114,8 +122,8 @@ class InboxView(QWidget):
         self.thread.send_requested.connect(self.send_reply)
         self.thread.category_changed.connect(lambda _c: self._check_send_allowed())
         self.contact.change_requested.connect(self.change_consent)
-        self.thread.set_categories(inbox.categories())
-        self.model.reload()
+        self.thread.set_categories(services.conversations.categories())
+        self._reload_list()
 
     # -- list ----------------------------------------------------------------------------------
     @property
@@ -124,18 +132,28 @@ class InboxView(QWidget):
 
     def _apply_query(self) -> None:
         value = FILTERS[max(self.filter_group.checkedId(), 0)][0]
-        self.model.set_query(value, self.search.text())
-        self._reselect()
+        self.model.set_filter(value, self.search.text())
+        self._reload_list()
 
     def set_filter(self, value: ConversationFilter) -> None:
         position = [f for f, _label in FILTERS].index(value)
         self.filter_group.button(position).setChecked(True)
         self._apply_query()
 
+    def _reload_list(self, keep_rows: int = 0, then: Callable[[], None] | None = None) -> None:
+        """Read the list off the UI thread; a newer reload makes this one's result stale."""
+
+        def loaded(rows: Loaded[ConversationItem]) -> None:
+            self.model.apply_loaded(rows)
+            self._reselect()
+            if then is not None:
+                then()
+
+        self.ops.run_read(self.model.load_query(keep_rows), loaded, key="inbox-list")
+
     def refresh(self) -> None:
         """New messages or decisions: reload the list and the open conversation."""
-        self.model.refresh()
-        self._reselect()
+        self._reload_list(keep_rows=self.model.rowCount())
         if self._contact_key is not None:
             self._show(self._contact_key, mark_read=False)
 
@@ -160,9 +178,18 @@ class InboxView(QWidget):
             self.search.blockSignals(True)
             self.search.clear()
             self.search.blockSignals(False)
-            self.set_filter(ConversationFilter.ALL)
-            row = self.model.row_for_contact(contact_key)
+            self.filter_group.button(0).setChecked(True)
+            self.model.set_filter(ConversationFilter.ALL, "")
+            self._contact_key = contact_key
+            self._reload_list(then=lambda: self._select(contact_key))
+            return
+        self._select(contact_key)
+
+    def _select(self, contact_key: str) -> None:
+        row = self.model.row_for_contact(contact_key)
         if row >= 0:
+            if self.list.currentIndex().row() == row:
+                self._show(contact_key, mark_read=True)
             self.list.setCurrentIndex(self.model.index(row, 0))
             self.list.scrollTo(self.model.index(row, 0))
         else:
@@ -182,14 +209,35 @@ class InboxView(QWidget):
 
     # -- open conversation ---------------------------------------------------------------------
     def _show(self, contact_key: str, *, mark_read: bool) -> None:
+        """Read the conversation off the UI thread; marking it read is a write, on the book writer."""
         self._contact_key = contact_key
-        view = self.inbox.open_conversation(contact_key, mark_read=mark_read)
+        if mark_read:
+            self._mark_on_show = contact_key  # kept even if a refresh's read supersedes this one
+        category = self.thread.current_category()
+        conversations = self.conversations
+
+        def read() -> tuple[ConversationView, Decision]:
+            return conversations.open_conversation(contact_key), conversations.may_send(contact_key, category)
+
+        self.ops.run_read(read, self._shown, key="conversation")
+
+    def _shown(self, result: tuple[ConversationView, Decision]) -> None:
+        view, decision = result
+        if view.contact_key != self._contact_key:
+            return
         self.thread.show_conversation(view.title, view.display_number, view.messages)
         self.thread.show_detection(view.pending[0] if view.pending else None)
-        self.contact.show_contact(contact_key, view.title, view.states, view.history, view.display_number)
-        self._check_send_allowed()
-        if mark_read and view.was_unread:
-            row = self.model.row_for_contact(contact_key)
+        self.contact.show_contact(
+            view.contact_key, view.title, view.states, view.history, view.display_number
+        )
+        self._show_decision(decision)
+        opened = self._mark_on_show == view.contact_key
+        if opened:
+            self._mark_on_show = None
+        if opened and view.was_unread:
+            key = view.contact_key
+            self.ops.run_write(lambda: self.conversations.mark_read(key))
+            row = self.model.row_for_contact(key)
             item = self.model.item(row)
             if item is not None:
                 self.model.replace_item(row, item.read())
@@ -197,7 +245,12 @@ class InboxView(QWidget):
     def _check_send_allowed(self) -> None:
         if self._contact_key is None:
             return
-        decision = self.inbox.may_send(self._contact_key, self.thread.current_category())
+        key, category, conversations = self._contact_key, self.thread.current_category(), self.conversations
+        self.ops.run_read(
+            lambda: conversations.may_send(key, category), self._show_decision, key="send-check"
+        )
+
+    def _show_decision(self, decision: Decision) -> None:
         self.thread.show_send_warning(None if decision.allowed else decision.reason, decision.since)
 
     # -- decisions -----------------------------------------------------------------------------
@@ -209,40 +262,44 @@ class InboxView(QWidget):
         detection_id = detection_id if detection_id is not None else self.current_detection_id()
         if detection_id is None:
             return False
-        outcome = self.inbox.confirm(detection_id)
-        self.notice.emit(outcome)
-        self._after_decision()
+        chosen, review = detection_id, self.services.review
+        self.thread.banner.hide()  # answered at once; the book catches up on the writer
+        self.ops.run_write(lambda: review.confirm(chosen), self._decided, self._decision_failed)
         return True
 
     def dismiss(self, detection_id: int | None = None) -> bool:
         detection_id = detection_id if detection_id is not None else self.current_detection_id()
         if detection_id is None:
             return False
-        outcome = self.inbox.dismiss(detection_id)
-        self.dismissed.emit(outcome)
-        self._after_decision()
+        chosen, review = detection_id, self.services.review
+        self.thread.banner.hide()
+        self.ops.run_write(lambda: review.dismiss(chosen), self._dismissed_one, self._decision_failed)
         return True
 
-    def _after_decision(self) -> None:
-        self.refresh()
+    def _decided(self, outcome: str) -> None:
+        self.notice.emit(outcome)
         self.changed.emit()
 
+    def _dismissed_one(self, outcome: str) -> None:
+        self.dismissed.emit(outcome)
+        self.changed.emit()
+
+    def _decision_failed(self, error: BaseException) -> None:
+        self.notice.emit(plain_failure(error))
+        self.changed.emit()  # the banner comes back if the request still waits
+
     def send_reply(self, text: str, category: str) -> BackgroundTask | None:
-        """The consent gate answers at once; the network send runs off the UI thread."""
+        """The network send (which asks the consent gate first) runs off the UI thread."""
         if self._contact_key is None:
             return None
-        key = self._contact_key
-        decision = self.inbox.may_send(key, category)
-        if not decision.allowed:
-            self.thread.show_send_warning(decision.reason, decision.since)
-            return None
+        key, outreach = self._contact_key, self.services.outreach
         self.thread.send_button.setEnabled(False)
-        task = BackgroundTask(lambda: self.inbox.send_reply(key, text, category), self)
+        task = BackgroundTask(lambda: outreach.send_reply(key, text, category), self)
         task.done.connect(lambda outcome, error: self._reply_sent(task, key, outcome, error))
         self.send_tasks.append(task)
         return task.start()
 
-    def _reply_sent(self, task: BackgroundTask, key: str, outcome: Any, error: str) -> None:
+    def _reply_sent(self, task: BackgroundTask, key: str, outcome: SendOutcome | None, error: str) -> None:
         if task in self.send_tasks:
             self.send_tasks.remove(task)
         self.thread.send_button.setEnabled(self.thread.reply.isEnabled())
@@ -261,7 +318,7 @@ class InboxView(QWidget):
             task.wait()
 
     def change_consent(self, contact_key: str) -> None:
-        dialog = ConsentChangeDialog(self.contact.name.text(), self.inbox.categories(), self)
+        dialog = ConsentChangeDialog(self.contact.name.text(), self.conversations.categories(), self)
         dialog.setObjectName("consentChangeDialog")
         dialog.finished.connect(lambda result: self._record_change(dialog, contact_key, result))
         dialog.finished.connect(dialog.deleteLater)
@@ -271,10 +328,12 @@ class InboxView(QWidget):
         if result != ConsentChangeDialog.DialogCode.Accepted:
             return
         category, action, reason = dialog.choice()
-        try:
-            message = self.inbox.change_consent(contact_key, category, action, reason)
-        except ValueError as exc:
-            QMessageBox.warning(self, "Consent not changed", str(exc))
-            return
-        self.notice.emit(message)
-        self._after_decision()
+        review = self.services.review
+        self.ops.run_write(
+            lambda: review.change_consent(contact_key, category, action, reason),
+            self._decided,
+            self._change_refused,
+        )
+
+    def _change_refused(self, error: BaseException) -> None:
+        QMessageBox.warning(self, "Consent not changed", plain_failure(error))

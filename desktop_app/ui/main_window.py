@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
@@ -20,39 +20,44 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.model import IngestResult
-from desktop_app.services.inbox import InboxService
+from desktop_app.services.review import label_for
+from desktop_app.services.ui_services import UiServices
 from desktop_app.ui.auto_applied_view import AutoAppliedView
 from desktop_app.ui.consent_book_view import ConsentBookView
-from desktop_app.ui.dashboard_view import DashboardView
-from desktop_app.ui.first_run import FirstRunDialog
 from desktop_app.ui.icons import icon
 from desktop_app.ui.inbox_view import InboxView
+from desktop_app.ui.ops import Ops
 from desktop_app.ui.palette import banner_background, follow_tint
 from desktop_app.ui.review_view import ReviewView
-from desktop_app.ui.settings_dialog import SettingsDialog
 from desktop_app.ui.status_bar import StatusBar
 from desktop_app.ui.toast import Toast
 from desktop_app.ui.tray import Tray
+
+if TYPE_CHECKING:  # imported when first opened: not on the start-up path
+    from desktop_app.ui.dashboard_view import DashboardView
+    from desktop_app.ui.first_run import FirstRunDialog
+    from desktop_app.ui.settings_dialog import SettingsDialog
 
 INBOX, REVIEW, AUTO, BOOK, DASHBOARD = range(5)
 REFRESH_DELAY_MS = 250  # bursts of webhook batches become one refresh
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, runtime: Any, *, first_run: bool | None = None) -> None:
+    def __init__(self, services: UiServices, *, first_run: bool | None = None) -> None:
         super().__init__()
-        self.runtime = runtime
-        self.inbox: InboxService = getattr(runtime, "inbox", None) or InboxService(runtime)
+        self.services = services
+        self.ops = Ops(services.writer, self)
         self.setObjectName("mainWindow")
         self.setWindowIcon(icon("app"))
         self._set_title()
         self.settings_dialog: SettingsDialog | None = None
 
-        self.inbox_view = InboxView(self.inbox)
-        self.review_view = ReviewView(self.inbox)
-        self.auto_view = AutoAppliedView(self.inbox)
-        self.book_view = ConsentBookView(self.inbox)
-        self.dashboard_view = DashboardView(self.inbox)
+        self.inbox_view = InboxView(services, self.ops)
+        self.review_view = ReviewView(services, self.ops)
+        self.auto_view = AutoAppliedView(services, self.ops)
+        self.book_view = ConsentBookView(services, self.ops)
+        self._dashboard: DashboardView | None = None
+        self._dashboard_slot = QWidget()  # the real dashboard (and its charts) is built when first opened
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
         self.tabs.setDocumentMode(True)
@@ -60,7 +65,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.review_view, icon("review"), "Review")
         self.tabs.addTab(self.auto_view, icon("auto"), "Applied automatically")
         self.tabs.addTab(self.book_view, icon("book"), "Consent book")
-        self.tabs.addTab(self.dashboard_view, icon("dashboard"), "Dashboard")
+        self.tabs.addTab(self._dashboard_slot, icon("dashboard"), "Dashboard")
         settings_button = QPushButton(icon("settings"), "Settings")
         settings_button.setObjectName("settingsButton")
         settings_button.setAccessibleName("Settings")
@@ -80,9 +85,7 @@ class MainWindow(QMainWindow):
 
         self.status = StatusBar()
         self.setStatusBar(self.status)
-        self.status.set_connection(
-            getattr(runtime, "connection_state", "not_configured"), getattr(runtime, "connection_message", "")
-        )
+        self.status.set_connection(*services.connection_status())
         self.status.review_requested.connect(lambda: self.tabs.setCurrentIndex(REVIEW))
         self.status.reconnect_requested.connect(lambda: self.open_settings())
         self.toast = Toast(central)
@@ -102,6 +105,7 @@ class MainWindow(QMainWindow):
         self.review_view.open_contact.connect(self.open_conversation)
         self.auto_view.open_contact.connect(self.open_conversation)
         self.book_view.notice.connect(self.show_notice)
+        self.ops.failed.connect(self.show_problem)
 
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
@@ -112,7 +116,7 @@ class MainWindow(QMainWindow):
         self._announce_timer.setSingleShot(True)
         self._announce_timer.setInterval(REFRESH_DELAY_MS)
         self._announce_timer.timeout.connect(self._announce_opt_outs)
-        bridge = getattr(runtime, "bridge", None)
+        bridge = services.bridge
         if bridge is not None:
             bridge.ingested.connect(self.on_ingested)
             bridge.connection_changed.connect(self.status.set_connection)
@@ -120,19 +124,34 @@ class MainWindow(QMainWindow):
 
         self._install_shortcuts()
         self._update_pending()
-        self.window_settings = QSettings(
-            str(runtime.paths.config_dir / "window.ini"), QSettings.Format.IniFormat
-        )
+        self.window_settings = QSettings(str(services.config_dir / "window.ini"), QSettings.Format.IniFormat)
         self._restore_geometry()
         if first_run is None:
-            first_run = not runtime.paths.settings_path.exists()
+            first_run = services.first_run
         if first_run:
             QTimer.singleShot(0, self.show_first_run)
 
     # -- chrome ----------------------------------------------------------------------------------
+    @property
+    def dashboard_view(self) -> DashboardView:
+        """Built on first use: its module (and the charts) stay out of the start-up imports."""
+        if self._dashboard is None:
+            from desktop_app.ui.dashboard_view import DashboardView
+
+            self._dashboard = DashboardView(self.services, self.ops)
+            index = self.tabs.indexOf(self._dashboard_slot)
+            current = self.tabs.currentIndex()
+            self.tabs.blockSignals(True)
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, self._dashboard, icon("dashboard"), "Dashboard")
+            self.tabs.setCurrentIndex(current)
+            self.tabs.blockSignals(False)
+            self._dashboard_slot.deleteLater()
+        return self._dashboard
+
     def _set_title(self) -> None:
-        shop = self.runtime.shop_name
-        if self.runtime.is_demo:
+        shop = self.services.shop.shop_name
+        if self.services.shop.is_demo:
             self.setWindowTitle(f"Consent Desk — Demo · {shop}")
         else:
             self.setWindowTitle(f"Consent Desk — {shop}")
@@ -153,7 +172,7 @@ class MainWindow(QMainWindow):
         row.setContentsMargins(12, 6, 12, 6)
         row.addWidget(text, 1)
         row.addWidget(connect)
-        banner.setVisible(bool(self.runtime.is_demo))
+        banner.setVisible(self.services.shop.is_demo)
         return banner
 
     def _install_shortcuts(self) -> None:
@@ -176,6 +195,11 @@ class MainWindow(QMainWindow):
 
     def show_notice(self, text: str) -> None:
         self.status.showMessage(text, 8000)
+
+    def show_problem(self, text: str) -> None:
+        """Something failed in the background or uncaught: said in the window, in plain words."""
+        self.status.showMessage(f"⚠ {text}", 20_000)
+        self.toast.show_message(text, "OK", self.toast.hide)
 
     def _offer_undo(self, text: str) -> None:
         self.toast.show_message(text, "Undo", self.undo)
@@ -216,8 +240,10 @@ class MainWindow(QMainWindow):
             self.inbox_view.search.selectAll()
 
     def undo(self) -> None:
-        message = self.inbox.undo()
         self.toast.hide()
+        self.ops.run_write(self.services.review.undo, self._undone)
+
+    def _undone(self, message: str | None) -> None:
         if message is None:
             self.show_notice("Nothing to undo.")
             return
@@ -226,7 +252,7 @@ class MainWindow(QMainWindow):
 
     # -- data flow -------------------------------------------------------------------------------
     def on_ingested(self, result: IngestResult) -> None:
-        self.inbox.invalidate()
+        self.services.review.invalidate()
         self.status.set_last_event(datetime.now(UTC))
         if not self._refresh_timer.isActive():  # at most one refresh per interval, even mid-burst
             self._refresh_timer.start()
@@ -245,8 +271,11 @@ class MainWindow(QMainWindow):
     def _announce_opt_outs(self) -> None:
         keys, self._opt_outs_to_announce = self._opt_outs_to_announce, []
         if len(keys) == 1:
-            who, words = self.inbox.describe_request(keys[0])
-            self.tray.notify_opt_out(keys[0], who, words)
+            key, conversations = keys[0], self.services.conversations
+            self.ops.run_read(
+                lambda: conversations.describe_request(key),
+                lambda found: self.tray.notify_opt_out(key, *found),
+            )
         elif keys:
             self.tray.notify_many_opt_outs(len(keys))
 
@@ -255,9 +284,17 @@ class MainWindow(QMainWindow):
         self.refresh_all()
 
     def refresh_all(self) -> None:
-        self.inbox.invalidate()
+        """Every read runs off the UI thread; a newer refresh supersedes one still running."""
+        self.services.review.invalidate()
         self.inbox_view.refresh()
-        for view in (self.review_view, self.auto_view, self.book_view, self.dashboard_view):
+        views: list[ReviewView | AutoAppliedView | ConsentBookView | DashboardView] = [
+            self.review_view,
+            self.auto_view,
+            self.book_view,
+        ]
+        if self._dashboard is not None:
+            views.append(self._dashboard)
+        for view in views:
             if view.isVisible():
                 view.refresh()
             else:
@@ -265,15 +302,19 @@ class MainWindow(QMainWindow):
         self._update_pending()
 
     def _update_pending(self) -> None:
-        count = self.inbox.pending_count()
-        label = self.inbox.pending_label()
+        self.ops.run_read(self.services.review.pending_count, self._show_pending, key="pending-count")
+
+    def _show_pending(self, count: int) -> None:
+        label = label_for(count)
         self.tabs.setTabText(REVIEW, f"Review ({label})" if count else "Review")
         self.status.set_pending(count, label)
         self.tray.set_pending(count)
 
     def _tab_changed(self, index: int) -> None:
         widget = self.tabs.widget(index)
-        if widget is self.review_view:
+        if widget is self._dashboard_slot:
+            self.dashboard_view  # noqa: B018 - builds it; its first showEvent reads the stats
+        elif widget is self.review_view:
             self.review_view.table.setFocus()
         elif widget is self.inbox_view:
             self.inbox_view.list.setFocus()
@@ -285,7 +326,9 @@ class MainWindow(QMainWindow):
 
     # -- dialogs ---------------------------------------------------------------------------------
     def open_settings(self, provider: str | None = None, tab: int = 0) -> SettingsDialog:
-        dialog = SettingsDialog(self.runtime, self.inbox, self)
+        from desktop_app.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.services, self.ops, self)
         if provider is not None:
             dialog.connection.set_provider(provider)
         dialog.tabs.setCurrentIndex(tab)
@@ -302,6 +345,8 @@ class MainWindow(QMainWindow):
         self.auto_view.loaded = False
 
     def show_first_run(self) -> FirstRunDialog:
+        from desktop_app.ui.first_run import FirstRunDialog
+
         dialog = FirstRunDialog(self)
         dialog.accepted.connect(lambda: self._first_run_chosen(dialog.choice()))
         dialog.finished.connect(dialog.deleteLater)
@@ -311,9 +356,10 @@ class MainWindow(QMainWindow):
 
     def _first_run_chosen(self, choice: str) -> None:
         if choice == "demo":
-            settings = self.runtime.settings
+            shop = self.services.shop
+            settings = shop.current()
             settings.provider = "demo"
-            self.runtime.update_settings(settings)
+            self.ops.run_write(lambda: shop.save(settings))
             return
         self.open_settings(provider=choice)
 
@@ -350,14 +396,16 @@ class MainWindow(QMainWindow):
         self.toast.timer.stop()
         self.book_view.shutdown()
         self.inbox_view.shutdown()
-        self.inbox.stop_tunnel()
+        self.ops.shutdown()
+        self.services.shop.stop_tunnel()
         if self.settings_dialog is not None:
             self.settings_dialog.connection.shutdown()
 
     def _keep_running_in_tray(self) -> bool:
         """Asks once (the answer is saved) whether closing the window should keep the app running."""
-        settings = self.runtime.settings
-        if settings.minimize_to_tray is None:
+        shop = self.services.shop
+        keep = shop.minimize_to_tray
+        if keep is None:
             answer = QMessageBox.question(
                 self,
                 "Keep Consent Desk running?",
@@ -365,9 +413,11 @@ class MainWindow(QMainWindow):
                 "the clock brings the window back and tells you when someone asks to stop.",
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             )
-            settings.minimize_to_tray = answer == QMessageBox.StandardButton.Yes
-            self.runtime.update_settings(settings)
-        return bool(settings.minimize_to_tray)
+            keep = answer == QMessageBox.StandardButton.Yes
+            settings = shop.current()
+            settings.minimize_to_tray = keep
+            self.ops.run_write(lambda: shop.save(settings))
+        return keep
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_geometry()

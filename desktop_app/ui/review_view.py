@@ -7,10 +7,13 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from desktop_app.domain.records import DetectionRecord
-from desktop_app.services.inbox import InboxService
+from desktop_app.services.review import label_for
+from desktop_app.services.ui_services import UiServices
 from desktop_app.ui.detection_table import make_detection_table, size_detection_columns
 from desktop_app.ui.explain import verdict_sentence
 from desktop_app.ui.models.detections import DetectionTableModel
+from desktop_app.ui.models.paged import Loaded
+from desktop_app.ui.ops import Ops, plain_failure
 
 ALL_CLEAR = "All clear — nobody is waiting for an answer on opt-outs. 🌿"
 
@@ -21,9 +24,10 @@ class ReviewView(QWidget):
     dismissed = Signal(str)
     open_contact = Signal(str)
 
-    def __init__(self, inbox: InboxService, parent: QWidget | None = None) -> None:
+    def __init__(self, services: UiServices, ops: Ops, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.inbox = inbox
+        self.review = services.review
+        self.ops = ops
         self.heading = QLabel()
         self.heading.setObjectName("reviewHeading")
         font = self.heading.font()
@@ -36,8 +40,9 @@ class ReviewView(QWidget):
         )
         hint.setWordWrap(True)
 
+        review = services.review
         self.model = DetectionTableModel(
-            lambda after, limit: inbox.pending(after=after, limit=limit), parent=self
+            lambda after, limit: review.pending(after=after, limit=limit), parent=self
         )
         self.table = make_detection_table("reviewTable")
         self.table.setAccessibleName("Requests waiting for review")
@@ -92,13 +97,19 @@ class ReviewView(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
+        """Read the queue and its count off the UI thread, then show them."""
         self.loaded = True
+        rows, review = self.model.load_query(self.model.rowCount()), self.review
+        self.ops.run_read(lambda: (rows(), review.pending_count()), self._show_queue, key="review")
+
+    def _show_queue(self, result: tuple[Loaded[DetectionRecord], int]) -> None:
+        loaded, total = result
         selected = {d.id for d in self.selected()}
-        self.model.reload(keep_rows=self.model.rowCount())
-        total = self.inbox.pending_count()
+        self.model.apply_loaded(loaded)
         if total:
-            label = self.inbox.pending_label()
-            self.heading.setText(f"{label} request{'s' if total != 1 else ''} waiting for your decision")
+            self.heading.setText(
+                f"{label_for(total)} request{'s' if total != 1 else ''} waiting for your decision"
+            )
             self.stack.setCurrentIndex(0)
         else:
             self.heading.setText("Review")
@@ -137,21 +148,29 @@ class ReviewView(QWidget):
         self.confirm_button.setText(label)
 
     def confirm_selected(self) -> None:
-        chosen = self.selected()
+        chosen = [d.id for d in self.selected()]
         if not chosen:
             return
-        message = self.inbox.confirm_many([d.id for d in chosen])
-        self.notice.emit(message)
-        self.refresh()
-        self.changed.emit()
+        review = self.review
+        self.ops.run_write(lambda: review.confirm_many(chosen), self._confirmed, self._failed)
 
     def dismiss_selected(self) -> None:
-        chosen = self.selected()
+        chosen = [d.id for d in self.selected()]
         if not chosen:
             return
-        message = self.inbox.dismiss_many([d.id for d in chosen])
+        review = self.review
+        self.ops.run_write(lambda: review.dismiss_many(chosen), self._dismissed, self._failed)
+
+    def _confirmed(self, message: str) -> None:
+        self.notice.emit(message)
+        self.changed.emit()
+
+    def _dismissed(self, message: str) -> None:
         self.dismissed.emit(message)
-        self.refresh()
+        self.changed.emit()
+
+    def _failed(self, error: BaseException) -> None:
+        self.notice.emit(plain_failure(error))
         self.changed.emit()
 
     def _open_current(self, *_args: object) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets as token_generator
-from typing import Any
+from collections.abc import Callable
 
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
@@ -20,7 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.providers.base import ConnectionCheck
 from desktop_app.services.settings import Settings
+from desktop_app.services.shop_settings import ShopSettingsService
 from desktop_app.ui.background import BackgroundTask
 
 PROVIDERS = (
@@ -40,7 +42,8 @@ META_SECRETS = {
 TWILIO_SECRETS = {
     "twilio.account_sid": ("Account SID", "Twilio Console → Account info (starts with AC)"),
     "twilio.api_key": (
-        "API key SID", "Twilio Console → Account → API keys → Create (starts with SK); recommended"
+        "API key SID",
+        "Twilio Console → Account → API keys → Create (starts with SK); recommended",
     ),
     "twilio.api_secret": ("API key secret", "Shown once when you create the API key"),
     "twilio.auth_token": ("Auth token", "Twilio Console → Account info → Auth token (if you use no API key)"),
@@ -48,12 +51,11 @@ TWILIO_SECRETS = {
 
 
 class ConnectionTab(QWidget):
-    def __init__(self, runtime: Any, inbox: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, shop: ShopSettingsService, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.runtime = runtime
-        self.inbox = inbox
+        self.shop = shop
+        self.settings = settings  # what the dialog started from (a copy; `apply` writes into another)
         self.tasks: list[BackgroundTask] = []
-        settings: Settings = runtime.settings
 
         self.provider_group = QButtonGroup(self)
         provider_box = QGroupBox("How messages reach Consent Desk")
@@ -68,7 +70,7 @@ class ConnectionTab(QWidget):
         self.provider_buttons.get(settings.provider, self.provider_buttons["demo"]).setChecked(True)
         self.provider_group.buttonToggled.connect(lambda *_a: self._provider_changed())
 
-        available, message = runtime.secrets.available()
+        available, message = shop.keychain_available()
         self.keychain_ok = available
         self.keychain_label = QLabel(("✓ " if available else "⚠ ") + message)
         self.keychain_label.setObjectName("keychainStatus")
@@ -129,7 +131,7 @@ class ConnectionTab(QWidget):
         url_row.addWidget(self.callback_url, 1)
         url_row.addWidget(copy_url)
         url_row.addWidget(copy_token)
-        running_url = inbox.tunnel_public_url()
+        running_url = shop.tunnel_public_url()
         if running_url:  # the tunnel outlives the dialog; show it as it is
             self.tunnel_button.setText("Stop tunnel")
             self.callback_url.setText(running_url + "/webhook")
@@ -170,7 +172,7 @@ class ConnectionTab(QWidget):
             field.setEchoMode(QLineEdit.EchoMode.Password)
             field.setAccessibleName(label)
             field.setToolTip(where)
-            saved = self.runtime.secrets.get(name) is not None
+            saved = self.shop.has_secret(name)
             field.setPlaceholderText("Saved in the system keychain ✓ (type to replace)" if saved else where)
             if not self.keychain_ok:
                 field.setEnabled(False)
@@ -204,20 +206,16 @@ class ConnectionTab(QWidget):
         settings.twilio_from = self.twilio_from.text().strip()
         settings.twilio_poll_seconds = float(self.poll_seconds.value())
         settings.webhook_port = self.port.value()
-        public_url = self.inbox.tunnel_public_url()
+        public_url = self.shop.tunnel_public_url()
         if public_url:  # Twilio checks signatures against the public address
             settings.public_url = public_url
 
     def _copy_verify_token(self) -> None:
-        token = (
-            self.secret_fields["meta.verify_token"].text()
-            or self.runtime.secrets.get("meta.verify_token")
-            or ""
-        )
+        token = self.secret_fields["meta.verify_token"].text() or self.shop.secret("meta.verify_token") or ""
         QGuiApplication.clipboard().setText(token)
 
     # -- background actions --------------------------------------------------------------------
-    def _run(self, call: Any, done: Any) -> BackgroundTask:
+    def _run(self, call: Callable[[], object], done: Callable[[object, str], None]) -> BackgroundTask:
         task = BackgroundTask(call, self)
         task.done.connect(done)
         task.done.connect(lambda *_a: self.tasks.remove(task) if task in self.tasks else None)
@@ -225,29 +223,31 @@ class ConnectionTab(QWidget):
         return task.start()
 
     def test_connection(self) -> BackgroundTask:
-        settings = Settings(**self.runtime.settings.to_dict())
+        settings = Settings(**self.settings.to_dict())
         self.apply(settings)
         typed = self.typed_secrets()
         self.test_button.setEnabled(False)
         self.test_result.setText("Testing…")
-        return self._run(lambda: self.inbox.test_connection(settings, typed), self._tested)
+        shop = self.shop
+        return self._run(lambda: shop.test_connection(settings, typed), self._tested)
 
-    def _tested(self, check: Any, error: str) -> None:
+    def _tested(self, check: object, error: str) -> None:
         self.test_button.setEnabled(True)
-        if error:
-            self.test_result.setText(f"⚠ {error}")
+        if error or not isinstance(check, ConnectionCheck):
+            self.test_result.setText(f"⚠ {error or 'The test gave no answer.'}")
         else:
             self.test_result.setText(("✓ " if check.ok else "⚠ ") + check.message)
 
     def toggle_tunnel(self) -> None:
-        if self.inbox.tunnel_running():
-            self.inbox.stop_tunnel()
+        if self.shop.tunnel_running():
+            self.shop.stop_tunnel()
             self.tunnel_button.setText("Start tunnel")
             self.callback_url.clear()
             return
         self.tunnel_button.setEnabled(False)
         self.tunnel_button.setText("Starting tunnel…")
-        self._run(lambda: self.inbox.start_tunnel(self.port.value()), self._tunnel_started)
+        port, shop = self.port.value(), self.shop
+        self._run(lambda: shop.start_tunnel(port), self._tunnel_started)
 
     def _tunnel_started(self, url: object, error: str) -> None:
         self.tunnel_button.setEnabled(True)

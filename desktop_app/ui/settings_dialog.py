@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from collections.abc import Mapping
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,9 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.services.consent_book import ConsentBookService, VerifyReport
 from desktop_app.services.secrets import SecretStoreUnavailableError
 from desktop_app.services.settings import Settings
+from desktop_app.services.shop_settings import ShopSettingsService
+from desktop_app.services.ui_services import UiServices
 from desktop_app.ui.explain import category_name, language_name
+from desktop_app.ui.ops import Ops, plain_failure
 from desktop_app.ui.palette import follow_tint, outbound_bubble
 from desktop_app.ui.settings_connection import ConnectionTab
 
@@ -76,14 +81,16 @@ class AutomaticTab(QWidget):
 
 
 class ConfirmationsTab(QWidget):
-    def __init__(self, settings: Settings, inbox: Any, shop_name: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, settings: Settings, shop: ShopSettingsService, shop_name: str, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
-        self.inbox = inbox
+        self.shop = shop
         self.shop_name = shop_name
         self.templates = dict(settings.confirmation_templates)
         self.language = QComboBox()
         self.language.setAccessibleName("Language")
-        for code in inbox.confirmation_languages():
+        for code in shop.confirmation_languages():
             self.language.addItem(language_name(code), code)
         self.language.setCurrentIndex(max(self.language.findData("en"), 0))
         self.text = QPlainTextEdit()
@@ -115,7 +122,7 @@ class ConfirmationsTab(QWidget):
     def _load(self) -> None:
         code = self._current
         self.text.blockSignals(True)
-        self.text.setPlainText(self.templates.get(code) or self.inbox.default_confirmation(code))
+        self.text.setPlainText(self.templates.get(code) or self.shop.default_confirmation(code))
         self.text.blockSignals(False)
         self._render()
 
@@ -125,7 +132,7 @@ class ConfirmationsTab(QWidget):
 
     def _text_changed(self) -> None:
         text = self.text.toPlainText().strip()
-        if text and text != self.inbox.default_confirmation(self._current):
+        if text and text != self.shop.default_confirmation(self._current):
             self.templates[self._current] = text
         else:
             self.templates.pop(self._current, None)
@@ -143,9 +150,10 @@ class ConfirmationsTab(QWidget):
 
 
 class CategoriesTab(QWidget):
-    def __init__(self, inbox: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, shop: ShopSettingsService, ops: Ops, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.inbox = inbox
+        self.shop = shop
+        self.ops = ops
         self.list = QListWidget()
         self.list.setAccessibleName("Categories")
         self.name = QLineEdit()
@@ -172,30 +180,33 @@ class CategoriesTab(QWidget):
 
     def _fill(self) -> None:
         self.list.clear()
-        for category in self.inbox.categories():
+        for category in self.shop.categories():
             self.list.addItem(f"{category_name(category)}  ({category})")
 
     def add(self) -> None:
-        try:
-            self.inbox.add_category(self.name.text())
-        except ValueError as exc:
-            self.message.setText(f"⚠ {exc}")
-            return
+        """A write to the book: on the book writer; the list updates when it is stored."""
+        name, shop = self.name.text(), self.shop
+        self.ops.run_write(lambda: shop.add_category(name), self._added, self._refused)
+
+    def _added(self, _none: None) -> None:
         self.message.setText("Category added.")
         self.name.clear()
         self._fill()
 
+    def _refused(self, error: BaseException) -> None:
+        self.message.setText(f"⚠ {plain_failure(error)}")
+
 
 class KeywordsTab(QWidget):
-    def __init__(self, settings: Settings, inbox: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Settings, shop: ShopSettingsService, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.inbox = inbox
+        self.shop = shop
         self.additions: dict[str, dict[str, list[str]]] = copy.deepcopy(settings.lexicon_additions)
         self.removals: dict[str, dict[str, list[str]]] = copy.deepcopy(settings.lexicon_removals)
         self.language = QComboBox()
         self.language.setObjectName("keywordLanguage")
         self.language.setAccessibleName("Language")
-        for code in inbox.lexicon_languages():
+        for code in shop.lexicon_languages():
             self.language.addItem(language_name(code), code)
         self.language.setCurrentIndex(max(self.language.findData("en"), 0))
         self.language.currentIndexChanged.connect(lambda _i: self._fill())
@@ -252,7 +263,7 @@ class KeywordsTab(QWidget):
     def _fill(self) -> None:
         for kind, widget in self.lists.items():
             widget.clear()
-            widget.addItems(list(self.inbox.keywords(self._lang(), kind, self.additions, self.removals)))
+            widget.addItems(list(self.shop.keywords(self._lang(), kind, self.additions, self.removals)))
         self._test()
 
     def add_word(self, kind: str) -> None:
@@ -285,7 +296,7 @@ class KeywordsTab(QWidget):
         if not text:
             self.test_result.setText("")
             return
-        verdict = self.inbox.preview_verdict(text, self.additions, self.removals)
+        verdict = self.shop.preview_verdict(text, self.additions, self.removals)
         if not verdict.is_request:
             self.test_result.setText("Not a request: this message would be left alone.")
             return
@@ -313,10 +324,11 @@ class KeywordsTab(QWidget):
 class DataTab(QWidget):
     """Where the consent book lives, a backup on demand, and the integrity check."""
 
-    def __init__(self, inbox: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, consent_book: ConsentBookService, ops: Ops, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.inbox = inbox
-        book_path, backups = inbox.data_locations()
+        self.consent_book = consent_book
+        self.ops = ops
+        book_path, backups = consent_book.data_locations()
         where = QLabel(
             f"<b>Consent book</b><br>{book_path}<br><br><b>Backups</b><br>"
             + (str(backups) if backups else "No backup folder (the demo keeps none).")
@@ -345,33 +357,40 @@ class DataTab(QWidget):
         layout.addStretch(1)
 
     def backup(self) -> None:
-        try:
-            path = self.inbox.backup_now()
-        except Exception as exc:  # said plainly; nothing is lost by a failed copy
-            self.result.setText(f"⚠ The backup was not made: {exc}")
-            return
+        """A copy of the book (reads it; the disk work runs off the UI thread)."""
+        self.result.setText("Backing up…")
+        self.ops.run_read(self.consent_book.backup_now, self._backed_up, self._backup_failed)
+
+    def _backed_up(self, path: Path) -> None:
         self.result.setText(f"✓ Backed up to {path}")
 
+    def _backup_failed(self, error: BaseException) -> None:  # said plainly; nothing is lost by a failed copy
+        self.result.setText(f"⚠ The backup was not made: {plain_failure(error)}")
+
     def verify(self) -> None:
-        report = self.inbox.verify()
+        self.result.setText("Checking the history…")
+        self.ops.run_read(self.consent_book.verify, self._verified, self._backup_failed)
+
+    def _verified(self, report: VerifyReport) -> None:
         self.result.setText(("✓ " if report.ok else "⚠ ") + report.message)
 
 
 class SettingsDialog(QDialog):
     saved = Signal(str)  # a sentence for the status bar
 
-    def __init__(self, runtime: Any, inbox: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, services: UiServices, ops: Ops, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Settings")
         self.resize(760, 640)
-        self.runtime = runtime
-        settings: Settings = runtime.settings
-        self.connection = ConnectionTab(runtime, inbox)
+        self.shop = services.shop
+        self.ops = ops
+        settings = self.shop.current()
+        self.connection = ConnectionTab(self.shop, settings)
         self.automatic = AutomaticTab(settings)
-        self.confirmations = ConfirmationsTab(settings, inbox, runtime.shop_name)
-        self.categories = CategoriesTab(inbox)
-        self.keywords = KeywordsTab(settings, inbox)
+        self.confirmations = ConfirmationsTab(settings, self.shop, self.shop.shop_name)
+        self.categories = CategoriesTab(self.shop, ops)
+        self.keywords = KeywordsTab(settings, self.shop)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("settingsTabs")
         self.tabs.addTab(self.connection, "Connection")
@@ -379,7 +398,7 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self.confirmations, "Confirmation messages")
         self.tabs.addTab(self.categories, "Categories")
         self.tabs.addTab(self.keywords, "Keywords")
-        self.data = DataTab(inbox)
+        self.data = DataTab(services.consent_book, ops)
         self.tabs.addTab(self.data, "Data")
         self.error = QLabel("")
         self.error.setObjectName("settingsError")
@@ -400,24 +419,28 @@ class SettingsDialog(QDialog):
         self.error.show()
 
     def save(self) -> bool:
-        """Secrets go to the keychain (or nowhere); everything else to the settings file."""
-        new = Settings(**copy.deepcopy(self.runtime.settings.to_dict()))
+        """Secrets to the keychain (or nowhere), the rest to the settings file; both off the UI thread."""
+        new = self.shop.current()
         for tab in (self.connection, self.automatic, self.confirmations, self.keywords):
             tab.apply(new)
+        provider_changed = new.provider != self.shop.provider
         typed = self.connection.typed_secrets()
         if typed:
-            available, message = self.runtime.secrets.available()
+            available, message = self.shop.keychain_available()
             if not available:
                 self.show_error(f"{message} Nothing was saved.")
                 return False
-            try:
-                for name, value in typed.items():
-                    self.runtime.secrets.set(name, value)
-            except SecretStoreUnavailableError as exc:
-                self.show_error(f"{exc} Nothing else was saved.")
-                return False
-        provider_changed = new.provider != self.runtime.settings.provider
-        self.runtime.update_settings(new)
+        self.buttons.setEnabled(False)
+        shop = self.shop
+
+        def store() -> None:
+            shop.save_secrets(typed)
+            shop.save(new)
+
+        self.ops.run_write(store, lambda _none: self._saved(typed, provider_changed), self._not_saved)
+        return True
+
+    def _saved(self, typed: Mapping[str, str], provider_changed: bool) -> None:
         message = "Settings saved."
         if typed:
             message += " Passwords and tokens are in the system keychain."
@@ -425,7 +448,13 @@ class SettingsDialog(QDialog):
             message += " Restart Consent Desk to connect with the new provider."
         self.saved.emit(message)
         self.accept()
-        return True
+
+    def _not_saved(self, error: BaseException) -> None:
+        self.buttons.setEnabled(True)
+        if isinstance(error, SecretStoreUnavailableError):
+            self.show_error(f"{error} Nothing else was saved.")
+        else:
+            self.show_error(f"{plain_failure(error)} The settings were not saved.")
 
     def done(self, result: int) -> None:
         self.connection.shutdown()

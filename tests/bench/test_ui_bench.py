@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.services.inbox import PENDING_CAP
+from desktop_app.services.review import PENDING_CAP
 
 CONVERSATIONS = int(os.environ.get("CONSENT_DESK_BENCH_CONVERSATIONS", "100000"))
 MESSAGES_EACH = 5

@@ -14,6 +14,7 @@ from desktop_app.services.paths import AppPaths
 from desktop_app.services.qtbridge import RuntimeBridge
 from desktop_app.services.runtime import AppRuntime
 from desktop_app.services.settings import Settings
+from desktop_app.services.ui_services import UiServices, ui_services_for
 
 _ids = itertools.count(1)
 
@@ -56,13 +57,30 @@ def customers(runtime: AppRuntime) -> Customers:
 
 
 @pytest.fixture
-def window(qtbot, runtime: AppRuntime):
+def services(runtime: AppRuntime) -> UiServices:
+    """What the window gets, built as the app builds it: from here on the test's thread may not write."""
+    return ui_services_for(runtime)
+
+
+@pytest.fixture
+def window(qtbot, services: UiServices):
     from desktop_app.ui.main_window import MainWindow
 
-    main = MainWindow(runtime, first_run=False)
+    main = MainWindow(services, first_run=False)
     qtbot.addWidget(main)
     main.resize(1280, 800)
     main.show()
     qtbot.waitExposed(main)
+    settle(qtbot, main)
     yield main
     main.shutdown()
+
+
+def settle(qtbot, window, timeout: int = 5000) -> None:
+    """Wait until every background read and write the window started has been delivered."""
+    qtbot.waitUntil(window.ops.idle, timeout=timeout)
+
+
+def write(services: UiServices, op):
+    """Run a write as the window does (on the book writer) and wait for it: the test thread may not write."""
+    return services.writer.submit(op).result(timeout=10)

@@ -9,10 +9,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QPushButton
 
-import desktop_app.services.inbox as inbox_module
+import desktop_app.services.exports as exports_module
 from desktop_app.domain.model import ConsentAction, EventSource, NewConsentEvent
+from desktop_app.storage.exchange import CONSENT_EXPORT
 from desktop_app.ui.history_dialog import HistoryDialog
 from desktop_app.ui.main_window import BOOK
+from tests.ui.conftest import settle, write
 
 ROWS = 3000
 
@@ -39,6 +41,7 @@ def filled(runtime):
 def show_book(qtbot, window):
     qtbot.keyClick(window.inbox_view.list, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
     assert window.tabs.currentIndex() == BOOK
+    settle(qtbot, window)
     return window.book_view
 
 
@@ -55,7 +58,8 @@ def test_the_table_loads_page_by_page(qtbot, filled, window):
 def test_search_and_filter(qtbot, filled, window, customers):
     key = customers.say("15550101234", "Ana Souza", "STOP")
     window.refresh_all()
-    window.inbox.confirm(window.inbox.pending().items[0].id)
+    review = window.services.review
+    write(window.services, lambda: review.confirm(review.pending().items[0].id))
     view = show_book(qtbot, window)
     qtbot.keyClicks(view.search, "ana sou")
     qtbot.waitUntil(lambda: view.model.rowCount() == 1)
@@ -63,16 +67,19 @@ def test_search_and_filter(qtbot, filled, window, customers):
     assert view.count.text() == "1 recorded choice"
     view.search.clear()
     view.filter.setCurrentIndex(view.filter.findData("opted_in"))
+    settle(qtbot, window)
     assert view.model.rowCount() == 0
 
 
 def test_double_click_shows_the_full_history_with_evidence(qtbot, window, customers):
     key = customers.say("15550101234", "Ana Souza", "please stop the promo messages")
-    window.inbox.confirm(window.inbox.pending().items[0].id)
+    review = window.services.review
+    write(window.services, lambda: review.confirm(review.pending().items[0].id))
     view = show_book(qtbot, window)
     rect = view.table.visualRect(view.model.index(0, 0))
     qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.mouseDClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    settle(qtbot, window)
     dialog = view.findChild(HistoryDialog)
     assert dialog is not None and dialog.isVisible()
     assert dialog.windowTitle() == "History — Ana Souza"
@@ -87,6 +94,7 @@ def test_double_click_shows_the_full_history_with_evidence(qtbot, window, custom
 def test_verify_history_reports_intact(qtbot, filled, window):
     view = show_book(qtbot, window)
     qtbot.mouseClick(view.verify_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
     assert view.verify_result.text() == f"✅ History intact: all {ROWS:,} entries check out."
 
 
@@ -108,7 +116,7 @@ def test_export_through_the_file_dialog_with_progress(qtbot, filled, window, tmp
     assert (rows, cancelled, error) == (ROWS, False, "")
     with target.open(encoding="utf-8") as handle:
         lines = list(csv.reader(handle))
-    assert lines[0] == list(inbox_module.EXPORT_COLUMNS)
+    assert lines[0] == CONSENT_EXPORT.names
     assert len(lines) == ROWS + 2 and lines[-1][0] == "#anchor"  # header, rows, the anchor trailer
     assert max(ticks) == (ROWS, ROWS)
     assert not (tmp_path / "book.csv.part").exists()
@@ -132,10 +140,11 @@ def test_cancelling_an_export_leaves_no_file(qtbot, filled, window, tmp_path):
 
 
 def test_a_filtered_export_writes_only_what_is_shown(qtbot, filled, window, customers, tmp_path, monkeypatch):
-    monkeypatch.setattr(inbox_module, "EXPORT_PAGE", 7)  # several pages even for a short list
+    monkeypatch.setattr(exports_module, "EXPORT_PAGE", 7)  # several pages even for a short list
     for i in range(10):
         customers.say(f"4915110000{i:03d}", f"=HYPERLINK(evil{i})", "STOP")
-    window.inbox.confirm_many([d.id for d in window.inbox.pending(limit=50).items])
+    review = window.services.review
+    write(window.services, lambda: review.confirm_many([d.id for d in review.pending(limit=50).items]))
     view = show_book(qtbot, window)
     qtbot.keyClicks(view.search, "HYPERLINK")
     qtbot.waitUntil(lambda: view.count.text() == "10 recorded choices")
@@ -154,13 +163,15 @@ def test_verify_history_reports_where_it_was_altered(qtbot, window, runtime, cus
     import sqlite3
 
     key = customers.say("15550101234", "Ana Souza", "STOP")
-    window.inbox.confirm(window.inbox.pending().items[0].id)
+    review = window.services.review
+    write(window.services, lambda: review.confirm(review.pending().items[0].id))
     with sqlite3.connect(runtime.book.path) as raw:  # someone edits the file behind the app's back
         raw.execute("DROP TRIGGER consent_events_no_update")
         raw.execute("UPDATE consent_events SET action = 'opt_in' WHERE contact_key = ?", (key,))
     raw.close()
     view = show_book(qtbot, window)
     qtbot.mouseClick(view.verify_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
     text = view.verify_result.text()
     assert text.startswith("⚠ The history was altered at entry 1")
     assert "Restore a backup" in text

@@ -12,7 +12,9 @@ from desktop_app.services.paths import AppPaths
 from desktop_app.services.qtbridge import RuntimeBridge
 from desktop_app.services.runtime import AppRuntime
 from desktop_app.services.settings import Settings
+from desktop_app.services.ui_services import ui_services_for
 from desktop_app.ui.main_window import AUTO, BOOK, DASHBOARD, REVIEW, MainWindow
+from tests.ui.conftest import settle, write
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "docs" / "screenshots"
@@ -21,9 +23,11 @@ SCREENSHOTS = REPO / "docs" / "screenshots"
 def test_dashboard_charts_weekly_changes_by_source(qtbot, window, runtime, customers):
     keys = [customers.say(f"1555010{i:04d}", f"C{i}", "STOP") for i in range(3)]
     customers.say("15550109999", "Dana", "hello")
-    window.inbox.confirm_many([d.id for d in window.inbox.pending().items[:2]])
+    review = window.services.review
+    write(window.services, lambda: review.confirm_many([d.id for d in review.pending().items[:2]]))
     qtbot.waitUntil(lambda: len(runtime.sender.sent) == 2, timeout=5000)  # confirmations' own thread
     qtbot.keyClick(window.inbox_view.list, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+    settle(qtbot, window)
     dashboard = window.dashboard_view
     assert window.tabs.currentIndex() == DASHBOARD and dashboard.loaded
     assert dashboard.pending_value.text() == "1"
@@ -42,11 +46,11 @@ def demo_window(qtbot):
     paths = AppPaths.resolve()
     bridge = RuntimeBridge()
     runtime = AppRuntime(paths, Settings(shop_name="Rosa's Bakery"), demo=True, bridge=bridge, demo_pace=0.02)
-    main = MainWindow(runtime, first_run=False)
+    runtime.start()
+    main = MainWindow(ui_services_for(runtime), first_run=False)
     qtbot.addWidget(main)
     main.resize(1400, 860)
     main.show()
-    runtime.start()
     yield main, runtime
     main.shutdown()
     runtime.stop()
@@ -57,11 +61,13 @@ def test_screenshots_of_the_demo(qtbot, demo_window, tmp_path):
     """Grabs every main screen; with CONSENT_DESK_SCREENSHOTS=1 they are saved to docs/screenshots."""
     main, runtime = demo_window
     qtbot.waitUntil(runtime.source.finished.is_set, timeout=30_000)
-    qtbot.waitUntil(lambda: main.inbox.pending_count() >= 5, timeout=5000)
+    qtbot.waitUntil(lambda: main.services.review.pending_count() >= 5, timeout=5000)
     main.refresh_all()
+    settle(qtbot, main)
     view = main.inbox_view
     row = view.model.row_for_contact("+15550101234")
     view.list.setCurrentIndex(view.model.index(row, 0))
+    settle(qtbot, main)
     assert view.thread.banner.isVisible()
     target = SCREENSHOTS if os.environ.get("CONSENT_DESK_SCREENSHOTS") == "1" else tmp_path
     target.mkdir(parents=True, exist_ok=True)
@@ -74,9 +80,11 @@ def test_screenshots_of_the_demo(qtbot, demo_window, tmp_path):
         (DASHBOARD, "dashboard"),
     ):
         if index == AUTO:  # the owner works through part of the queue first
-            main.inbox.confirm_many([d.id for d in main.inbox.pending(limit=3).items])
+            chosen = [d.id for d in main.services.review.pending(limit=3).items]
+            write(main.services, lambda: main.services.review.confirm_many(chosen))  # noqa: B023 - waited for
             main.refresh_all()
         main.tabs.setCurrentIndex(index)
+        settle(qtbot, main)
         qtbot.wait(50)
         main.grab().save(str(target / f"{name}.png"))
         shots[name] = None

@@ -8,6 +8,7 @@ from desktop_app.services.paths import AppPaths
 from desktop_app.services.qtbridge import RuntimeBridge
 from desktop_app.services.runtime import AppRuntime
 from desktop_app.services.settings import Settings
+from desktop_app.services.ui_services import ui_services_for
 
 
 def _demo_threads() -> list[threading.Thread]:
@@ -21,7 +22,7 @@ def test_demo_delivers_into_the_inbox_and_closing_stops_it(qtbot) -> None:
     runtime = AppRuntime(
         AppPaths.resolve(), Settings(minimize_to_tray=False), demo=True, bridge=bridge, demo_pace=0.002
     )
-    window = MainWindow(runtime, first_run=False)
+    window = MainWindow(ui_services_for(runtime), first_run=False)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)

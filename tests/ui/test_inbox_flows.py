@@ -5,18 +5,21 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from desktop_app.ui.consent_change_dialog import ConsentChangeDialog
+from tests.ui.conftest import settle
 
 ANA = "15550101234"
 BRUNO = "5511987650001"
 
 
 def open_row(qtbot, window, contact_key: str) -> None:
+    settle(qtbot, window)
     view = window.inbox_view
     row = view.model.row_for_contact(contact_key)
     assert row >= 0, f"{contact_key} is not in the conversation list"
     rect = view.list.visualRect(view.model.index(row, 0))
     qtbot.mouseClick(view.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert view.contact_key == contact_key
+    settle(qtbot, window)
 
 
 def test_a_pending_opt_out_stands_out_and_enter_confirms_it(qtbot, window, runtime, customers):
@@ -25,6 +28,7 @@ def test_a_pending_opt_out_stands_out_and_enter_confirms_it(qtbot, window, runti
         ANA, "Ana Souza", "Also, please stop the promo messages, I only want my order updates"
     )
     window.refresh_all()
+    settle(qtbot, window)
 
     item = window.inbox_view.model.item(window.inbox_view.model.row_for_contact(key))
     assert item.pending_reviews == 1
@@ -40,6 +44,7 @@ def test_a_pending_opt_out_stands_out_and_enter_confirms_it(qtbot, window, runti
     )
 
     qtbot.keyClick(window.inbox_view.list, Qt.Key.Key_Return)
+    settle(qtbot, window)
 
     state = runtime.book.consent_state(key)
     assert state["marketing"].state == "opted_out"
@@ -51,7 +56,7 @@ def test_a_pending_opt_out_stands_out_and_enter_confirms_it(qtbot, window, runti
     qtbot.waitUntil(lambda: [to for to, _text in runtime.sender.sent] == [key], timeout=5000)
     assert not banner.isVisible()
     assert window.tabs.tabText(1) == "Review"
-    assert window.inbox.pending_count() == 0
+    assert window.services.review.pending_count() == 0
 
 
 def test_delete_dismisses_and_the_toast_undoes_it(qtbot, window, runtime, customers):
@@ -61,6 +66,7 @@ def test_delete_dismisses_and_the_toast_undoes_it(qtbot, window, runtime, custom
     detection_id = window.inbox_view.current_detection_id()
 
     qtbot.keyClick(window.inbox_view.list, Qt.Key.Key_Delete)
+    settle(qtbot, window)
 
     assert runtime.book.detection(detection_id).status == "dismissed"
     assert runtime.book.history(key) == []  # a dismissal writes no consent event
@@ -68,10 +74,11 @@ def test_delete_dismisses_and_the_toast_undoes_it(qtbot, window, runtime, custom
     assert window.toast.action_button.text() == "Undo"
 
     qtbot.mouseClick(window.toast.action_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
 
     assert runtime.book.detection(detection_id).status == "pending"
     assert window.inbox_view.thread.banner.isVisible()
-    assert window.inbox.pending_count() == 1
+    assert window.services.review.pending_count() == 1
 
 
 def test_ctrl_z_undoes_a_confirmation_with_a_new_ledger_event(qtbot, window, runtime, customers):
@@ -79,9 +86,11 @@ def test_ctrl_z_undoes_a_confirmation_with_a_new_ledger_event(qtbot, window, run
     window.refresh_all()
     open_row(qtbot, window, key)
     qtbot.mouseClick(window.inbox_view.thread.banner.confirm_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
     assert runtime.book.consent_state(key)["all"].state == "opted_out"
 
     qtbot.keyClick(window.inbox_view.list, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    settle(qtbot, window)
 
     opt_out, reversal = runtime.book.history(key)
     assert opt_out.action.value == "opt_out"
@@ -103,6 +112,7 @@ def test_sending_marketing_to_an_opted_out_customer_is_stopped_before_it_leaves(
 
     thread.category.setCurrentIndex(thread.category.findData("marketing"))
     thread.reply.setPlainText("20% off croissants this weekend!")
+    settle(qtbot, window)
 
     assert thread.warning.isVisible()
     assert "Not sent" in thread.warning.text() and "since" in thread.warning.text()
@@ -111,6 +121,7 @@ def test_sending_marketing_to_an_opted_out_customer_is_stopped_before_it_leaves(
     assert runtime.sender.sent == confirmations  # nothing left
 
     thread.category.setCurrentIndex(thread.category.findData("order_updates"))
+    settle(qtbot, window)
     assert not thread.warning.isVisible()
     thread.reply.setPlainText("Your order is ready for pickup.")
     qtbot.mouseClick(thread.send_button, Qt.MouseButton.LeftButton)
@@ -135,6 +146,7 @@ def test_manual_opt_out_with_a_reason(qtbot, window, runtime, customers):
     qtbot.keyClicks(dialog.reason, "asked at the counter")
     assert ok.isEnabled()
     qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
 
     [event] = runtime.book.history(key)
     assert (event.category, event.action.value, event.source.value) == ("marketing", "opt_out", "manual")
@@ -148,10 +160,12 @@ def test_search_and_filters_narrow_the_list(qtbot, window, customers):
     customers.say(ANA, "Ana Souza", "STOP")
     customers.say(BRUNO, "Bruno Lima", "Bom dia!")
     window.refresh_all()
+    settle(qtbot, window)
     view = window.inbox_view
     assert view.model.rowCount() == 2
 
     qtbot.mouseClick(view.filter_group.button(1), Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
     assert [i.name for i in view.model.items()] == ["Ana Souza"]
 
     qtbot.mouseClick(view.filter_group.button(0), Qt.MouseButton.LeftButton)
@@ -168,8 +182,11 @@ def test_j_and_k_move_between_conversations(qtbot, window, customers):
     row = view.list.currentIndex().row()
 
     qtbot.keyClick(view.list, Qt.Key.Key_J)
+    settle(qtbot, window)
     assert view.list.currentIndex().row() == row + 1
     assert view.contact_key == view.model.item(row + 1).contact_key
     qtbot.keyClick(view.list, Qt.Key.Key_K)
+    settle(qtbot, window)
     qtbot.keyClick(view.list, Qt.Key.Key_K)
+    settle(qtbot, window)
     assert view.list.currentIndex().row() == row - 1

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from desktop_app.services.inbox import ConsentFilter, ConversationFilter, InboxService
+from desktop_app.services.consent_book import ConsentFilter
+from desktop_app.services.conversations import ConversationFilter
+from desktop_app.services.ui_services import ui_services_for
 from desktop_app.ui.models.consent_table import ConsentTableModel
 from desktop_app.ui.models.conversations import ConversationListModel
 from desktop_app.ui.models.detections import DetectionTableModel
@@ -21,8 +23,8 @@ def fill(customers, count: int) -> list[str]:
 
 def test_conversation_model_pages_and_passes_the_model_tester(qtmodeltester, runtime, customers):
     keys = fill(customers, 25)
-    inbox = InboxService(runtime)
-    model = ConversationListModel(inbox, page_size=10)
+    services = ui_services_for(runtime)
+    model = ConversationListModel(services.conversations, page_size=10)
     model.reload()
     assert model.rowCount() == 10 and model.canFetchMore()
     model.fetchMore()
@@ -42,8 +44,9 @@ def test_conversation_model_pages_and_passes_the_model_tester(qtmodeltester, run
 
 def test_detection_and_consent_models_pass_the_model_tester(qtmodeltester, runtime, customers):
     fill(customers, 12)
-    inbox = InboxService(runtime)
-    review = DetectionTableModel(lambda after, limit: inbox.pending(after=after, limit=limit), page_size=3)
+    services = ui_services_for(runtime)
+    queue = services.review
+    review = DetectionTableModel(lambda after, limit: queue.pending(after=after, limit=limit), page_size=3)
     review.reload()
     assert review.rowCount() == 3
     qtmodeltester.check(review, force_py=True)  # fetches the rest through canFetchMore/fetchMore
@@ -53,8 +56,9 @@ def test_detection_and_consent_models_pass_the_model_tester(qtmodeltester, runti
     assert review.data(review.index(0, 2)) == "“STOP”"
     assert review.data(review.index(0, 3)) == "Stop · everything"
 
-    inbox.confirm_many([d.id for d in review.items()])
-    consent = ConsentTableModel(inbox, page_size=3)
+    chosen = [d.id for d in review.items()]
+    services.writer.submit(lambda: queue.confirm_many(chosen)).result(timeout=10)
+    consent = ConsentTableModel(services.consent_book, page_size=3)
     consent.set_query(ConsentFilter.OPTED_OUT, "")
     qtmodeltester.check(consent, force_py=True)
     assert consent.total() == 4

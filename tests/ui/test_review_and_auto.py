@@ -6,6 +6,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from desktop_app.ui.main_window import AUTO, REVIEW
+from tests.ui.conftest import settle
 
 PEOPLE = (("15550101234", "Ana Souza"), ("5511987650001", "Bruno Lima"), ("34600100200", "Lucía Pérez"))
 
@@ -15,6 +16,7 @@ def test_review_lists_oldest_first_and_bulk_confirms(qtbot, window, runtime, cus
     customers.say("4915110000001", "Tom Becker", "Habt ihr morgen Laugenbrezeln?")  # not a request
     window.refresh_all()
     qtbot.keyClick(window.inbox_view.list, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    settle(qtbot, window)
     review = window.review_view
     assert window.tabs.currentIndex() == REVIEW
     assert [review.model.item(r).contact_key for r in range(review.model.rowCount())] == keys
@@ -23,6 +25,7 @@ def test_review_lists_oldest_first_and_bulk_confirms(qtbot, window, runtime, cus
     qtbot.keyClick(review.table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     assert review.confirm_button.text().startswith("Confirm 3 requests")
     qtbot.mouseClick(review.confirm_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
 
     for key in keys:
         [event] = runtime.book.history(key)
@@ -37,16 +40,19 @@ def test_review_dismissal_has_an_undo_toast(qtbot, window, runtime, customers):
     key = customers.say(*PEOPLE[0][:1], PEOPLE[0][1], "stop sending me offers")
     window.refresh_all()
     window.tabs.setCurrentIndex(REVIEW)
+    settle(qtbot, window)
     review = window.review_view
     review.table.selectRow(0)
     detection_id = review.selected()[0].id
 
     qtbot.keyClick(review.table, Qt.Key.Key_Delete)
+    settle(qtbot, window)
 
     assert runtime.book.detection(detection_id).status == "dismissed"
     assert review.model.rowCount() == 0
     assert window.toast.isVisible() and "Ana Souza" in window.toast.label.text()
     qtbot.mouseClick(window.toast.action_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
     assert runtime.book.detection(detection_id).status == "pending"
     assert review.model.item(0).contact_key == key
     assert not window.toast.isVisible()
@@ -56,8 +62,10 @@ def test_enter_in_review_confirms_only_the_selected_request(qtbot, window, runti
     keys = [customers.say(number, name, "STOP") for number, name in PEOPLE[:2]]
     window.refresh_all()
     window.tabs.setCurrentIndex(REVIEW)
+    settle(qtbot, window)
     window.review_view.table.selectRow(1)
     qtbot.keyClick(window.review_view.table, Qt.Key.Key_Return)
+    settle(qtbot, window)
     assert runtime.book.history(keys[0]) == []
     assert len(runtime.book.history(keys[1])) == 1
 
@@ -69,15 +77,18 @@ def test_automatic_mode_applies_lists_and_can_be_reversed(qtbot, window, runtime
     qtbot.mouseClick(checkbox, Qt.MouseButton.LeftButton, pos=QPoint(8, checkbox.height() // 2))
     assert checkbox.isChecked()
     qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Save), Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
     assert runtime.settings.auto_mode is True
 
     key = customers.say("15550101234", "Ana Souza", "STOP")
     window.refresh_all()
+    settle(qtbot, window)
 
     assert runtime.book.consent_state(key)["all"].state == "opted_out"
-    assert window.inbox.pending_count() == 0
+    assert window.services.review.pending_count() == 0
     qtbot.waitUntil(lambda: [to for to, _ in runtime.sender.sent] == [key], timeout=5000)  # no asking
     window.tabs.setCurrentIndex(AUTO)
+    settle(qtbot, window)
     auto = window.auto_view
     assert auto.explanation.text().startswith("Automatic mode is ON:")
     assert auto.model.rowCount() == 1 and auto.model.item(0).contact_key == key
@@ -87,6 +98,7 @@ def test_automatic_mode_applies_lists_and_can_be_reversed(qtbot, window, runtime
     box = auto.findChild(QMessageBox, "reverseQuestion")
     assert box is not None
     qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
 
     original, reversal = runtime.book.history(key)
     assert original.decided_by.startswith("auto:")
@@ -97,17 +109,19 @@ def test_automatic_mode_applies_lists_and_can_be_reversed(qtbot, window, runtime
 
 
 def test_a_huge_queue_is_read_in_bounded_pieces(qtbot, window, runtime, customers, monkeypatch):
-    import desktop_app.services.inbox as inbox_module
+    import desktop_app.services.review as review_module
 
-    monkeypatch.setattr(inbox_module, "PENDING_CAP", 3)
+    monkeypatch.setattr(review_module, "PENDING_CAP", 3)
     keys = [customers.say(f"1555010{i:04d}", f"C{i}", "STOP") for i in range(5)]
     window.refresh_all()
-    assert window.inbox.pending_label() == "3+"
+    settle(qtbot, window)
+    assert window.services.review.pending_label() == "3+"
     assert window.tabs.tabText(REVIEW) == "Review (3+)"
     assert window.status.pending.text() == "⚠ 3+ to review"
-    page = window.inbox.pending(after=2, limit=3)  # beyond the cached oldest ones: asked from the book
+    page = window.services.review.pending(after=2, limit=3)  # beyond the cached oldest: from the book
     assert [d.contact_key for d in page.items] == keys[2:]
     window.tabs.setCurrentIndex(REVIEW)
+    settle(qtbot, window)
     review = window.review_view
     while review.model.canFetchMore():
         review.model.fetchMore()

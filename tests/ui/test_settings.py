@@ -13,7 +13,9 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialogButtonBox, QPushButton
 
 from desktop_app.services.secrets import SecretStore
+from desktop_app.services.ui_services import ui_services_for
 from desktop_app.ui.first_run import FirstRunDialog
+from tests.ui.conftest import settle
 
 TOKEN = "EAAGm0PX4ZCpsBAGZCZBtheSECRETtoken1234567890"
 APP_SECRET = "a1b2c3d4e5f6-app-secret-never-on-disk"
@@ -21,6 +23,7 @@ APP_SECRET = "a1b2c3d4e5f6-app-secret-never-on-disk"
 
 def save(qtbot, dialog) -> None:
     qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(dialog.ops.idle, timeout=5000)  # the settings are written on the book writer
 
 
 def every_file_under(folder: Path) -> list[Path]:
@@ -64,6 +67,7 @@ def test_credentials_go_to_the_keyring_and_nowhere_else(
     reopened.reject()
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"^Keychain could not be read")
 def test_without_a_keychain_it_says_so_and_saves_nothing(qtbot, window, runtime, memory_keyring):
     runtime.secrets = SecretStore(backend=keyring.backends.fail.Keyring())
     dialog = window.open_settings(provider="twilio")
@@ -114,7 +118,7 @@ def test_keywords_change_detection_immediately(qtbot, window, runtime, customers
     assert runtime.settings.lexicon_additions == {"en": {"opt_out": ["pineapple"]}}
     assert runtime.pipeline.detector.classify("pineapple").is_request
     key = customers.say("15550101234", "Ana Souza", "pineapple")
-    assert window.inbox.pending_count() == 1
+    assert window.services.review.pending_count() == 1
     assert runtime.book.pending_detections()[0].contact_key == key
 
 
@@ -138,17 +142,19 @@ def test_a_new_category_is_offered_everywhere(qtbot, window, runtime):
     qtbot.mouseClick(
         dialog.categories.findChildren(type(dialog.buttons.buttons()[0]))[0], Qt.MouseButton.LeftButton
     )
-    assert dialog.categories.message.text().startswith("⚠")
+    qtbot.waitUntil(lambda: dialog.categories.message.text().startswith("⚠"))
     dialog.categories.name.setText("appointment_reminders")
     dialog.categories.add()
+    settle(qtbot, window)
     assert "appointment_reminders" in runtime.book.categories()
+    assert dialog.categories.message.text() == "Category added."
     dialog.reject()
 
 
 def test_first_run_offers_the_demo_by_default(qtbot, runtime):
     from desktop_app.ui.main_window import MainWindow
 
-    main = MainWindow(runtime)  # no settings file yet: first run
+    main = MainWindow(ui_services_for(runtime))  # no settings file yet: first run
     qtbot.addWidget(main)
     main.show()
     dialog = qtbot.waitUntil(lambda: main.findChild(FirstRunDialog) is not None) or main.findChild(
@@ -156,6 +162,7 @@ def test_first_run_offers_the_demo_by_default(qtbot, runtime):
     )
     assert dialog.buttons["demo"].isChecked()
     dialog.accept()
+    settle(qtbot, main)
     assert runtime.paths.settings_path.exists()
     assert runtime.settings.provider == "demo"
     main.shutdown()
@@ -204,13 +211,13 @@ def test_tunnel_start_copy_and_stop(qtbot, window, runtime, memory_keyring, tmp_
     assert runtime.settings.public_url == "https://violet-harbor-lines-example.trycloudflare.com"
     assert memory_keyring.store[("consent-desk", "meta.verify_token")] == token
     assert token not in runtime.paths.settings_path.read_text(encoding="utf-8")
-    assert window.inbox.tunnel_running()
+    assert window.services.shop.tunnel_running()
 
     again = window.open_settings()  # the tunnel outlives the dialog, and the dialog says so
     assert again.connection.tunnel_button.text() == "Stop tunnel"
     assert again.connection.callback_url.text() == url
     qtbot.mouseClick(again.connection.tunnel_button, Qt.MouseButton.LeftButton)
-    assert not window.inbox.tunnel_running()
+    assert not window.services.shop.tunnel_running()
     assert again.connection.tunnel_button.text() == "Start tunnel"
     assert again.connection.callback_url.text() == ""
     again.reject()
@@ -255,7 +262,7 @@ def test_test_connection_against_meta_uses_the_typed_token_without_saving_it(
 def test_first_run_can_go_straight_to_connecting_meta(qtbot, runtime):
     from desktop_app.ui.main_window import MainWindow
 
-    main = MainWindow(runtime)
+    main = MainWindow(ui_services_for(runtime))
     qtbot.addWidget(main)
     main.show()
     qtbot.waitUntil(lambda: main.findChild(FirstRunDialog) is not None)
@@ -275,10 +282,12 @@ def test_data_tab_backs_up_and_verifies(qtbot, window, runtime, customers):
     dialog = window.open_settings(tab=5)
     data = dialog.data
     qtbot.mouseClick(data.backup_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
     assert data.result.text().startswith("✓ Backed up to ")
     backup = Path(data.result.text().removeprefix("✓ Backed up to "))
     assert backup.is_file() and backup.parent == runtime.book.backup_dir
     assert backup.read_bytes()[:16] == b"SQLite format 3\x00"
     qtbot.mouseClick(data.verify_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
     assert data.result.text().startswith("✓ History intact")
     dialog.reject()

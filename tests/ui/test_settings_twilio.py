@@ -40,6 +40,7 @@ def test_choose_twilio_test_connection_and_save(qtbot, window, runtime, memory_k
         qtbot.mouseClick(
             dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton
         )
+        qtbot.waitUntil(window.ops.idle, timeout=5000)  # saved on the book writer
     assert memory_keyring.store[("consent-desk", "twilio.api_secret")] == API_SECRET
     assert memory_keyring.store[("consent-desk", "twilio.api_key")] == API_KEY
     assert runtime.settings.provider == "twilio"

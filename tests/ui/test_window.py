@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
+from desktop_app.services.ui_services import ui_services_for
 from desktop_app.ui.main_window import INBOX, MainWindow
+from tests.ui.conftest import settle
 
 
 def test_demo_says_so_in_the_title_and_a_banner(window):
@@ -40,19 +42,20 @@ def test_a_new_opt_out_notifies_and_the_click_opens_that_conversation(qtbot, win
 
     assert window.tabs.currentIndex() == INBOX
     assert window.inbox_view.contact_key == key
-    assert window.inbox_view.thread.banner.isVisible()
+    qtbot.waitUntil(window.inbox_view.thread.banner.isVisible)
 
 
 def test_window_geometry_is_remembered(qtbot, runtime):
-    first = MainWindow(runtime, first_run=False)
+    first = MainWindow(ui_services_for(runtime), first_run=False)
     qtbot.addWidget(first)
     first.show()
     first.resize(720, 530)  # within the offscreen screen, or restoring clamps it
     first.inbox_view.splitter.setSizes([180, 330, 200])
     sizes = first.inbox_view.splitter.sizes()
     first.close()
+    first.shutdown()
 
-    second = MainWindow(runtime, first_run=False)
+    second = MainWindow(ui_services_for(runtime), first_run=False)
     qtbot.addWidget(second)
     second.show()
     assert (second.width(), second.height()) == (720, 530)
@@ -88,9 +91,10 @@ def test_tints_follow_a_switch_to_a_dark_theme(qtbot, window, customers):
 
     key = customers.say("15550101234", "Ana Souza", "STOP")
     window.refresh_all()
+    settle(qtbot, window)
     window.inbox_view.open_contact(key)
     banner = window.inbox_view.thread.banner
-    assert banner.isVisible()
+    qtbot.waitUntil(banner.isVisible)
     light = banner.palette().color(QPalette.ColorRole.Window)
     app = QApplication.instance()
     original = app.palette()

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
 
 from desktop_app.domain.records import ConsentRow
-from desktop_app.services.inbox import ConsentFilter, InboxService, display_number
+from desktop_app.services.consent_book import ConsentBookService, ConsentFilter
+from desktop_app.services.paging import Page
+from desktop_app.services.wording import display_number
 from desktop_app.ui.explain import category_name, source_words, state_words
 from desktop_app.ui.icons import icon
-from desktop_app.ui.models.paged import PAGE_SIZE, PagedListModel
+from desktop_app.ui.models.paged import PAGE_SIZE, PagedListModel, PageLoader
 from desktop_app.ui.timefmt import full_time
 
 STATE_COLUMN = 3
@@ -22,25 +25,42 @@ class ConsentTableModel(PagedListModel[ConsentRow]):
 
     headers = ("Name", "Number", "Messages", "Choice", "Since", "How", "Last change")
 
-    def __init__(self, inbox: InboxService, page_size: int = PAGE_SIZE, parent: Any = None) -> None:
-        self._inbox = inbox
+    def __init__(
+        self, consent_book: ConsentBookService, page_size: int = PAGE_SIZE, parent: Any = None
+    ) -> None:
+        self._consent_book = consent_book
         self._filter = ConsentFilter.ALL
         self._search = ""
-        super().__init__(self._load, page_size, parent)
+        super().__init__(self._loader_for(self._filter, self._search), page_size, parent)
 
-    def _load(self, after: object | None, limit: int) -> Any:
-        return self._inbox.consent_page(self._filter, self._search, after=after, limit=limit)
+    def _loader_for(self, consent_filter: ConsentFilter, search: str) -> PageLoader:
+        service = self._consent_book
+
+        def load(after: object | None, limit: int) -> Page[ConsentRow]:
+            return service.consent_page(consent_filter, search, after=after, limit=limit)
+
+        return load
 
     @property
     def query(self) -> tuple[ConsentFilter, str]:
         return self._filter, self._search
 
-    def set_query(self, consent_filter: ConsentFilter, search: str) -> None:
+    def set_filter(self, consent_filter: ConsentFilter, search: str) -> None:
+        """Change the query without reading (the view reloads, off the UI thread)."""
         self._filter, self._search = consent_filter, search.strip()
+        self._loader = self._loader_for(self._filter, self._search)
+
+    def set_query(self, consent_filter: ConsentFilter, search: str) -> None:
+        self.set_filter(consent_filter, search)
         self.reload()
 
     def total(self) -> int:
-        return self._inbox.count_consent(self._filter, self._search)
+        """A COUNT over the whole filtered table (a read: off the UI thread in the views)."""
+        return self.total_query()()
+
+    def total_query(self) -> Callable[[], int]:
+        service, consent_filter, search = self._consent_book, self._filter, self._search
+        return lambda: service.count_consent(consent_filter, search)
 
     def cell(self, item: ConsentRow, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:

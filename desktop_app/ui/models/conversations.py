@@ -4,28 +4,41 @@ from __future__ import annotations
 
 from typing import Any
 
-from desktop_app.services.inbox import ConversationFilter, ConversationItem, InboxService
-from desktop_app.ui.models.paged import PAGE_SIZE, PagedListModel
+from desktop_app.services.conversations import ConversationFilter, ConversationItem, ConversationService
+from desktop_app.services.paging import Page
+from desktop_app.ui.models.paged import PAGE_SIZE, PagedListModel, PageLoader
 
 
 class ConversationListModel(PagedListModel[ConversationItem]):
     """Conversations matching a filter and a search text; only fetched pages are held."""
 
-    def __init__(self, inbox: InboxService, page_size: int = PAGE_SIZE, parent: Any = None) -> None:
-        self._inbox = inbox
+    def __init__(
+        self, conversations: ConversationService, page_size: int = PAGE_SIZE, parent: Any = None
+    ) -> None:
+        self._conversations = conversations
         self._filter = ConversationFilter.ALL
         self._search = ""
-        super().__init__(self._load, page_size, parent)
+        super().__init__(self._loader_for(self._filter, self._search), page_size, parent)
 
-    def _load(self, after: object | None, limit: int) -> Any:
-        return self._inbox.conversations(self._filter, self._search, after=after, limit=limit)
+    def _loader_for(self, conversation_filter: ConversationFilter, search: str) -> PageLoader:
+        service = self._conversations
+
+        def load(after: object | None, limit: int) -> Page[ConversationItem]:
+            return service.conversations(conversation_filter, search, after=after, limit=limit)
+
+        return load
 
     @property
     def filter(self) -> ConversationFilter:
         return self._filter
 
-    def set_query(self, conversation_filter: ConversationFilter, search: str) -> None:
+    def set_filter(self, conversation_filter: ConversationFilter, search: str) -> None:
+        """Change the query without reading (the view reloads, off the UI thread)."""
         self._filter, self._search = conversation_filter, search.strip()
+        self._loader = self._loader_for(self._filter, self._search)
+
+    def set_query(self, conversation_filter: ConversationFilter, search: str) -> None:
+        self.set_filter(conversation_filter, search)
         self.reload()
 
     def refresh(self) -> None:

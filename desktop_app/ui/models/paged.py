@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractItemModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from desktop_app.services.inbox import Page
+from desktop_app.services.paging import Page
 
 T = TypeVar("T")
 ItemRole = Qt.ItemDataRole.UserRole + 1
@@ -38,21 +38,25 @@ class PagedListModel(QAbstractTableModel, Generic[T]):
         self._loader = loader
         self.reload()
 
+    @property
+    def loader(self) -> PageLoader:
+        """The loader as it is now; hand it to `collect` on another thread with the current query."""
+        return self._loader
+
     def reload(self, keep_rows: int = 0) -> None:
         """Start over from the first page, loading at least `keep_rows` rows (to keep the scroll)."""
-        wanted = max(self._page_size, keep_rows)
-        items: list[T] = []
-        after: object | None = None
-        exhausted = False
-        while len(items) < wanted:
-            page = self._loader(after, min(self._page_size, wanted - len(items)) or self._page_size)
-            items.extend(page.items)
-            after = page.after
-            if after is None:
-                exhausted = True
-                break
+        self.apply_loaded(collect(self._loader, max(self._page_size, keep_rows), self._page_size))
+
+    def load_query(self, keep_rows: int = 0) -> Callable[[], Loaded[T]]:
+        """A read of the first pages under the current query, to run off the UI thread (`apply_loaded`)."""
+        loader, wanted, size = self._loader, max(self._page_size, keep_rows), self._page_size
+        return lambda: collect(loader, wanted, size)
+
+    def apply_loaded(self, loaded: Loaded[T]) -> None:
+        """Show rows read by `collect` (on any thread); runs on the UI thread."""
+        items, after, exhausted = loaded
         self.beginResetModel()
-        self._items, self._after, self._exhausted = items, after, exhausted
+        self._items, self._after, self._exhausted = list(items), after, exhausted
         self.endResetModel()
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008 - Qt's signature
@@ -121,6 +125,22 @@ class PagedListModel(QAbstractTableModel, Generic[T]):
 
     def tooltip(self, item: T) -> str | None:
         return None
+
+
+Loaded = tuple[list[T], object | None, bool]  # rows, cursor after them, nothing more to fetch
+
+
+def collect(loader: PageLoader, wanted: int, page_size: int = PAGE_SIZE) -> Loaded[Any]:
+    """Read the first `wanted` rows page by page: pure reads, safe on a background thread."""
+    items: list[Any] = []
+    after: object | None = None
+    while len(items) < wanted:
+        page = loader(after, min(page_size, wanted - len(items)) or page_size)
+        items.extend(page.items)
+        after = page.after
+        if after is None:
+            return items, None, True
+    return items, after, False
 
 
 def item_at(model: QAbstractItemModel, index: QModelIndex | QPersistentModelIndex) -> Any:

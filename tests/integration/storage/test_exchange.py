@@ -129,10 +129,11 @@ TRICKY = [
 def test_sql_escaping_matches_safe_cell() -> None:
     import sqlite3
 
-    from desktop_app.storage.exchange import csv_safe_sql
+    from desktop_app.storage.exchange import csv_safe_sql, register_safe_cell
 
     raw = sqlite3.connect(":memory:")
     try:
+        register_safe_cell(raw)  # the SQL calls the one rule, safe_cell itself
         raw.execute("CREATE TABLE t(v TEXT)")
         raw.executemany("INSERT INTO t VALUES (?)", [(v,) for v in [*TRICKY, None]])
         escaped = [row[0] for row in raw.execute(f"SELECT {csv_safe_sql('v')} FROM t ORDER BY rowid")]

@@ -349,14 +349,12 @@ def test_the_cli_without_the_key_says_the_plain_sentence(
 def test_the_app_says_rebuild_for_a_state_edit_and_notes_a_missing_key(
     closed_book: Path, clock: Clock, memory_keyring
 ) -> None:
-    from types import SimpleNamespace
-
-    from desktop_app.services.inbox import InboxService
+    from desktop_app.services.consent_book import ConsentBookService
 
     tamper(closed_book, "UPDATE consent_state SET state = 'opted_in'")
     book = open_book(closed_book, clock)
     try:
-        report = InboxService(SimpleNamespace(book=book)).verify()
+        report = ConsentBookService(book).verify()
         assert not report.ok and "consent-desk rebuild" in report.message and "(9 entries)" in report.message
         book.rebuild_state()
     finally:
@@ -364,7 +362,7 @@ def test_the_app_says_rebuild_for_a_state_edit_and_notes_a_missing_key(
     memory_keyring.store.clear()
     book = open_book(closed_book, clock)
     try:
-        report = InboxService(SimpleNamespace(book=book)).verify()
+        report = ConsentBookService(book).verify()
         assert report.ok and report.message.endswith(f"Note: {KEY_MISSING}.")
     finally:
         book.close()
