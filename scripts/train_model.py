@@ -6,7 +6,8 @@
 Same corpus + same seed = the same model file and the same figures (one thread, fixed seed).
 The model reads `Detector.model_input(text)`: the normalised words plus one tag per lexicon word class,
 so retrain after editing the lexicon. The threshold is the lowest probability at which the model's
-review flags keep the hard negatives of the dev split (rules and model together) at or below 5%.
+review flags keep the hard negatives of the dev split (rules and model together) at or below 3%
+(a margin under the 5% target for dev's size).
 The model only ever raises a message the rules answered "none" to the review queue.
 """
 
@@ -26,7 +27,9 @@ from desktop_app.domain.detection import Detector, Lexicon  # noqa: E402
 from desktop_app.domain.detection.second_opinion import LABEL_PREFIX, SecondOpinion  # noqa: E402
 from desktop_app.domain.model import VerdictKind  # noqa: E402
 
-MAX_HARD_NEGATIVE_FLAGS = 0.05
+# The target is 5% on text never seen; dev holds ~130 hard negatives (one flag = 0.8 points) and unseen
+# look-alikes are flagged more often than dev's, so the threshold keeps dev's flags within 3%.
+MAX_HARD_NEGATIVE_FLAGS = 0.03
 MAX_BYTES = 5 * 1024 * 1024
 PARAMS = {
     "epoch": 40,
@@ -88,21 +91,38 @@ def _flags(rows: list[dict], rules: Detector, opinion: SecondOpinion | None) -> 
     }
 
 
-def choose_threshold(rows: list[dict], rules: Detector, predict) -> tuple[float, dict[str, float]]:
-    """The threshold that catches the most requests while hard-negative review flags stay within the
-    limit; among equally good ones, the highest (fewest needless flags)."""
+def _best(
+    rows: list[dict], rules: Detector, opinions: list[tuple[float, SecondOpinion]], metric: str
+) -> tuple[float, dict[str, float]] | None:
+    """The candidate with the best `metric` whose hard-negative flags stay within the limit; among
+    equally good ones, the fewest flags on ordinary messages, then the highest threshold."""
     scored: list[tuple[tuple[float, float, float], float, dict[str, float]]] = []
-    for step in range(30, 96):
-        threshold = step / 100
-        figures = _flags(rows, rules, SecondOpinion(predict, threshold))
+    for threshold, opinion in opinions:
+        figures = _flags(rows, rules, opinion)
         if figures["hard_negative_flags"] > MAX_HARD_NEGATIVE_FLAGS:
             continue
-        recall = figures["opt_out_recall"] + figures["opt_in_recall"]
-        scored.append(((recall, -figures["none_flags"], threshold), threshold, figures))
+        scored.append(((figures[metric], -figures["none_flags"], threshold), threshold, figures))
     if not scored:
-        return 1.01, _flags(rows, rules, None)
+        return None
     _, threshold, figures = max(scored, key=lambda item: item[0])
     return threshold, figures
+
+
+def choose_thresholds(rows: list[dict], rules: Detector, predict) -> tuple[float, float, dict[str, float]]:
+    """Opt-out threshold first (most opt-outs caught within the flag limit), then the opt-in one with
+    the opt-out threshold fixed (most opt-ins caught within the same limit)."""
+    steps = [step / 100 for step in range(30, 100)]
+    found = _best(rows, rules, [(t, SecondOpinion(predict, t, 1.01)) for t in steps], "opt_out_recall")
+    if found is None:
+        return 1.01, 1.01, _flags(rows, rules, None)
+    out_threshold, _ = found
+    found = _best(
+        rows, rules, [(t, SecondOpinion(predict, out_threshold, t)) for t in steps], "opt_in_recall"
+    )
+    if found is None:
+        return out_threshold, 1.01, _flags(rows, rules, SecondOpinion(predict, out_threshold, 1.01))
+    in_threshold, figures = found
+    return out_threshold, in_threshold, figures
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,13 +149,13 @@ def main(argv: list[str] | None = None) -> int:
     def predict(line: str):
         return model.predict(line, -1, 0.0, "strict")
 
-    threshold, figures = choose_threshold(dev_rows, rules, predict)
+    threshold, opt_in_threshold, figures = choose_thresholds(dev_rows, rules, predict)
     digest = hashlib.sha256()
     for path in [*args.train, args.dev]:
         digest.update(path.read_bytes())
     meta = {
         "threshold": threshold,
-        "opt_in_threshold": None,
+        "opt_in_threshold": opt_in_threshold,
         "seed": args.seed,
         "params": PARAMS,
         "trained_on": [str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else p.name for p in args.train],
