@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from desktop_app.domain.detection.lexicon import LANG_PRIORITY
+from desktop_app.domain.detection.languages import Languages
 from desktop_app.domain.detection.matcher import Hit
 from desktop_app.domain.detection.normalize import Tokenized
 
 NOUNS = ("message_noun", "marketing_noun", "list_noun")
 FUNCTION_WORD = 3  # unknown words this short are "to", "de", "me", "zu": grammar, not content
-_ORDER = {lang: i for i, lang in enumerate(LANG_PRIORITY)}
 # How far (in tokens) a negation may sit before / after the word it negates.
 NEG_BEFORE = 3
 NEG_AFTER = 2
@@ -18,15 +17,24 @@ NO_VOTE = frozenset({"stop_family"})
 # Readings a trap never hides: "beni çıkarmayın" is a trap for the stop word and a wish to stay.
 _UNTRAPPED = frozenset({"trap", "keep_on", "mistake"})
 _SPLIT_VERBS = frozenset({"stop_verb", "unsubscribe_verb", "stop_family"})
-_SPLIT_LANGS = frozenset({"de", "nl"})  # separable verbs: "hört nie auf", "hou niet op"
 
 
 class Clause:
     """A stretch of the message between punctuation (or a "but"), with the lexicon hits inside it."""
 
-    __slots__ = ("end", "hits", "index", "question", "soft", "start")
+    __slots__ = ("end", "hits", "index", "question", "separable", "soft", "start")
 
-    def __init__(self, index: int, start: int, end: int, question: bool, soft: bool = False) -> None:
+    def __init__(
+        self,
+        index: int,
+        start: int,
+        end: int,
+        question: bool,
+        soft: bool = False,
+        separable: frozenset[str] = frozenset(),
+    ) -> None:
+        """`separable`: languages whose verbs may hold their negation ("hört nie auf", "hou niet op")."""
+        self.separable = separable
         self.index = index
         self.start = start  # token range [start, end)
         self.end = end
@@ -52,7 +60,7 @@ class Clause:
             if neg.start >= hit.end and neg.start - hit.end <= NEG_AFTER:
                 return neg
         for neg in self.get("negation"):
-            if neg.start == hit.end and hit.concept in _SPLIT_VERBS and neg.lang in _SPLIT_LANGS:
+            if neg.start == hit.end and hit.concept in _SPLIT_VERBS and neg.lang in self.separable:
                 return neg  # "hört nie auf": the negation inside a separable verb
         return None
 
@@ -65,10 +73,17 @@ class Analysis:
     """Everything the rules need about one message, computed once."""
 
     def __init__(
-        self, text: str, tokenized: Tokenized, hits: list[Hit], concepts: set[str] | None = None
+        self,
+        text: str,
+        tokenized: Tokenized,
+        hits: list[Hit],
+        languages: Languages,
+        concepts: set[str] | None = None,
     ) -> None:
-        """`concepts` is every hit's concept when the caller already has that set."""
+        """`languages`: the lexicon's language facts; `concepts`: every hit's concept, when known."""
         self.text = text
+        self.languages = languages
+        separable = languages.separable_verbs
         tokens = self.tokens = tokenized.tokens
         self.questions = tokenized.questions
         if concepts is None:
@@ -104,7 +119,9 @@ class Analysis:
             # One clause (the common case): it holds every token and every hit.
             only = tokens[0].clause
             self.clause_of = [only * 1000] * len(tokens)
-            clause = Clause(only * 1000, 0, len(tokens), only in tokenized.questions, only in tokenized.soft)
+            clause = Clause(
+                only * 1000, 0, len(tokens), only in tokenized.questions, only in tokenized.soft, separable
+            )
             clause.hits = by_concept
             self.clauses = [clause]
             return
@@ -120,7 +137,7 @@ class Analysis:
                 token_clause = tokens[token_index][3]
                 question = token_clause in questions
                 soft = token_clause in soft_clauses and clause_index % 1000 == 0
-                current = Clause(clause_index, token_index, token_index + 1, question, soft)
+                current = Clause(clause_index, token_index, token_index + 1, question, soft, separable)
                 clauses.append(current)
                 clause_by_index[clause_index] = current
             else:
@@ -174,8 +191,9 @@ class Analysis:
             if hit.lang is not None:
                 votes[hit.lang] = votes.get(hit.lang, 0.0) + 0.5
         if not votes:
-            return script_language(self.text)
-        return max(votes, key=lambda lang: (votes[lang], -_ORDER.get(lang, 99)))
+            return self.languages.by_script(self.text)
+        rank = self.languages.rank
+        return max(votes, key=lambda lang: (votes[lang], -rank(lang)))
 
     def unknown_words(self) -> int:
         """Content words no lexicon entry covers (function words of three letters or fewer aside).
@@ -254,14 +272,3 @@ def _resolve_collisions(hits: list[Hit], coverage: dict[str, int]) -> list[Hit]:
             hit = hit._replace(lang=winner)
         kept.append(hit)
     return kept
-
-
-def script_language(text: str) -> str | None:
-    for char in text:
-        if "\u0600" <= char <= "\u06ff":
-            return "ar"
-        if "\u0900" <= char <= "\u097f":
-            return "hi"
-        if "\u0400" <= char <= "\u04ff":
-            return "ru"
-    return None

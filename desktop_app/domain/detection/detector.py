@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
-import regex
+import regex  # type: ignore[import-untyped]  # the regex package ships no type stubs
 
-from desktop_app.domain.detection.analysis import Analysis, script_language
+from desktop_app.domain.detection.analysis import Analysis
 from desktop_app.domain.detection.buttons import ButtonTable
 from desktop_app.domain.detection.corrections import (
     blocks_auto_opt_out,
@@ -26,7 +26,8 @@ from desktop_app.domain.detection.keywords import (
     match_bare_keyword,
     match_trailing_keyword,
 )
-from desktop_app.domain.detection.lexicon import CONCEPTS, LANG_PRIORITY, Lexicon
+from desktop_app.domain.detection.languages import Languages
+from desktop_app.domain.detection.lexicon import CONCEPTS, Lexicon
 from desktop_app.domain.detection.matcher import Hit, Index
 from desktop_app.domain.detection.normalize import Tokenized, tokenize
 from desktop_app.domain.detection.review_rules import ASKS_HOW, review_candidates
@@ -71,7 +72,6 @@ LONG_MESSAGE = 300  # longer messages are never applied unattended
 MAX_UNKNOWN_FOR_AUTO = 1
 BUTTON_FLOOR = 0.95  # a tapped reply button is deliberate even when it is not Meta's own
 _SLUG_RE = regex.compile(r"[^\p{L}\p{M}\p{N}]+")  # "शुरू" stays whole, vowel signs included
-_LANG_ORDER = {lang: i for i, lang in enumerate(LANG_PRIORITY)}
 
 
 @lru_cache(maxsize=4096)
@@ -95,7 +95,7 @@ def _nothing_to_find(tokenized: Tokenized, hits: list[Hit], concepts: set[str]) 
     return len(words) != 1
 
 
-def _main_language(hits: list[Hit], text: str) -> str | None:
+def _main_language(hits: list[Hit], text: str, languages: Languages) -> str | None:
     votes: dict[str, int] = {}
     for hit in hits:
         if hit.concept == "stop_family":
@@ -103,9 +103,9 @@ def _main_language(hits: list[Hit], text: str) -> str | None:
         for lang in hit.langs:
             votes[lang] = votes.get(lang, 0) + 1
     if not votes:
-        return script_language(text)
-    order = _LANG_ORDER
-    return max(votes, key=lambda lang: (votes[lang], -order.get(lang, 99)))
+        return languages.by_script(text)
+    rank = languages.rank
+    return max(votes, key=lambda lang: (votes[lang], -rank(lang)))
 
 
 @lru_cache(maxsize=4096)
@@ -152,7 +152,8 @@ class Detector:
         """`second_opinion`: a loaded model that may raise what the rules answer "none" to review."""
         self.lexicon = lexicon
         self.second_opinion = second_opinion
-        self._index = Index(lexicon, keyword_order)
+        self._languages = lexicon.language_facts
+        self._index = Index(lexicon, keyword_order(self._languages))
         self._buttons = ButtonTable(lexicon)
         # Verdicts are immutable and depend only on the text, so repeated replies ("STOP", "ok")
         # are answered from a bounded cache; cache_size=0 measures the detector itself.
@@ -206,11 +207,11 @@ class Detector:
         hits = self._index.find(tokenized.tokens)
         concepts = {hit.concept for hit in hits}
         if _nothing_to_find(tokenized, hits, concepts):
-            return self._nothing(tokenized, hits, concepts, _main_language(hits, text))
+            return self._nothing(tokenized, hits, concepts, _main_language(hits, text, self._languages))
         bare = match_bare_keyword(tokenized, hits, self._index, concepts)
         if bare is not None:
             return self._keyword_verdict(bare, len(text))
-        analysis = Analysis(text, tokenized, hits, concepts)
+        analysis = Analysis(text, tokenized, hits, self._languages, concepts)
         label = self._buttons.match_words(" ".join([t.norm for t in analysis.tokens if not t.emoji]))
         if label is not None:
             return self._label_verdict(analysis, *label)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import NamedTuple
 
 from desktop_app.domain.detection.analysis import Analysis, Clause
-from desktop_app.domain.detection.lexicon import LANG_PRIORITY
+from desktop_app.domain.detection.languages import Languages
 from desktop_app.domain.detection.matcher import Hit, Index, Keyword
 from desktop_app.domain.detection.normalize import Token, Tokenized, squeeze
 
@@ -39,7 +40,6 @@ SHORT_WORD = 2  # beside an aside, words this short are its grammar ("je l'ai", 
 # Counts and ordinals ("3", "3rd", "2nd", "3e", "3.") say how often they asked, not what.
 _COUNT_RE = re.compile(r"\d+(?:st|nd|rd|th|e|eme|er|te|ten|º|ª|x)?")
 FAMILY = 0.96  # a stop-family word in a form the keyword list lacks ("aufhören", "désinscription")
-_ORDER = {lang: i for i, lang in enumerate(LANG_PRIORITY)}
 _RANK = {"opt_out": 0, "opt_in": 1, "weak_opt_out": 2}
 _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
@@ -102,9 +102,13 @@ def _pick(keywords: list[Keyword], view: _View) -> Keyword:
     return best
 
 
-def keyword_order(keyword: Keyword) -> tuple[int, int]:
+def keyword_order(languages: Languages) -> Callable[[Keyword], tuple[int, int]]:
     """Static preference between readings of the same keyword: kind first, then language."""
-    return _RANK[keyword.kind], _ORDER.get(keyword.lang, 99)
+
+    def order(keyword: Keyword) -> tuple[int, int]:
+        return _RANK[keyword.kind], languages.rank(keyword.lang)
+
+    return order
 
 
 def match_bare_keyword(

@@ -5,29 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 
+from desktop_app.domain.detection.languages import LanguageFacts, Languages
 from desktop_app.domain.detection.normalize import tokenize
 
-# Tie-breaker when a word is read the same way in several languages (most customers first).
-LANG_PRIORITY = (
-    "en",
-    "es",
-    "pt",
-    "fr",
-    "de",
-    "it",
-    "nl",
-    "id",
-    "tr",
-    "ru",
-    "pl",
-    "ar",
-    "hi",
-    "hi-Latn",
-    "sw",
-)
 OPT_OUT = "opt_out"
 OPT_IN = "opt_in"
 KEYWORD_LISTS = (OPT_OUT, OPT_IN)
@@ -115,11 +99,13 @@ class Lexicon:
 
     entries: Mapping[str, Mapping[str, tuple[str, ...]]]
     buttons: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    facts: Mapping[str, LanguageFacts] = field(default_factory=dict)  # each file's `facts`
 
     @classmethod
     def from_files(cls, folder: Path) -> Lexicon:
         entries: dict[str, dict[str, tuple[str, ...]]] = {}
         buttons: dict[str, dict[str, tuple[str, ...]]] = {}
+        facts: dict[str, LanguageFacts] = {}
         files = sorted(folder.glob("*.json"))
         if not files:
             raise FileNotFoundError(f"no lexicon files in {folder}")
@@ -135,8 +121,11 @@ class Lexicon:
                         for name, values in groups.items()
                     }
                 continue
-            entries[data.get("language") or "*"] = cls._parse_language(data, path.name)
-        return cls(_freeze(entries), _freeze(buttons))
+            code = data.get("language") or "*"
+            entries[code] = cls._parse_language(data, path.name)
+            if code != "*":
+                facts[code] = LanguageFacts.parse(code, data.get("facts"), path.name)
+        return cls(_freeze(entries), _freeze(buttons), MappingProxyType(facts))
 
     @staticmethod
     def _parse_language(data: dict[str, object], name: str) -> dict[str, tuple[str, ...]]:
@@ -185,7 +174,7 @@ class Lexicon:
                     entries[lang][FAMILY] = tuple(
                         w for w in entries[lang].get(FAMILY, ()) if not _family_covers(w, unwanted)
                     )
-        return Lexicon(_freeze(entries), self.buttons)
+        return Lexicon(_freeze(entries), self.buttons, self.facts)
 
     @staticmethod
     def _check_key(key: str) -> None:
@@ -195,6 +184,11 @@ class Lexicon:
     @property
     def languages(self) -> tuple[str, ...]:
         return tuple(lang for lang in self.entries if lang != "*")
+
+    @cached_property
+    def language_facts(self) -> Languages:
+        """Priority, script and word order of every language (a language without facts ranks last)."""
+        return Languages(self.facts.get(lang) or LanguageFacts(lang) for lang in self.languages)
 
     def words(self, lang: str, list_name: str) -> tuple[str, ...]:
         return self.entries.get(lang, {}).get(list_name, ())

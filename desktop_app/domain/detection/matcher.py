@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple, TypeVar
 
-from desktop_app.domain.detection.lexicon import KEYWORD_LISTS, LANG_PRIORITY, Lexicon
+from desktop_app.domain.detection.lexicon import KEYWORD_LISTS, Lexicon
 from desktop_app.domain.detection.normalize import Token, normalize_word, squeeze, tokenize
 
 K = TypeVar("K")
@@ -63,6 +63,7 @@ class Index:
         self._longest: int | None = None
         self._keyword_hits: set[tuple[tuple[str, ...], str]] = set()
         self._by_length: dict[int, list[tuple[str, list[Keyword]]]] | None = None
+        self._rank = lexicon.language_facts.rank
         for lang_key, lists in lexicon.entries.items():
             lang = None if lang_key == "*" else lang_key
             for concept, entries in lists.items():
@@ -140,11 +141,11 @@ class Index:
                     _merge(multis, (seq, concept), lang, entry)
             by_second: dict[str, list[MultiReading]] = defaultdict(list)
             for (seq, concept), (langs, entry) in multis.items():
-                ordered = _ordered(langs)
+                ordered = _ordered(langs, self._rank)
                 by_second[seq[1]].append((seq, concept, ordered[0] if ordered else None, entry, ordered))
             readings: list[Reading] = []
             for concept, (langs, entry) in singles.items():
-                ordered = _ordered(langs)
+                ordered = _ordered(langs, self._rank)
                 readings.append((concept, ordered[0] if ordered else None, entry, ordered))
             found = (tuple(readings), {second: tuple(group) for second, group in by_second.items()})
             if not readings and not by_second:
@@ -190,14 +191,11 @@ class Index:
         return hits
 
 
-_ORDER = {lang: i for i, lang in enumerate(LANG_PRIORITY)}
-
-
 def _merge(table: dict[K, tuple[list[str], str]], key: K, lang: str | None, entry: str) -> None:
     langs, _first_entry = table.setdefault(key, ([], entry))
     if lang is not None and lang not in langs:
         langs.append(lang)
 
 
-def _ordered(langs: list[str]) -> tuple[str, ...]:
-    return tuple(sorted(langs, key=lambda lang: _ORDER.get(lang, len(_ORDER))))
+def _ordered(langs: list[str], rank: Callable[[str | None], int]) -> tuple[str, ...]:
+    return tuple(sorted(langs, key=rank))

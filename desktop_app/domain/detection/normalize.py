@@ -7,7 +7,7 @@ import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
 
-import regex
+import regex  # type: ignore[import-untyped]  # the regex package ships no type stubs
 
 # Letters with their combining marks, in any script (Devanagari, Bengali and Thai vowel signs stay
 # inside their word), digits and the underscore; not the emoji variation selectors (also marks).

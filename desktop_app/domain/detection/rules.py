@@ -16,8 +16,6 @@ CLEAR = 0.92
 LIKELY = 0.86
 REVIEW = 0.62
 MARKETING_ADJACENCY = 2  # "promo messages", "mensajes de promociones" are still marketing
-# Languages where the object may come before the verb ("Werbung stoppen", "mesajları durdurun").
-FREE_ORDER = frozenset({"de", "nl", "tr", "hi", "hi-Latn", "ru", "pl", "ar", "ar-Latn"})
 
 
 class Candidate(NamedTuple):
@@ -53,11 +51,13 @@ def scope_of(clause: Clause | None, analysis: Analysis) -> str:
     return MARKETING
 
 
-def _objects_of(verb: Hit, candidates: list[Hit]) -> list[Hit]:
-    """Words the verb can act on: those after it, or anywhere in verb-final languages."""
-    if verb.lang in FREE_ORDER:
+def _objects_of(a: Analysis, verb: Hit, candidates: list[Hit]) -> list[Hit]:
+    """Words the verb can act on: those after it, or anywhere in languages whose lexicon file says the
+    object may come first ("Werbung stoppen", "mesajları durdurun": `free_word_order`)."""
+    free = a.languages.free_word_order
+    if verb.lang in free:
         return candidates
-    return [h for h in candidates if h.start >= verb.end or h.lang in FREE_ORDER]
+    return [h for h in candidates if h.start >= verb.end or h.lang in free]
 
 
 def _stops_a_service(c: Clause, verb: Hit) -> bool:
@@ -77,8 +77,8 @@ def stop_messages(a: Analysis, c: Clause) -> Iterator[Candidate]:
     for verb in c.get("stop_verb"):
         if c.negated(verb) or _stops_a_service(c, verb):
             continue
-        nouns = _objects_of(verb, c.nouns())
-        message_verbs = _objects_of(verb, c.get("message_verb"))
+        nouns = _objects_of(a, verb, c.nouns())
+        message_verbs = _objects_of(a, verb, c.get("message_verb"))
         after = a.continuation(c) if not (nouns or message_verbs) else None
         if after is not None and not after.has("negation", "negation_after", "stop_verb"):
             nouns, message_verbs = after.nouns(), after.get("message_verb")
@@ -283,7 +283,8 @@ def start_sending(a: Analysis, c: Clause) -> Iterator[Candidate]:
         if c.negated(start) or not nouns:
             continue
         for concept in ("send_verb", "message_verb", "receive_verb"):
-            verb = next((v for v in c.get(concept) if v.start >= start.end or v.lang in FREE_ORDER), None)
+            free = a.languages.free_word_order
+            verb = next((v for v in c.get(concept) if v.start >= start.end or v.lang in free), None)
             if verb is not None and c.negated(verb) is None:
                 yield Candidate(
                     OPT_IN, scope_of(c, a), LIKELY, "start_sending", (start, verb, *nouns), c.question

@@ -61,7 +61,10 @@ def test_dashes_between_spaces_still_split_clauses(
 def test_single_clause_message_has_one_clause_with_every_hit(detector: Detector) -> None:
     tokenized = tokenize("please stop sending me these offers")
     analysis = Analysis(
-        "please stop sending me these offers", tokenized, detector._index.find(tokenized.tokens)
+        "please stop sending me these offers",
+        tokenized,
+        detector._index.find(tokenized.tokens),
+        detector.lexicon.language_facts,
     )
     [clause] = analysis.clauses
     assert (clause.start, clause.end, clause.question) == (0, len(tokenized.tokens), False)
@@ -72,7 +75,9 @@ def test_single_clause_message_has_one_clause_with_every_hit(detector: Detector)
 def test_clauses_still_split_at_punctuation_and_contrast_words(detector: Detector) -> None:
     text = "Love your shop, but stop the texts. Really?"
     tokenized = tokenize(text)
-    analysis = Analysis(text, tokenized, detector._index.find(tokenized.tokens))
+    analysis = Analysis(
+        text, tokenized, detector._index.find(tokenized.tokens), detector.lexicon.language_facts
+    )
     assert len(analysis.clauses) >= 3
     assert analysis.clauses[-1].question
     assert [c.end for c in analysis.clauses[:-1]] == [c.start for c in analysis.clauses[1:]]

@@ -210,3 +210,41 @@ def test_legal_words_asides_and_positive_limits(text: str, scope: str) -> None:
 )
 def test_questions_about_the_keyword_or_another_channel_are_not_requests(text: str) -> None:
     assert RULES.classify(text).kind is VerdictKind.NONE
+
+
+def _lexicon_with(tmp_path, facts: object) -> Lexicon:
+    import json
+
+    (tmp_path / "bn.json").write_text(
+        json.dumps({"language": "bn", "facts": facts, "opt_out": ["বন্ধ করুন"]}), encoding="utf-8"
+    )
+    return Lexicon.from_files(tmp_path)
+
+
+def test_a_new_language_is_a_file_with_its_facts(tmp_path) -> None:
+    lexicon = _lexicon_with(tmp_path, {"priority": 3, "script": "Bengali", "free_word_order": True})
+    detector = Detector(lexicon, cache_size=0)
+    verdict = detector.classify("বন্ধ করুন 🙏")
+    assert verdict.kind is VerdictKind.OPT_OUT and verdict.auto and verdict.language == "bn"
+    assert detector.classify("আজ দোকান খোলা?").language == "bn"  # named by its script
+    assert "bn" in lexicon.language_facts.free_word_order
+
+
+@pytest.mark.parametrize(
+    "facts", [{"script": "Klingon"}, {"priority": "high"}, {"word_order": "free"}, ["Latin"]]
+)
+def test_bad_language_facts_are_refused_with_the_file_name(tmp_path, facts: object) -> None:
+    with pytest.raises(ValueError, match=r"bn\.json"):
+        _lexicon_with(tmp_path, facts)
+
+
+def test_the_shipped_languages_keep_their_order_and_grammar() -> None:
+    facts = LEXICON.language_facts
+    assert facts.rank("en") < facts.rank("es") < facts.rank("sw") < facts.rank("ar-Latn")
+    assert {"de", "nl"} == facts.separable_verbs
+    assert {"de", "tr", "ru", "hi", "ar", "ar-Latn"} <= facts.free_word_order
+    assert (facts.by_script("Привет"), facts.by_script("नमस्ते"), facts.by_script("مرحبا")) == (
+        "ru",
+        "hi",
+        "ar",
+    )
