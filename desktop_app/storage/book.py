@@ -206,26 +206,11 @@ class ConsentBook:
     ) -> None:
         if existed and target == "head" and migrate.stored_revision(path) == migrate.HEAD_REVISION:
             return  # up to date: no Alembic at all on the common start
+        copied = not existed and target == "head" and migrate.copy_template(path)
         engine = make_engine(path, immediate=True, foreign_keys=False, pool="null")
         try:
-            with engine.connect() as connection:
-                current = migrate.current_revision(connection)
-                if current is None and existed and migrate.has_foreign_tables(connection):
-                    raise BookCorruptError(
-                        f"{path} is an SQLite file but not a consent book; refusing to touch it."
-                    )
-                connection.rollback()
-            migrate.check_known(current, path)
-            wanted = migrate.head_revision() if target == "head" else target
-            if current == wanted:
+            if not copied and not ConsentBook._upgrade(engine, path, existed, backups, keep, now, target):
                 return
-            if existed and current is not None and backups is not None:
-                made = backup.take_backup(
-                    path, backups, reason=f"before-upgrade-{current}", keep=keep, now=now()
-                )
-                write_sidecar(made, None, now())
-                log.info("backed up %s to %s before upgrading from %s", path, made, current)
-            migrate.upgrade(engine, path, target)
             with engine.begin() as connection:
                 for name in DEFAULT_CATEGORIES:
                     connection.exec_driver_sql(
@@ -235,6 +220,35 @@ class ConsentBook:
                     )
         finally:
             engine.dispose()
+
+    @staticmethod
+    def _upgrade(
+        engine: Engine,
+        path: Path,
+        existed: bool,
+        backups: Path | None,
+        keep: int,
+        now: Callable[[], datetime],
+        target: str,
+    ) -> bool:
+        """Run Alembic up to `target` (backing up first); False when the book was already there."""
+        with engine.connect() as connection:
+            current = migrate.current_revision(connection)
+            if current is None and existed and migrate.has_foreign_tables(connection):
+                raise BookCorruptError(
+                    f"{path} is an SQLite file but not a consent book; refusing to touch it."
+                )
+            connection.rollback()
+        migrate.check_known(current, path)
+        wanted = migrate.head_revision() if target == "head" else target
+        if current == wanted:
+            return False
+        if existed and current is not None and backups is not None:
+            made = backup.take_backup(path, backups, reason=f"before-upgrade-{current}", keep=keep, now=now())
+            write_sidecar(made, None, now())
+            log.info("backed up %s to %s before upgrading from %s", path, made, current)
+        migrate.upgrade(engine, path, target)
+        return True
 
     def _start_auto_backup(self) -> None:
         """The daily copy runs beside the app: a big book must not delay the window by its copy time."""

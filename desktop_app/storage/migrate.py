@@ -2,17 +2,22 @@
 
 Alembic is imported only when a book actually needs checking or upgrading: an up-to-date book is
 recognised by reading its `alembic_version` row directly, which keeps the app's start fast.
+A `BookTemplate` (opt-in: `use_template`) runs Alembic once and is copied for each new book after it.
 """
 
 from __future__ import annotations
 
+import secrets
+import shutil
 import sqlite3
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, text
 
 from desktop_app.domain.records import BookCorruptError, BookTooNewError
+from desktop_app.storage.engine import make_engine
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -99,3 +104,76 @@ def upgrade(engine: Engine, path: Path, target: str = "head") -> None:
                 "restore the backup taken before it."
             )
         connection.execute(text("SELECT 1"))
+
+
+class BookTemplate:
+    """An empty book migrated to head once, then copied for every new book instead of running Alembic.
+
+    A copy holds exactly what a migrated new book holds (schema, triggers, the search index, the
+    revision row), except its identity: each copy gets its own random book id, as revision 0004 gives
+    a fresh book, so two books never share a keychain entry. The template is kept in rollback-journal
+    mode, so it is one self-contained file; the copy switches to WAL when the book first connects.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "empty-book-template.sqlite3"
+        self._lock = threading.Lock()
+        self._ready = False
+
+    def _build(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.unlink(missing_ok=True)
+        engine = make_engine(self.path, immediate=True, foreign_keys=False, pool="null")
+        try:
+            upgrade(engine, self.path)
+        finally:
+            engine.dispose()
+        connection = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            connection.execute("PRAGMA journal_mode=DELETE")  # folds the WAL in: one file to copy
+        finally:
+            connection.close()
+
+    def copy_to(self, target: Path) -> None:
+        """Make `target` a new, empty, migrated book (it must not be a book already)."""
+        with self._lock:
+            if not self._ready:
+                self._build()
+                self._ready = True
+        partial = target.with_name(f"{target.name}.new")
+        shutil.copyfile(self.path, partial)
+        try:
+            connection = sqlite3.connect(partial, isolation_level=None)
+            try:
+                connection.execute(
+                    "UPDATE book_identity SET book_id = ? WHERE id = 1", (secrets.token_hex(16),)
+                )
+            finally:
+                connection.close()
+            partial.replace(target)  # a half-made book is never mistaken for one
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+
+
+_template: BookTemplate | None = None
+
+
+def use_template(template: BookTemplate | None) -> BookTemplate | None:
+    """Create new books by copying `template` (None: run Alembic for each, the default); returns the
+    template used until now.
+
+    The app creates one book per install, so only the tests (hundreds of new books) turn this on.
+    """
+    global _template
+    previous, _template = _template, template
+    return previous
+
+
+def copy_template(target: Path) -> bool:
+    """Make `target` from the template when one is in use; False when the caller must run Alembic."""
+    template = _template
+    if template is None:
+        return False
+    template.copy_to(target)
+    return True

@@ -6,6 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from desktop_app.domain.event_time import UNREADABLE_TIME
 from desktop_app.domain.model import ALL, MARKETING, InboundMessage
 from desktop_app.providers.twilio.parsing import parse_message, unsubscribed_status
@@ -37,6 +39,7 @@ def test_twilio_dates_in_other_spellings_are_read_and_unreadable_ones_kept() -> 
     assert isinstance(unreadable, InboundMessage) and unreadable.occurred_at == UNREADABLE_TIME
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"event time: its")
 def test_twilio_messages_and_refusals_are_bounded_by_their_receipt(tmp_path: Path) -> None:
     clock = Clock()
     with running_desk(tmp_path / "book.sqlite3", clock) as desk:
@@ -60,6 +63,7 @@ def test_twilio_messages_and_refusals_are_bounded_by_their_receipt(tmp_path: Pat
         assert "2100" in json.loads(stored[0])["date_sent"]  # the claim stays in the raw payload
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"event time: its")
 def test_a_number_change_dated_in_the_future_carries_the_opt_out_at_its_receipt(tmp_path: Path) -> None:
     clock = Clock()
     with running_desk(tmp_path / "book.sqlite3", clock) as desk:

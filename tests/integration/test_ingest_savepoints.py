@@ -21,6 +21,7 @@ DELIVERED = "wamid.delivered-neighbour"
 SENT_AT = epoch(RECEIVED - timedelta(minutes=2))
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"^Kept a meta")
 def test_a_131050_that_fails_after_its_status_row_is_undone_and_its_redelivery_is_applied(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -61,6 +62,7 @@ def test_a_131050_that_fails_after_its_status_row_is_undone_and_its_redelivery_i
     assert FAILED in kept[0].getMessage() and "'+12' is not a phone number" in kept[0].getMessage()
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"^Kept a meta")
 def test_a_failing_event_adds_nothing_to_the_batch_result(tmp_path: Path) -> None:
     with running_desk(tmp_path / "book.sqlite3", Clock()) as desk:
         body = statuses(status(FAILED, "12", SENT_AT), status(DELIVERED, ANA[1:], SENT_AT, "delivered"))
@@ -96,6 +98,7 @@ def _lift_the_cap(desk) -> None:
         uow.connection.execute("PRAGMA max_page_count = 1073741823")
 
 
+@pytest.mark.expect_log(level="ERROR", match=r"^Ingest failed|^Storing a webhook batch failed")
 def test_a_full_disk_fails_the_whole_batch_so_the_sender_retries(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

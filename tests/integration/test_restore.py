@@ -157,6 +157,7 @@ def test_restore_without_any_backup_says_so(isolated_data_dir: Path) -> None:
 
 
 # -- the app's start ---------------------------------------------------------------------------------
+@pytest.mark.expect_log(level="WARNING", match=r"^Restored the consent book|failed its integrity check")
 def test_the_app_start_offers_the_backup_and_opens_it(isolated_data_dir: Path) -> None:
     from desktop_app.services.runtime import AppRuntime
     from desktop_app.services.settings import Settings
@@ -184,6 +185,7 @@ def test_the_app_start_offers_the_backup_and_opens_it(isolated_data_dir: Path) -
     assert len(damaged_copies(paths)) == 1
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"failed its integrity check")
 def test_the_app_start_can_decline_and_nothing_changes(isolated_data_dir: Path) -> None:
     from desktop_app.services.runtime import AppRuntime
     from desktop_app.services.settings import Settings

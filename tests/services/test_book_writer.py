@@ -58,6 +58,8 @@ def test_waiting_submissions_share_one_commit() -> None:
     assert set(ingest.threads) == {WRITER_THREAD_NAME}
 
 
+@pytest.mark.expect_log(level="ERROR", match=r"^Ingest failed")
+@pytest.mark.expect_log(level="WARNING", match=r"^Combined ingest failed")
 def test_a_failing_delivery_does_not_fail_its_neighbours() -> None:
     ingest = GatedIngest()
     with _writer(ingest) as writer:

@@ -33,6 +33,7 @@ def _state(desk, key: str, category: str = MARKETING) -> tuple[str, datetime | N
     return current.state, current.since
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"event time: its")
 def test_a_signed_opt_in_dated_2100_does_not_beat_a_later_stop(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -54,6 +55,7 @@ def test_a_signed_opt_in_dated_2100_does_not_beat_a_later_stop(
     assert warning.levelno == logging.WARNING and warning.exc_info is None
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"event time: its")
 def test_a_stop_dated_zero_beats_an_earlier_opt_in(tmp_path: Path) -> None:
     """main: the STOP was filed in 1970 and lost to the opt-in of the day before. Now it wins."""
     clock = Clock()
@@ -81,6 +83,7 @@ def test_millisecond_timestamps_are_applied_at_their_own_time(tmp_path: Path) ->
         assert desk.rows("SELECT count(*) FROM unparsed_payloads") == [(0,)]
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"event time: its")
 def test_a_stop_with_an_unreadable_time_is_applied_at_its_receipt(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

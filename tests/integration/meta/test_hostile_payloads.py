@@ -125,6 +125,7 @@ def address(session: House) -> Iterator[tuple[str, int]]:
 # --- case 1: text that cannot be encoded ---------------------------------------------------------
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"cannot be stored \(lone surrogates")
 def test_lone_surrogate_in_one_message_never_blocks_a_neighbours_stop(
     address: tuple[str, int], book: Any, meta_fixtures: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -144,6 +145,7 @@ def test_lone_surrogate_in_one_message_never_blocks_a_neighbours_stop(
     _no_errors_logged(caplog)
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"cannot be stored \(lone surrogates")
 def test_lone_surrogate_in_the_profile_name_still_applies_the_stop(
     address: tuple[str, int], book: Any, meta_fixtures: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -162,6 +164,7 @@ def test_lone_surrogate_in_the_profile_name_still_applies_the_stop(
 # --- case 2: absurd nesting beside a real request ------------------------------------------------
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"^Kept a meta")
 @pytest.mark.parametrize("depth", [990, 50_000])
 def test_deep_nesting_in_the_envelope_never_hides_a_stop(
     address: tuple[str, int],
@@ -187,6 +190,7 @@ def test_deep_nesting_in_the_envelope_never_hides_a_stop(
 # --- case 3: real payload shapes main mishandled -------------------------------------------------
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"event time: its")
 def test_signup_preference_opts_back_in_after_a_stop(
     address: tuple[str, int], book: Any, meta_fixtures: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -205,6 +209,7 @@ def test_signup_preference_opts_back_in_after_a_stop(
     _no_errors_logged(caplog)
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"^Kept a meta")
 def test_interactive_without_its_object_reaches_the_thread(
     address: tuple[str, int], book: Any, book_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -362,6 +367,10 @@ def refusing_route(pipeline: IngestPipeline) -> Iterator[Callable[[str | None], 
         worker.stop()
 
 
+@pytest.mark.expect_log(level="ERROR", match=r"^Ingest failed")
+@pytest.mark.expect_log(level="WARNING", match=r"^Kept a meta")
+@pytest.mark.expect_log(level="WARNING", match=r"^One webhook event could not be stored")
+@pytest.mark.expect_log(level="WARNING", match=r"^Storing a webhook batch failed")
 def test_an_event_the_book_refuses_is_kept_raw_and_its_neighbours_stored(
     refusing_route: Callable[[str | None], tuple[tuple[str, int], Any]],
     book: Any,
@@ -381,6 +390,9 @@ def test_an_event_the_book_refuses_is_kept_raw_and_its_neighbours_stored(
     assert any("one by one" in w for w in warnings) and any("OverflowError" in w for w in warnings)
 
 
+@pytest.mark.expect_log(level="ERROR", match=r"^Ingest failed|^Storing a webhook batch failed")
+@pytest.mark.expect_log(level="WARNING", match=r"^One webhook event could not be stored")
+@pytest.mark.expect_log(level="WARNING", match=r"^Storing a webhook batch failed")
 def test_a_book_that_stores_nothing_still_answers_500(
     refusing_route: Callable[[str | None], tuple[tuple[str, int], Any]],
     book_path: Path,

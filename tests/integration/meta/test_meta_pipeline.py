@@ -228,6 +228,7 @@ def test_no_confirmation_when_owner_turned_them_off(
     assert len(book.history(ANA)) == 1 and fake_graph.messages == []
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"^Confirmation for event \d+ not sent")
 def test_confirmation_refused_outside_window_is_recorded(pipeline, book, fake_graph, meta_fixtures) -> None:
     fake_graph.answer(400, "error-131047-reengagement.json")
     result = _ingest_fresh(pipeline, meta_fixtures, "button-stop-promotions.json")
@@ -245,6 +246,7 @@ def test_outbox_blocks_marketing_after_opt_out(pipeline, book, fake_graph, meta_
     assert allowed.ok and len(fake_graph.messages) == 1
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"^Kept a meta")
 def test_batch_non_requests_and_unparsed(pipeline, book, settings, meta_fixtures) -> None:
     settings.auto_mode = True
     batch = _ingest_file(pipeline, meta_fixtures, "batch-3-messages-2-contacts.json")
@@ -285,6 +287,7 @@ def test_set_detector_and_settings_are_read_per_batch(
     assert len(result.applied_event_ids) == 1
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"^Kept a meta")
 def test_impossible_number_is_kept_unparsed_and_neighbours_stored(pipeline, book, meta_fixtures) -> None:
     body = json.loads((meta_fixtures / "batch-3-messages-2-contacts.json").read_text(encoding="utf-8"))
     body["entry"][0]["changes"][0]["value"]["messages"][0]["from"] = "12"
@@ -425,6 +428,7 @@ class ExplodingDetector:
         return self.real.classify(text, button_payload=button_payload, button_text=button_text)
 
 
+@pytest.mark.expect_log(level="ERROR", match=r"^The detector failed on one message")
 def test_a_detector_bug_never_loses_the_message(
     pipeline, book, settings, detector, meta_fixtures, caplog
 ) -> None:
@@ -436,6 +440,7 @@ def test_a_detector_bug_never_loses_the_message(
     assert "detector failed" in caplog.text
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"^Confirmation for event \d+ not sent")
 def test_expired_token_asks_the_owner_to_reconnect(pipeline, book, fake_graph, meta_fixtures) -> None:
     messages: list[str] = []
     pipeline.outbox.on_needs_reconnect = messages.append

@@ -77,6 +77,7 @@ def _post(server: WebhookServer, body: bytes, signature: str | None) -> tuple[in
     return _request(server, "POST", "/webhook", body, headers)
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"^Meta verification refused")
 def test_verification_handshake(server: WebhookServer) -> None:
     ok = _request(
         server, "GET", f"/webhook?hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=1158201444"
@@ -107,6 +108,7 @@ def test_every_signed_fixture_is_accepted_and_committed(
     assert server.last_delivery_at is not None
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"^Refused a webhook POST")
 def test_tampered_wrong_and_missing_signatures(
     server: WebhookServer, ingest: RecordingIngest, signed_fixtures: dict
 ) -> None:
@@ -120,6 +122,7 @@ def test_tampered_wrong_and_missing_signatures(
     assert ingest.committed == []
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"^Refused a webhook POST")
 def test_malformed_json_is_400(server: WebhookServer, ingest: RecordingIngest) -> None:
     body = b'{"object": "whatsapp_business_account", '
     status, answer = _post(server, body, sign(body, APP_SECRET))
@@ -171,6 +174,7 @@ def test_missing_length_and_chunked_are_refused(server: WebhookServer) -> None:
         assert answer.split(b"\r\n")[0] in (b"HTTP/1.1 411 Length Required", b"HTTP/1.1 400 Bad Request")
 
 
+@pytest.mark.expect_log(level="ERROR", match=r"^Ingest failed|^Storing a webhook batch failed")
 def test_commit_failure_answers_5xx_then_retry_succeeds(
     server: WebhookServer, ingest: RecordingIngest, signed_fixtures: dict
 ) -> None:
@@ -219,6 +223,7 @@ def test_pluggable_route_for_other_providers(server: WebhookServer) -> None:
     assert seen[0].body == b"Body=STOP" and seen[0].query == {"x": ["1"]}
 
 
+@pytest.mark.expect_log(level="ERROR", match=r"^Webhook handler for POST /broken failed")
 def test_failing_route_answers_500_and_server_lives(server: WebhookServer) -> None:
     def broken(request: HttpRequest) -> HttpResponse:
         raise ValueError("bug")

@@ -130,6 +130,7 @@ def test_health_tells_the_tunnel_only_that_we_are_up(
     assert server.last_delivery_at is not None and server.started_at is not None  # kept for local callers
 
 
+@pytest.mark.expect_log(logger="waitress", level="WARNING", match=r"reached the connection limit")
 def test_at_the_connection_limit_newcomers_wait_in_the_backlog_and_idle_ones_make_room() -> None:
     """40 idle sockets against a limit of 20: the crowd is dropped after 2 s, not the 30 s idle timeout."""
     server = WebhookServer("127.0.0.1", 0, connection_limit=20)

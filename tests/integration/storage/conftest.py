@@ -3,32 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from desktop_app.domain.model import ContactRef, EventSource, InboundMessage, Verdict, VerdictKind
 from desktop_app.storage.book import ConsentBook
+from tests.clocks import T0, Clock
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, start: datetime = T0) -> None:
-        self.current = start
-
-    def __call__(self) -> datetime:
-        return self.current
-
-    def advance(self, **delta: float) -> datetime:
-        self.current += timedelta(**delta)
-        return self.current
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
+__all__ = ["T0", "Clock", "inbound", "verdict"]  # the storage tests import these from here
 
 
 @pytest.fixture

@@ -40,6 +40,7 @@ def test_new_book_is_wal_full_sync_with_default_categories(book: ConsentBook, bo
     assert book.categories() == ["all", "marketing", "order_updates"]
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"is possible but not a valid number")
 def test_every_spelling_of_a_number_lands_on_one_contact(book: ConsentBook) -> None:
     with book.unit_of_work() as uow:
         keys = {

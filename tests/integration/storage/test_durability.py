@@ -117,6 +117,7 @@ def test_someone_elses_sqlite_file_is_refused(book_path: Path, clock: Clock) -> 
         ConsentBook.open(book_path, now=clock)
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"failed its integrity check")
 def test_damaged_pages_give_a_corruption_error(book_path: Path, clock: Clock) -> None:
     book = ConsentBook.open(book_path, now=clock)
     with book.unit_of_work() as uow:

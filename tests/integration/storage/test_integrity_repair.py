@@ -117,6 +117,7 @@ def test_serve_records_a_stop_on_a_book_whose_search_pages_are_damaged(
         book.close()
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"^Repaired the consent book")
 def test_serve_records_a_stop_when_the_search_index_breaks_while_it_runs(
     isolated_data_dir: Path, meta_fixtures: Path
 ) -> None:
@@ -148,6 +149,7 @@ def test_serve_records_a_stop_when_the_search_index_breaks_while_it_runs(
 
 
 # -- in process -------------------------------------------------------------------------------------
+@pytest.mark.expect_log(level="WARNING", match=r"^Repaired the consent book|failed its integrity check")
 def test_a_damaged_state_cache_is_rebuilt_from_the_ledger(
     book_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -164,6 +166,7 @@ def test_a_damaged_state_cache_is_rebuilt_from_the_ledger(
     assert quick_check(book_path) == ["ok"]
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"^Repaired the consent book|failed its integrity check")
 def test_a_damaged_ordinary_index_is_rebuilt(book_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     damaged_book(book_path, "ix_messages_contact_time")
     with caplog.at_level(logging.WARNING, logger="desktop_app.storage.integrity"):

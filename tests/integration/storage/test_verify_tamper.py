@@ -118,6 +118,7 @@ def test_a_hand_edited_state_table_is_named_and_rebuild_repairs_it(closed_book: 
 
 
 # (b) -------------------------------------------------------------------------------------------------
+@pytest.mark.expect_log(level="ERROR", match=r"no longer matches its anchor")
 def test_b_a_rewrite_with_recomputed_hashes_fails_the_signatures(closed_book: Path, clock: Clock) -> None:
     tamper(closed_book, "UPDATE consent_events SET action = 'opt_in' WHERE id = 4")
     rehash_from(closed_book, 4, strip_signatures=False)
@@ -132,6 +133,7 @@ def test_b_a_rewrite_with_recomputed_hashes_fails_the_signatures(closed_book: Pa
         book.close()
 
 
+@pytest.mark.expect_log(level="ERROR", match=r"no longer matches its anchor")
 def test_b_stripping_the_signatures_too_is_caught_by_the_anchor(closed_book: Path, clock: Clock) -> None:
     tamper(closed_book, "UPDATE consent_events SET action = 'opt_in' WHERE id = 4")
     rehash_from(closed_book, 4, strip_signatures=True)
@@ -145,6 +147,7 @@ def test_b_stripping_the_signatures_too_is_caught_by_the_anchor(closed_book: Pat
         book.close()
 
 
+@pytest.mark.expect_log(level="ERROR", match=r"no longer matches its anchor")
 def test_b_without_the_anchor_either_verify_still_refuses_to_say_ok(closed_book: Path, clock: Clock) -> None:
     tamper(closed_book, "UPDATE consent_events SET action = 'opt_in' WHERE id = 4")
     rehash_from(closed_book, 4, strip_signatures=True)
@@ -157,6 +160,7 @@ def test_b_without_the_anchor_either_verify_still_refuses_to_say_ok(closed_book:
         book.close()
 
 
+@pytest.mark.expect_log(level="ERROR", match=r"no longer matches its anchor")
 def test_an_edited_anchor_is_caught_by_its_signature(closed_book: Path, clock: Clock) -> None:
     path = anchor_path(closed_book)
     data = json.loads(path.read_text(encoding="utf-8"))
@@ -171,6 +175,7 @@ def test_an_edited_anchor_is_caught_by_its_signature(closed_book: Path, clock: C
 
 
 # (c) -------------------------------------------------------------------------------------------------
+@pytest.mark.expect_log(level="ERROR", match=r"no longer matches its anchor")
 def test_c_deleting_the_newest_rows_is_counted(closed_book: Path, clock: Clock) -> None:
     tamper(closed_book, "DELETE FROM consent_events WHERE id > 7", "DELETE FROM messages WHERE id > 3")
     raw = sqlite3.connect(closed_book)
@@ -198,6 +203,7 @@ def test_c_deleting_the_newest_rows_is_counted(closed_book: Path, clock: Clock) 
 
 
 # (d) -------------------------------------------------------------------------------------------------
+@pytest.mark.expect_log(level="ERROR", match=r"no longer matches its anchor")
 def test_d_a_lost_wal_is_counted_in_rows_and_messages(
     closed_book: Path, clock: Clock, tmp_path: Path
 ) -> None:

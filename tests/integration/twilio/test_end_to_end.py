@@ -154,6 +154,7 @@ def test_crash_half_way_through_a_page_then_restart(
     assert Counter(stored_inbound_sids(path)) == Counter(backlog)
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"^Confirmation for event \d+ not sent|event time: its")
 def test_21610_on_confirmation_records_an_opt_out_with_that_evidence(
     fake_twilio: FakeTwilio, twilio_client: TwilioClient, tmp_path: Path
 ) -> None:

@@ -241,6 +241,7 @@ def test_short_interval_keeps_polling(fake_twilio: FakeTwilio, make_poller) -> N
         (500, 20500, ConnectionState.OFFLINE, "having trouble (500)"),
     ],
 )
+@pytest.mark.expect_log(level="WARNING", match=r"^Twilio poll failed")
 def test_backoff_then_recovery(
     fake_twilio: FakeTwilio,
     make_poller,
@@ -262,6 +263,7 @@ def test_backoff_then_recovery(
     assert wait_for(lambda: "Last check" in states.messages()[-1])
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"^Twilio poll failed")
 def test_retry_after_is_honoured(fake_twilio: FakeTwilio, make_poller, states: StateLog) -> None:
     fake_twilio.fail_next(429, 20429, retry_after="30")
     poller = make_poller(interval=0.05, max_backoff=60.0)
@@ -292,6 +294,7 @@ def test_bad_credentials_are_reported_and_not_hammered(
         client.close()
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"^Twilio poll failed")
 def test_offline_is_reported(fake_twilio: FakeTwilio, cursors, sink, states) -> None:
     url = fake_twilio.base_url
     fake_twilio.close()
@@ -308,6 +311,7 @@ def test_offline_is_reported(fake_twilio: FakeTwilio, cursors, sink, states) -> 
         client.close()
 
 
+@pytest.mark.expect_log(level="ERROR", match=r"^Saving polled Twilio messages failed")
 def test_failing_sink_does_not_move_the_cursor(
     fake_twilio: FakeTwilio, make_poller, sink: ListSink, cursors: MemoryCursors, states: StateLog
 ) -> None:
@@ -356,6 +360,7 @@ def test_stop_while_a_page_is_on_the_wire_ingests_nothing_more(
     assert NAME not in cursors.values
 
 
+@pytest.mark.expect_log(level="ERROR", match=r"^Saving polled Twilio messages failed")
 def test_book_error_reaches_the_owner_in_its_own_words(
     fake_twilio: FakeTwilio, make_poller, states: StateLog, cursors: MemoryCursors
 ) -> None:

@@ -74,6 +74,7 @@ def test_signed_button_tap_is_stored_and_applied(served) -> None:
     assert stored_inbound_sids(path) == [FORM["MessageSid"]]
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"^Refused a Twilio webhook")
 def test_signature_made_for_localhost_is_refused(served) -> None:
     server, _, path = served
     local = RequestValidator(TOKEN).compute_signature(server.base_url + TWILIO_PATH, FORM)
@@ -83,6 +84,7 @@ def test_signature_made_for_localhost_is_refused(served) -> None:
     assert stored_inbound_sids(path) == []
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"^Refused a Twilio webhook")
 def test_missing_or_wrong_signature_or_tampering_is_refused(served) -> None:
     server, _, path = served
     good = RequestValidator(TOKEN).compute_signature(PUBLIC + TWILIO_PATH, FORM)

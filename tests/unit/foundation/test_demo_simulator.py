@@ -6,6 +6,8 @@ import threading
 import time
 from collections.abc import Sequence
 
+import pytest
+
 from desktop_app.domain.model import (
     InboundMessage,
     MessageKind,
@@ -90,6 +92,7 @@ def test_sent_messages_are_delivered_a_moment_later() -> None:
     assert status.status == "delivered"
 
 
+@pytest.mark.expect_log(level="ERROR", match=r"^Demo batch could not be ingested")
 def test_a_failing_sink_does_not_kill_the_demo() -> None:
     calls = []
 

@@ -45,6 +45,7 @@ def test_settings_round_trip(tmp_path: Path) -> None:
     assert loaded == settings
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"^Settings file .* unreadable")
 def test_damaged_settings_fall_back_to_defaults_and_are_kept_aside(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     path.write_text("{not json", encoding="utf-8")

@@ -23,6 +23,7 @@ def test_secret_round_trip_through_the_keyring(memory_keyring) -> None:
     store.delete("meta.access_token")  # deleting twice is not an error
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"keychain could not be read")
 def test_without_a_keyring_nothing_is_saved_and_the_owner_is_told() -> None:
     store = SecretStore(backend=keyring.backends.fail.Keyring())
     ok, message = store.available()
@@ -33,6 +34,7 @@ def test_without_a_keyring_nothing_is_saved_and_the_owner_is_told() -> None:
     assert store.get("meta.app_secret") is None
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"keychain could not be read")
 def test_an_unreadable_keychain_is_reported_once_not_per_secret(caplog: pytest.LogCaptureFixture) -> None:
     store = SecretStore(backend=keyring.backends.fail.Keyring())
     with caplog.at_level(logging.DEBUG, logger="desktop_app.services.secrets"):

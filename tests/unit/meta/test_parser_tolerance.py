@@ -81,6 +81,7 @@ def _storable(events: list[ProviderEvent]) -> bool:
     "where",
     ["text body", "profile name", "button title", "caption", "message id", "unknown key", "status title"],
 )
+@pytest.mark.expect_log(level="WARNING", match=r"cannot be stored \(lone surrogates")
 def test_unencodable_text_anywhere_becomes_replacement_characters(
     meta_fixtures: Path, bad: str, where: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -132,6 +133,7 @@ def test_valid_surrogate_pairs_and_plain_unicode_are_untouched(
     assert caplog.records == []
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"cannot be stored \(lone surrogates")
 def test_bytes_that_are_not_utf8_are_replaced_not_refused(
     meta_fixtures: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -142,6 +144,7 @@ def test_bytes_that_are_not_utf8_are_replaced_not_refused(
     assert [r.getMessage().split(" character")[0] for r in caplog.records] == ["A Meta delivery held 2"]
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"cannot be stored \(lone surrogates")
 def test_raw_control_characters_inside_strings_are_read(meta_fixtures: Path) -> None:
     """Hand-written payloads carry raw tabs, newlines or NUL inside strings; main answered 400."""
     raw = (meta_fixtures / "text-stop.json").read_bytes().replace(b'"STOP"', b'"STOP\n\tplease\x00"')
@@ -462,6 +465,7 @@ any_json = st.recursive(
 @given(
     extra=any_json, name=any_text, where=st.sampled_from(["envelope", "entry", "value", "message", "contact"])
 )
+@pytest.mark.expect_log(level="WARNING", match=r"cannot be stored \(lone surrogates")
 def test_any_extra_part_never_loses_the_stop(meta_fixtures: Path, extra: Any, name: str, where: str) -> None:
     body = _load(meta_fixtures, "text-stop.json")
     value = _value(body)
@@ -480,6 +484,7 @@ def test_any_extra_part_never_loses_the_stop(meta_fixtures: Path, extra: Any, na
     assert _storable(events)
 
 
+@pytest.mark.expect_log(level="ERROR", match=r"^The Meta parser failed")
 def test_a_parser_bug_keeps_the_signed_body_raw_instead_of_a_500(
     meta_fixtures: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -76,6 +76,7 @@ def test_finish_without_messages_keeps_the_cursor() -> None:
     assert PollWindow(cursor, datetime(2026, 11, 25, tzinfo=UTC), lookback=DAY).finish() == cursor
 
 
+@pytest.mark.expect_log(level="WARNING", match=r"^Twilio poll cursor unreadable")
 def test_cursor_round_trips_and_survives_damage(caplog: pytest.LogCaptureFixture) -> None:
     cursor = PollCursor(
         high_water=datetime(2026, 11, 25, 12, 0, tzinfo=UTC),
