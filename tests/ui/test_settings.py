@@ -67,7 +67,7 @@ def test_credentials_go_to_the_keyring_and_nowhere_else(
     reopened.reject()
 
 
-@pytest.mark.expect_log(level="WARNING", match=r"^Keychain could not be read")
+@pytest.mark.expect_log(level="WARNING", match=r"keychain could not be read")
 def test_without_a_keychain_it_says_so_and_saves_nothing(qtbot, window, runtime, memory_keyring):
     runtime.secrets = SecretStore(backend=keyring.backends.fail.Keyring())
     dialog = window.open_settings(provider="twilio")
