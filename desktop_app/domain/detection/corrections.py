@@ -51,6 +51,8 @@ _STOP_SIGNALS = (
     "remove_self",
     "remove_verb",
 )
+# The words a correction or a rejoin starts from ("by mistake", "keep me on", "I want to come back").
+CORRECTION_TRIGGERS = frozenset({"mistake", "keep_on", "come_back"})
 _REJOIN_CONTEXT = ("past_request", "list_noun", "message_noun", "marketing_noun", "self", "self_number")
 
 
@@ -200,6 +202,7 @@ def blocks_auto_opt_out(a: Analysis) -> bool:
 __all__ = [
     "CORRECTION",
     "CORRECTION_RULE",
+    "CORRECTION_TRIGGERS",
     "REJOIN_RULE",
     "REVIEW",
     "blocks_auto_opt_out",

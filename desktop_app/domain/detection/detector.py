@@ -10,6 +10,7 @@ import regex  # type: ignore[import-untyped]  # the regex package ships no type 
 from desktop_app.domain.detection.analysis import Analysis
 from desktop_app.domain.detection.buttons import ButtonTable
 from desktop_app.domain.detection.corrections import (
+    CORRECTION_TRIGGERS,
     blocks_auto_opt_out,
     correction,
     kept_after_stop,
@@ -19,6 +20,7 @@ from desktop_app.domain.detection.corrections import (
 )
 from desktop_app.domain.detection.explain import explain
 from desktop_app.domain.detection.keywords import (
+    KEYWORD_TRIGGERS,
     STOP_SIGN,
     TRAILING,
     KeywordMatch,
@@ -27,45 +29,20 @@ from desktop_app.domain.detection.keywords import (
     match_trailing_keyword,
 )
 from desktop_app.domain.detection.languages import Languages
-from desktop_app.domain.detection.lexicon import CONCEPTS, Lexicon
+from desktop_app.domain.detection.lexicon import Lexicon
 from desktop_app.domain.detection.matcher import Hit, Index
 from desktop_app.domain.detection.normalize import Tokenized, tokenize
-from desktop_app.domain.detection.review_rules import ASKS_HOW, review_candidates
-from desktop_app.domain.detection.rules import LIKELY, Candidate, clause_candidates
+from desktop_app.domain.detection.review_rules import ASKS_HOW, REVIEW_TRIGGERS, review_candidates
+from desktop_app.domain.detection.rules import CLAUSE_TRIGGERS, LIKELY, Candidate, clause_candidates
 from desktop_app.domain.detection.second_opinion import SecondOpinion, model_text
 from desktop_app.domain.model import MARKETING, NO_VERDICT, EventSource, Verdict, VerdictKind
 
 AUTO_THRESHOLD = 0.85
 DEFAULT_CACHE_SIZE = 4096
 _NOTHING = explain(VerdictKind.NONE, None, "none")
-# Word classes that can start a rule; a message with none of them is answered "none" at once.
-TRIGGER_CONCEPTS = frozenset(
-    CONCEPTS
-    - {
-        "filler",
-        "self",
-        "self_number",
-        "list_noun",
-        "message_noun",
-        "marketing_noun",
-        "service_noun",
-        "all_marker",
-        "vague_object",
-        "more",
-        "again",
-        "laugh",
-        "positive",
-        "contrast",
-        "trap",
-        "frequency",
-        "aside",
-        "other_channel",
-        "past_request",
-        "hypothetical",
-        "some_number",
-        "refusal_after",
-    }
-) | {"kw_opt_out", "kw_opt_in", "kw_weak"}
+# Word classes that can start a rule, as each family of rules declares them; a message with none of
+# them is answered "none" at once (or handed to the second opinion).
+TRIGGER_CONCEPTS = KEYWORD_TRIGGERS | CLAUSE_TRIGGERS | REVIEW_TRIGGERS | CORRECTION_TRIGGERS
 QUESTION_PENALTY = 0.1
 LONG_MESSAGE = 300  # longer messages are never applied unattended
 # Unknown content words a sentence may hold and still be applied unattended (a name, a shop item).

@@ -32,7 +32,8 @@ _REASONS = (
     "too_many",
     "enough",
 )
-_KEYWORD_HITS = frozenset({"kw_opt_out", "kw_opt_in", "kw_weak", "stop_family"})
+# The hits a bare keyword starts from (every language's keywords, and every form of a stop-family word).
+KEYWORD_TRIGGERS = frozenset({"kw_opt_out", "kw_opt_in", "kw_weak", "stop_family"})
 # Word classes that add no meaning around a bare keyword: politeness, and asides such as
 # "I already asked" or "for the 3rd time".
 _IGNORABLE = ("filler", "aside", "insist")
@@ -131,7 +132,7 @@ def match_bare_keyword(
             content = [i for i in content if len(tokens[i].norm) > SHORT_WORD]
     else:
         content = words
-    if len(content) > 1 and _KEYWORD_HITS.isdisjoint(concepts):
+    if len(content) > 1 and KEYWORD_TRIGGERS.isdisjoint(concepts):
         return None  # several words and none of them starts a keyword
     longest = index.longest_keyword
     if 1 < len(content) <= longest + 3 and any(tokens[i].norm[:1].isdigit() for i in content):

@@ -24,7 +24,7 @@ def _first(a: Analysis, *concepts: str) -> Hit | None:
 
 
 _REFUSALS = ("negation", "negation_after", "neg_send", "neg_want", "past_marker", "past_negation")
-_REVIEW_TRIGGERS = frozenset(
+REVIEW_TRIGGERS = frozenset(
     {
         "too_many",
         "enough",
@@ -79,7 +79,7 @@ _UPDATE_PREFIXES = (
 
 
 def review_candidates(a: Analysis) -> Iterator[Candidate]:
-    if _REVIEW_TRIGGERS.isdisjoint(a.by_concept):
+    if REVIEW_TRIGGERS.isdisjoint(a.by_concept):
         return
     nouns = _nouns(a)
     if (nouns or a.has("message_verb")) and not a.has("laugh", "positive"):

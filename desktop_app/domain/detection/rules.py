@@ -337,15 +337,15 @@ _RULE_TRIGGERS: tuple[tuple[Callable[[Analysis, Clause], Iterator[Candidate]], f
     (add_back, frozenset({"add_back", "add_verb"})),
     (subscribe_sentence, frozenset({"subscribe_verb"})),
 )
-_ANY_TRIGGER = frozenset().union(*(triggers for _, triggers in _RULE_TRIGGERS))
+CLAUSE_TRIGGERS = frozenset().union(*(triggers for _, triggers in _RULE_TRIGGERS))
 
 
 def clause_candidates(a: Analysis) -> Iterator[Candidate]:
-    if _ANY_TRIGGER.isdisjoint(a.by_concept):
+    if CLAUSE_TRIGGERS.isdisjoint(a.by_concept):
         return
     for clause in a.clauses:
         hits = clause.hits
-        if not hits or "question_mechanics" in hits or _ANY_TRIGGER.isdisjoint(hits):
+        if not hits or "question_mechanics" in hits or CLAUSE_TRIGGERS.isdisjoint(hits):
             continue
         for rule, triggers in _RULE_TRIGGERS:
             if not triggers.isdisjoint(hits):
