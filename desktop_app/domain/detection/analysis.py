@@ -16,6 +16,9 @@ NEG_AFTER = 2
 NO_VOTE = frozenset({"stop_family"})
 # Readings a trap never hides: "beni çıkarmayın" is a trap for the stop word and a wish to stay.
 _UNTRAPPED = frozenset({"trap", "keep_on", "mistake"})
+# A clause is (punctuation clause, part after each "but"): "stop the promos, but keep receipts" is
+# (0, 0), (1, 1). Later clauses compare greater.
+ClauseId = tuple[int, int]
 _SPLIT_VERBS = frozenset({"stop_verb", "unsubscribe_verb", "stop_family"})
 
 
@@ -26,7 +29,7 @@ class Clause:
 
     def __init__(
         self,
-        index: int,
+        index: ClauseId,
         start: int,
         end: int,
         question: bool,
@@ -118,25 +121,25 @@ class Analysis:
         if "contrast" not in concepts and tokens and tokens[0].clause == tokens[-1].clause:
             # One clause (the common case): it holds every token and every hit.
             only = tokens[0].clause
-            self.clause_of = [only * 1000] * len(tokens)
+            self.clause_of: list[ClauseId] = [(only, 0)] * len(tokens)
             clause = Clause(
-                only * 1000, 0, len(tokens), only in tokenized.questions, only in tokenized.soft, separable
+                (only, 0), 0, len(tokens), only in tokenized.questions, only in tokenized.soft, separable
             )
             clause.hits = by_concept
             self.clauses = [clause]
             return
         clause_of = self.clause_of = (
-            self._clauses(tokenized) if "contrast" in concepts else [token.clause * 1000 for token in tokens]
+            self._clauses(tokenized) if "contrast" in concepts else [(token.clause, 0) for token in tokens]
         )
         clauses: list[Clause] = []
-        clause_by_index: dict[int, Clause] = {}
+        clause_by_index: dict[ClauseId, Clause] = {}
         questions, soft_clauses = tokenized.questions, tokenized.soft
         current: Clause | None = None
         for token_index, clause_index in enumerate(clause_of):
             if current is None or current.index != clause_index:
                 token_clause = tokens[token_index][3]
                 question = token_clause in questions
-                soft = token_clause in soft_clauses and clause_index % 1000 == 0
+                soft = token_clause in soft_clauses and clause_index[1] == 0
                 current = Clause(clause_index, token_index, token_index + 1, question, soft, separable)
                 clauses.append(current)
                 clause_by_index[clause_index] = current
@@ -151,17 +154,17 @@ class Analysis:
             else:
                 found.append(hit)
 
-    def _clauses(self, tokenized: Tokenized) -> list[int]:
+    def _clauses(self, tokenized: Tokenized) -> list[ClauseId]:
         """Punctuation clauses, further split at contrast words such as "but"."""
         contrast_starts = {h.start for h in self.hits if h.concept == "contrast"}
         if not contrast_starts:
-            return [token.clause * 1000 for token in tokenized.tokens]
-        clause_of: list[int] = []
+            return [(token.clause, 0) for token in tokenized.tokens]
+        clause_of: list[ClauseId] = []
         extra = 0
         for i, token in enumerate(tokenized.tokens):
             if i in contrast_starts:
                 extra += 1
-            clause_of.append(token.clause * 1000 + extra)
+            clause_of.append((token.clause, extra))
         return clause_of
 
     def has(self, *concepts: str) -> bool:
