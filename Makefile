@@ -42,10 +42,34 @@ selftest: dist
 	dist/consent-desk/consent-desk --self-test
 
 # Installers (README "Building the app"). The Linux bundle must stay within its budget.
-.PHONY: bundle-size
+.PHONY: bundle-size package package-only smoke-test nsis
 BUNDLE_BUDGET_MIB ?= 120
+VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' desktop_app/__init__.py)
 bundle-size:
 	$(PYTHON) packaging/bundle_size.py dist/consent-desk --budget-mib $(BUNDLE_BUDGET_MIB)
+
+# dist/consent-desk_<version>_<arch>.deb, validated (desktop-file-validate, appstreamcli, lintian).
+package: dist package-only
+
+# The same from the bundle already in dist/ (CI builds it once).
+package-only:
+	rm -f dist/consent-desk_*.deb
+	bash packaging/linux/build-deb.sh dist/consent-desk dist
+	bash packaging/linux/check-deb.sh
+
+# Installs the .deb here (root), runs its self-test and demo window, purges it.
+smoke-test:
+	bash packaging/linux/smoke-test.sh
+
+# Compiles the Windows installer script against the Linux bundle as a stand-in payload (catches
+# script errors; the real installer is built on Windows by .github/workflows/release.yml).
+nsis: $(STAMP)
+	$(BIN)/python packaging/make_icons.py build/icons
+	makensis -WX -V2 -DVERSION=$(VERSION) -DSOURCE_DIR=dist/consent-desk \
+	  -DEXE_SOURCE=dist/consent-desk/consent-desk -DICON=build/icons/consent-desk.ico \
+	  -DOUTFILE=build/consent-desk-standin.exe -DCOMPRESSOR=off packaging/windows/consent-desk.nsi
+	@rm -f build/consent-desk-standin.exe
+	@echo "ok: packaging/windows/consent-desk.nsi compiles"
 
 clean:
 	rm -rf build dist .pytest_cache .ruff_cache
