@@ -19,6 +19,10 @@ T = TypeVar("T")
 BookT = TypeVar("BookT", covariant=True)
 
 WRITER_THREAD_NAME = "book-writer"
+# In a burst, wait this long at most for the submitters just answered to come back, so one fsync
+# carries all of them instead of the burst settling into two half-sized groups taking turns.
+LINGER_SECONDS = 0.004
+PEAK_MEMORY_SECONDS = 1.0
 Prepared = tuple[ProviderEvent, Verdict | None]  # an event and, for a customer's words, its verdict
 PrepareFn = Callable[[Sequence[ProviderEvent]], list[Prepared]]
 CommitFn = Callable[[Sequence[Prepared]], IngestResult]
@@ -66,11 +70,16 @@ class BookWriter(Generic[BookT]):
         commit: CommitFn | None = None,
         prepare: PrepareFn | None = None,
         max_events_per_commit: int = 2000,
+        linger_seconds: float = LINGER_SECONDS,
     ) -> None:
         self._book = book
         self._commit_fn = commit
         self._prepare_fn = prepare
         self._max_events = max_events_per_commit
+        self._linger = linger_seconds
+        self._in_flight = 0  # ingest submissions not answered yet
+        self._peak = 0  # the most in flight at once lately: how many submitters a burst has
+        self._peak_at = 0.0
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._accepting = False
@@ -153,15 +162,36 @@ class BookWriter(Generic[BookT]):
         if self.is_writer_thread():
             _run_into(lambda: self._timed_commit(commit, prepared), future)
             return future
-        self._put(_Ingest(prepared, future), future)
+        self._count_in(1)
+        if not self._put(_Ingest(prepared, future), future):
+            self._count_out(1)
         return future
 
-    def _put(self, item: _Operation | _Ingest, future: Future[T]) -> None:
+    def _count_in(self, n: int) -> None:
+        with self._lock:
+            self._in_flight += n
+            now = time.monotonic()
+            if self._in_flight >= self._peak or now - self._peak_at > PEAK_MEMORY_SECONDS:
+                self._peak, self._peak_at = self._in_flight, now
+
+    def _count_out(self, n: int) -> None:
+        with self._lock:
+            self._in_flight -= n
+
+    def _burst_size(self) -> int:
+        """How many submitters a burst under way has (0 when none is: then nothing waits)."""
+        with self._lock:
+            if time.monotonic() - self._peak_at > PEAK_MEMORY_SECONDS:
+                return 0
+            return self._peak
+
+    def _put(self, item: _Operation | _Ingest, future: Future[T]) -> bool:
         with self._lock:
             if self._accepting:
                 self._queue.put(item)
-                return
+                return True
         future.set_exception(WriterStoppedError("the book writer is not running"))
+        return False
 
     # --- the thread ------------------------------------------------------------------------------
 
@@ -184,14 +214,29 @@ class BookWriter(Generic[BookT]):
         _local.writer = None
 
     def _gather(self, first: _Ingest) -> tuple[list[_Ingest], _Item | None]:
-        """`first` and the ingest submissions queued behind it, up to the next operation (kept in order)."""
+        """`first` and the ingest submissions queued behind it, up to the next operation (kept in order).
+
+        In a burst it lingers (at most `linger_seconds`) until as many submissions are in hand as the
+        burst has submitters; outside a burst, and once that many are in, it commits at once.
+        """
         group = [first]
         count = len(first.items)
+        wanted = self._burst_size()
+        deadline: float | None = None
         while count < self._max_events:
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:
-                return group, None
+                if len(group) >= wanted or self._linger <= 0:
+                    return group, None
+                deadline = deadline or time.monotonic() + self._linger
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return group, None
+                try:
+                    item = self._queue.get(timeout=remaining)
+                except queue.Empty:
+                    return group, None
             if not isinstance(item, _Ingest):
                 return group, item
             group.append(item)
@@ -207,6 +252,12 @@ class BookWriter(Generic[BookT]):
             self.commits += 1
 
     def _commit_group(self, group: list[_Ingest]) -> None:
+        try:
+            self._commit_live(group)
+        finally:
+            self._count_out(len(group))
+
+    def _commit_live(self, group: list[_Ingest]) -> None:
         live = [one for one in group if one.future.set_running_or_notify_cancel()]
         commit = self._commit_fn
         if not live or commit is None:

@@ -203,10 +203,8 @@ class IngestPipeline:
         """
         settings = self.settings
         received_at = self.clock()
-        batch = _Batch()
         with self.book.unit_of_work() as uow:
-            for event, verdict in prepared:
-                self._ingest_guarded(uow, event, verdict, batch, settings, received_at)
+            batch = self._ingest_all(uow, prepared, settings, received_at)
         batch.result.contacts_touched = list(batch.touched)
         batch.result.opt_out_contacts = list(batch.opting_out)
         if self.on_result is not None:
@@ -217,6 +215,35 @@ class IngestPipeline:
         if batch.confirmations and settings.send_confirmations:
             self._confirm_later(batch.confirmations)
         return batch.result
+
+    def _ingest_all(
+        self, uow: UnitOfWork, prepared: Sequence[Prepared], settings: Settings, received_at: datetime
+    ) -> _Batch:
+        """All events under one SAVEPOINT (the usual case: none is bad); if one is, that is undone and
+        each event gets its own savepoint, so only the bad one is kept unparsed.
+
+        One savepoint per batch instead of per event saves the writer two statements per message.
+        """
+        if len(prepared) > 1:
+            fast = _Batch()
+            notes: list[tuple[ProviderEvent, str]] = []
+            try:
+                with uow.savepoint():
+                    for event, verdict in prepared:
+                        filed, time_note = _filed_at_bounded_time(event, received_at)
+                        self._ingest_one(uow, filed, verdict, fast, settings, time_note)
+                        if time_note is not None:
+                            notes.append((event, time_note))
+            except BAD_EVENT_ERRORS:
+                pass  # undone; taken again one by one below
+            else:
+                for event, time_note in notes:
+                    log.warning("%s: %s", _described(event), time_note)
+                return fast
+        batch = _Batch()
+        for event, verdict in prepared:
+            self._ingest_guarded(uow, event, verdict, batch, settings, received_at)
+        return batch
 
     def _ingest_guarded(
         self,
