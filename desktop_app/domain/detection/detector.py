@@ -51,7 +51,6 @@ BUTTON_FLOOR = 0.95  # a tapped reply button is deliberate even when it is not M
 _SLUG_RE = regex.compile(r"[^\p{L}\p{M}\p{N}]+")  # "शुरू" stays whole, vowel signs included
 
 
-@lru_cache(maxsize=4096)
 def _slug(text: str) -> str:
     return _SLUG_RE.sub("_", text.casefold()).strip("_") or "keyword"
 
@@ -85,9 +84,7 @@ def _main_language(hits: list[Hit], text: str, languages: Languages) -> str | No
     return max(votes, key=lambda lang: (votes[lang], -rank(lang)))
 
 
-@lru_cache(maxsize=4096)
 def _keyword_verdict(match: KeywordMatch, short: bool) -> Verdict:
-    """Keyword verdicts repeat a lot ("STOP"), and they depend only on the match."""
     kind = VerdictKind.OPT_IN if match.kind == "opt_in" else VerdictKind.OPT_OUT
     confidence = match.confidence - (QUESTION_PENALTY * 2 if match.question else 0.0)
     auto = match.kind != "weak_opt_out" and not match.question and confidence >= AUTO_THRESHOLD and short
@@ -104,7 +101,6 @@ def _keyword_verdict(match: KeywordMatch, short: bool) -> Verdict:
     )
 
 
-@lru_cache(maxsize=64)
 def _none_verdict(language: str | None) -> Verdict:
     return Verdict(VerdictKind.NONE, None, 0.0, False, language, "none", _NOTHING)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from desktop_app.domain.model import MARKETING, VerdictKind
 
 _OPT_OUT_MARKETING = "They asked to stop promotional messages. Order updates can continue."
@@ -21,7 +19,6 @@ _BY_FAMILY = {
 }
 
 
-@lru_cache(maxsize=4096)
 def explain(
     kind: VerdictKind, scope: str | None, family: str, keyword: str | None = None, question: bool = False
 ) -> str:
