@@ -159,3 +159,36 @@ def test_prepare_runs_on_the_submitting_thread() -> None:
 def test_ingest_without_a_bound_commit_says_so() -> None:
     with BookWriter(None) as writer, pytest.raises(RuntimeError, match="no ingest bound"):
         writer.submit_ingest([_event(1)]).result(1)
+
+
+def test_in_a_burst_the_writer_waits_briefly_for_the_submitters_it_just_answered() -> None:
+    """Eight webhook clients, each sending again once answered: one commit carries all eight.
+
+    Without lingering a burst settles into two half-sized groups taking turns (one commits while
+    the other is on its way back). A generous linger keeps this test steady on a busy machine.
+    """
+    sizes: list[int] = []
+
+    def commit(items: Sequence[Prepared]) -> IngestResult:
+        sizes.append(len(items))
+        threading.Event().wait(0.002)  # stands in for the fsync
+        return IngestResult(stored_messages=len(items))
+
+    def client(writer: BookWriter[None], n: int) -> None:
+        for k in range(30):
+            writer.submit_ingest([_event(n * 100 + k)]).result(10)
+
+    with BookWriter(None, commit=commit, linger_seconds=0.05) as writer:
+        clients = [threading.Thread(target=client, args=(writer, n)) for n in range(8)]
+        for thread in clients:
+            thread.start()
+        for thread in clients:
+            thread.join(30)
+    assert sum(sizes) == 8 * 30
+    assert sum(sizes) / len(sizes) > 6  # turns of two half groups would average 4
+
+
+def test_a_lone_submitter_never_waits_for_company() -> None:
+    with BookWriter(None, commit=lambda items: IngestResult(), linger_seconds=5.0) as writer:
+        for n in range(5):
+            writer.submit_ingest([_event(n)]).result(timeout=1)  # would time out if it lingered
