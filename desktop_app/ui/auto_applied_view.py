@@ -34,6 +34,7 @@ class AutoAppliedView(QWidget):
         self.model = DetectionTableModel(
             lambda after, limit: review.auto_applied(after=after, limit=limit), parent=self
         )
+        self.model.read_pages_with(ops.run_page_read)  # scrolling never reads on the UI thread
         self.table = make_detection_table("autoAppliedTable")
         self.table.setAccessibleName("Requests applied automatically")
         self.table.setModel(self.model)

@@ -88,6 +88,7 @@ class ConsentBookView(QWidget):
         self.verify_result.setWordWrap(True)
 
         self.model = ConsentTableModel(services.consent_book, parent=self)
+        self.model.read_pages_with(ops.run_page_read)  # scrolling never reads on the UI thread
         self.table = QTableView()
         self.table.setObjectName("consentTable")
         self.table.setAccessibleName("Consent book")

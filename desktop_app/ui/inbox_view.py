@@ -84,6 +84,7 @@ class InboxView(QWidget):
         self.filter_group.idClicked.connect(lambda _id: self._apply_query())
 
         self.model = ConversationListModel(services.conversations, parent=self)
+        self.model.read_pages_with(ops.run_page_read)  # scrolling never reads on the UI thread
         self.send_tasks: list[BackgroundTask] = []
         self.list = QListView()
         self.list.setObjectName("conversationList")

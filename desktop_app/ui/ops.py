@@ -84,6 +84,15 @@ class Ops(QObject):
         self._follow(future, on_success, on_failure, key=key, serial=self._serial)
         return future
 
+    def run_page_read(self, query: Callable[[], T], on_page: Success[T], on_failure: Failure) -> Future[T]:
+        """A model's next page (PagedListModel.read_pages_with); a failure reaches the model and the owner."""
+
+        def failed(error: BaseException) -> None:
+            on_failure(error)
+            self._announce(error)
+
+        return self.run_read(query, on_page, failed)
+
     def idle(self) -> bool:
         """Nothing submitted is still waiting to be delivered (tests wait for this)."""
         return self._in_flight == 0

@@ -44,6 +44,7 @@ class ReviewView(QWidget):
         self.model = DetectionTableModel(
             lambda after, limit: review.pending(after=after, limit=limit), parent=self
         )
+        self.model.read_pages_with(ops.run_page_read)  # scrolling never reads on the UI thread
         self.table = make_detection_table("reviewTable")
         self.table.setAccessibleName("Requests waiting for review")
         self.table.setModel(self.model)

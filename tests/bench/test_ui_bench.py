@@ -162,7 +162,7 @@ def child(data_dir: str) -> None:
         figures["opened_messages"] = view.thread.model.rowCount()
         for _ in range(20):  # scroll the list to the end of what is loaded, 20 times
             view.list.scrollToBottom()
-            app.processEvents()
+            settle()
         figures["conversation_rows_after_scrolling"] = view.model.rowCount()
         window.tabs.setCurrentIndex(3)
         settle()
@@ -171,7 +171,7 @@ def child(data_dir: str) -> None:
         begin = time.perf_counter()
         for _ in range(20):
             book.table.scrollToBottom()
-            app.processEvents()
+            settle()
         figures["consent_scroll_20_pages_s"] = time.perf_counter() - begin
         figures["consent_rows_loaded"] = book.model.rowCount()
         window.tabs.setCurrentIndex(1)
@@ -180,6 +180,7 @@ def child(data_dir: str) -> None:
         review = window.review_view.model
         while review.canFetchMore():
             review.fetchMore()
+            settle()
         figures["review_rows"] = review.rowCount()
         figures["rss_mb_end"] = rss_mb()
         print("FIGURES " + json.dumps(figures), flush=True)

@@ -124,5 +124,6 @@ def test_a_huge_queue_is_read_in_bounded_pieces(qtbot, window, runtime, customer
     settle(qtbot, window)
     review = window.review_view
     while review.model.canFetchMore():
-        review.model.fetchMore()
+        review.model.fetchMore()  # the next page is read off the UI thread
+        settle(qtbot, window)
     assert [review.model.item(r).contact_key for r in range(review.model.rowCount())] == keys

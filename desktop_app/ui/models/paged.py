@@ -15,6 +15,10 @@ PAGE_SIZE = 200
 
 Index = QModelIndex | QPersistentModelIndex
 PageLoader = Callable[[object | None, int], Page[Any]]
+# (query, on_page, on_failure): run the page read off the UI thread, call back on it (ui.ops.Ops.run_read)
+PageRunner = Callable[
+    [Callable[[], Page[Any]], Callable[[Page[Any]], None], Callable[[BaseException], None]], object
+]
 
 
 class PagedListModel(QAbstractTableModel, Generic[T]):
@@ -32,6 +36,9 @@ class PagedListModel(QAbstractTableModel, Generic[T]):
         self._items: list[T] = []
         self._after: object | None = None
         self._exhausted = True
+        self._runner: PageRunner | None = None  # None: pages are read right here (model tests, tools)
+        self._fetching = False
+        self._generation = 0  # bumped by every reload: a page fetched before it is dropped
 
     # -- loading -------------------------------------------------------------------------------
     def set_loader(self, loader: PageLoader) -> None:
@@ -52,20 +59,48 @@ class PagedListModel(QAbstractTableModel, Generic[T]):
         loader, wanted, size = self._loader, max(self._page_size, keep_rows), self._page_size
         return lambda: collect(loader, wanted, size)
 
+    def read_pages_with(self, runner: PageRunner) -> None:
+        """Read the next page off the UI thread when the view scrolls (the window passes ops.run_read)."""
+        self._runner = runner
+
     def apply_loaded(self, loaded: Loaded[T]) -> None:
         """Show rows read by `collect` (on any thread); runs on the UI thread."""
         items, after, exhausted = loaded
+        self._generation += 1
+        self._fetching = False
         self.beginResetModel()
         self._items, self._after, self._exhausted = list(items), after, exhausted
         self.endResetModel()
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008 - Qt's signature
-        return not parent.isValid() and not self._exhausted
+        return not parent.isValid() and not self._exhausted and not self._fetching
+
+    @property
+    def fetching(self) -> bool:
+        """A page is on its way (read off the UI thread)."""
+        return self._fetching
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008 - Qt's signature
-        if parent.isValid() or self._exhausted:
+        if parent.isValid() or self._exhausted or self._fetching:
             return
-        page = self._loader(self._after, self._page_size)
+        if self._runner is None:
+            self._append(self._loader(self._after, self._page_size))
+            return
+        loader, after, size, generation = self._loader, self._after, self._page_size, self._generation
+        self._fetching = True
+
+        def arrived(page: Page[T]) -> None:
+            if generation == self._generation:  # not reloaded meanwhile
+                self._fetching = False
+                self._append(page)
+
+        def failed(error: BaseException) -> None:
+            if generation == self._generation:
+                self._fetching = False
+
+        self._runner(lambda: loader(after, size), arrived, failed)
+
+    def _append(self, page: Page[T]) -> None:
         self._after = page.after
         self._exhausted = page.after is None
         if page.items:
