@@ -248,3 +248,26 @@ def test_the_shipped_languages_keep_their_order_and_grammar() -> None:
         "hi",
         "ar",
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "that STOP was my toddler, sorry!",
+        "I changed my mind about stopping, please continue",
+        "أبغى أرجع أستقبل رسايلكم",
+        "rja3o b3atouli el 3orood",
+    ],
+)
+def test_more_ways_to_take_back_a_stop_or_come_back(text: str) -> None:
+    assert RULES.classify(text).kind is VerdictKind.OPT_IN
+
+
+def test_start_with_an_apology_is_still_the_keyword() -> None:
+    verdict = RULES.classify("START. Sorry for the confusion")
+    assert verdict.kind is VerdictKind.OPT_IN and verdict.auto
+
+
+def test_changing_ones_mind_towards_stopping_still_stops() -> None:
+    verdict = RULES.classify("I changed my mind, stop sending me messages")
+    assert verdict.kind is VerdictKind.OPT_OUT
