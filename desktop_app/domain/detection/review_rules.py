@@ -26,6 +26,8 @@ def _first(a: Analysis, *concepts: str) -> Hit | None:
 _REFUSALS = ("negation", "negation_after", "neg_send", "neg_want", "past_marker", "past_negation")
 REVIEW_TRIGGERS = frozenset(
     {
+        "moved_on",
+        "late_hour",
         "too_many",
         "enough",
         "constant",
@@ -109,6 +111,8 @@ def review_candidates(a: Analysis) -> Iterator[Candidate]:
     if move is not None and not nouns and not a.has("positive", "laugh", "question_mechanics"):
         yield Candidate(OPT_OUT, ALL, REVIEW, "rejects_messages", (move,))  # "email me instead of WhatsApp"
     yield from _refused_after(a)
+    yield from _former_customer(a)
+    yield from _at_a_bad_time(a, nouns)
     yield from _asks_for_offers(a)
     yield from _asks_how_to_leave(a)
     yes = _first(a, "yes")
@@ -292,6 +296,38 @@ def _asks_how_to_leave(a: Analysis) -> Iterator[Candidate]:
     if refusal is not None and messages is not None and a.has("receive_verb", "send_verb", "message_verb"):
         # "Come faccio a non ricevere più questi messaggi?": how not to get them (review)
         yield Candidate(OPT_OUT, ALL, REVIEW, ASKS_HOW, (how, refusal, messages))
+
+
+LONGEST_FORMER = 16  # words: beyond this, "I switched gyms" is a story, not a reply to our messages
+
+
+def _former_customer(a: Analysis) -> Iterator[Candidate]:
+    """ "I switched to another gym", "Ho cambiato farmacia", "ya no voy a ese gimnasio": no longer a
+    customer, so the messages are no longer wanted (corpus policy call 7, review)."""
+    moved = _first(a, "moved_on")
+    if moved is None or len(a.tokens) > LONGEST_FORMER:
+        return
+    if a.has("positive", "laugh", "hypothetical", "question_mechanics", "self_number", "some_number"):
+        return  # "I changed my number", "haha I switched gyms but still love your cakes"
+    if a.has("mistake", "other_channel"):
+        return
+    if a.has("service_noun") and a.has("stop_verb", "unsubscribe_verb", "remove_verb", "kw_opt_out"):
+        return  # "I moved to another gym, can I cancel my membership?": a service question
+    yield Candidate(OPT_OUT, ALL, REVIEW, "former_customer", (moved,))
+
+
+def _at_a_bad_time(a: Analysis, nouns: list[Hit]) -> Iterator[Candidate]:
+    """ "23h et vous m'envoyez des pubs ??", "в 12 ночи реклама??": messages at night, complained about
+    (review). "Can you deliver at 11pm?" names no message."""
+    late = _first(a, "late_hour")
+    if late is None or a.has("positive", "laugh", "service_noun", "question_mechanics"):
+        return
+    sending = _first(a, "message_verb", "send_verb")
+    if sending is None and (not nouns or any(n.start == late.end for n in nouns)):
+        return  # "is the midnight sale still on?" names an event, not a message
+    upset = any(c.question for c in a.clauses) or a.has("annoyance", "angry", "why")
+    if upset:
+        yield Candidate(OPT_OUT, ALL, REVIEW, "complaint", (late, *(nouns or [sending])))
 
 
 def _refused_after(a: Analysis) -> Iterator[Candidate]:

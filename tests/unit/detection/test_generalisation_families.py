@@ -271,3 +271,44 @@ def test_start_with_an_apology_is_still_the_keyword() -> None:
 def test_changing_ones_mind_towards_stopping_still_stops() -> None:
     verdict = RULES.classify("I changed my mind, stop sending me messages")
     assert verdict.kind is VerdictKind.OPT_OUT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I switched to another gym in March",
+        "Cambié de farmacia hace poco",
+        "Ich gehe nicht mehr in dieses Studio",
+        "Я больше не хожу в ваш зал",
+        "sar li shahrein ma ro7t 3al gym",
+        "Siendi tena kwenye duka lenu",
+    ],
+)
+def test_a_former_customer_goes_to_review(text: str) -> None:
+    verdict = RULES.classify(text)
+    assert verdict.kind is VerdictKind.OPT_OUT and not verdict.auto
+    assert "no longer a customer" in verdict.explanation
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["promos at midnight?? seriously", "23h et vous m'envoyez des promos ??", "usiku mnatuma matangazo??"],
+)
+def test_messages_at_night_complained_about_go_to_review(text: str) -> None:
+    verdict = RULES.classify(text)
+    assert verdict.kind is VerdictKind.OPT_OUT and not verdict.auto
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "do you know another gym near here?",
+        "I moved to another city, can I cancel my membership?",
+        "I changed my number, use this one",
+        "can you deliver at 11pm?",
+        "is the midnight sale still on?",
+        "what time do you close at night?",
+    ],
+)
+def test_other_places_and_late_hours_in_chat_are_not_requests(text: str) -> None:
+    assert RULES.classify(text).kind is VerdictKind.NONE
