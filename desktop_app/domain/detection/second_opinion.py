@@ -69,6 +69,8 @@ TAGGED_CONCEPTS = frozenset(
         "subscribe_verb",
         "add_back",
         "trap",
+        "moved_on",
+        "late_hour",
     }
 )
 # Word classes that mark the look-alikes the rules already judged (cancel my order, bus stop, how do I
