@@ -32,24 +32,24 @@ class BackgroundTask(QObject):
 
     def __init__(self, call: Callable[[], Any], parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.thread = QThread()
+        self.worker_thread = QThread()
         self.runner = _Runner(call)
-        self.runner.moveToThread(self.thread)
-        self.thread.started.connect(self.runner.run)
-        self.runner.finished.connect(self.thread.quit)
+        self.runner.moveToThread(self.worker_thread)
+        self.worker_thread.started.connect(self.runner.run)
+        self.runner.finished.connect(self.worker_thread.quit)
         self.runner.finished.connect(self._finish)
 
     def start(self) -> BackgroundTask:
-        self.thread.start()
+        self.worker_thread.start()
         return self
 
     def wait(self, ms: int = 30_000) -> bool:
-        return self.thread.wait(ms)
+        return self.worker_thread.wait(ms)
 
     def is_running(self) -> bool:
-        return self.thread.isRunning()
+        return self.worker_thread.isRunning()
 
     def _finish(self, result: object, error: str) -> None:
-        self.thread.quit()  # the run() slot has returned; let the loop end
-        self.thread.wait()
+        self.worker_thread.quit()  # the run() slot has returned; let the loop end
+        self.worker_thread.wait()
         self.done.emit(result, error)

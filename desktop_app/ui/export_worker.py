@@ -47,28 +47,28 @@ class ExportJob(QObject):
 
     def __init__(self, export: ExportFunction, path: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.thread = QThread()
-        self.thread.setObjectName("consent-export")
+        self.worker_thread = QThread()
+        self.worker_thread.setObjectName("consent-export")
         self.worker = ExportWorker(export, path)
-        self.worker.moveToThread(self.thread)
-        self.thread.started.connect(self.worker.run)
+        self.worker.moveToThread(self.worker_thread)
+        self.worker_thread.started.connect(self.worker.run)
         self.worker.progress.connect(self.progress)
         self.worker.finished.connect(self._finished)
-        self.worker.finished.connect(self.thread.quit)
+        self.worker.finished.connect(self.worker_thread.quit)
 
     def start(self) -> None:
-        self.thread.start()
+        self.worker_thread.start()
 
     def cancel(self) -> None:
         self.worker.cancel()
 
     def wait(self, ms: int = 10_000) -> bool:
-        return self.thread.wait(ms)
+        return self.worker_thread.wait(ms)
 
     def is_running(self) -> bool:
-        return self.thread.isRunning()
+        return self.worker_thread.isRunning()
 
     def _finished(self, rows: int, cancelled: bool, error: str) -> None:
-        self.thread.quit()  # the run() slot has returned; let the loop end
-        self.thread.wait()
+        self.worker_thread.quit()  # the run() slot has returned; let the loop end
+        self.worker_thread.wait()
         self.done.emit(rows, cancelled, error)

@@ -102,12 +102,12 @@ class InboxView(QWidget):
         left_layout.addLayout(filter_row)
         left_layout.addWidget(self.list, 1)
 
-        self.thread = ThreadView()
+        self.thread_view = ThreadView()
         self.contact = ContactPanel()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("inboxSplitter")
         self.splitter.addWidget(left)
-        self.splitter.addWidget(self.thread)
+        self.splitter.addWidget(self.thread_view)
         self.splitter.addWidget(self.contact)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 5)
@@ -118,12 +118,12 @@ class InboxView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
 
-        self.thread.banner.confirm_requested.connect(self.confirm)
-        self.thread.banner.dismiss_requested.connect(self.dismiss)
-        self.thread.send_requested.connect(self.send_reply)
-        self.thread.category_changed.connect(lambda _c: self._check_send_allowed())
+        self.thread_view.banner.confirm_requested.connect(self.confirm)
+        self.thread_view.banner.dismiss_requested.connect(self.dismiss)
+        self.thread_view.send_requested.connect(self.send_reply)
+        self.thread_view.category_changed.connect(lambda _c: self._check_send_allowed())
         self.contact.change_requested.connect(self.change_consent)
-        self.thread.set_categories(services.conversations.categories())
+        self.thread_view.set_categories(services.conversations.categories())
         self._reload_list()
 
     # -- list ----------------------------------------------------------------------------------
@@ -196,7 +196,7 @@ class InboxView(QWidget):
         else:
             self._show(contact_key, mark_read=True)
 
-    def move(self, step: int) -> None:
+    def move_selection(self, step: int) -> None:
         """J/K: next or previous conversation."""
         row = self.list.currentIndex().row()
         target = min(max(row + step, 0), self.model.rowCount() - 1)
@@ -214,7 +214,7 @@ class InboxView(QWidget):
         self._contact_key = contact_key
         if mark_read:
             self._mark_on_show = contact_key  # kept even if a refresh's read supersedes this one
-        category = self.thread.current_category()
+        category = self.thread_view.current_category()
         conversations = self.conversations
 
         def read() -> tuple[ConversationView, Decision]:
@@ -226,8 +226,8 @@ class InboxView(QWidget):
         view, decision = result
         if view.contact_key != self._contact_key:
             return
-        self.thread.show_conversation(view.title, view.display_number, view.messages)
-        self.thread.show_detection(view.pending[0] if view.pending else None)
+        self.thread_view.show_conversation(view.title, view.display_number, view.messages)
+        self.thread_view.show_detection(view.pending[0] if view.pending else None)
         self.contact.show_contact(
             view.contact_key, view.title, view.states, view.history, view.display_number
         )
@@ -246,25 +246,26 @@ class InboxView(QWidget):
     def _check_send_allowed(self) -> None:
         if self._contact_key is None:
             return
-        key, category, conversations = self._contact_key, self.thread.current_category(), self.conversations
+        key, conversations = self._contact_key, self.conversations
+        category = self.thread_view.current_category()
         self.ops.run_read(
             lambda: conversations.may_send(key, category), self._show_decision, key="send-check"
         )
 
     def _show_decision(self, decision: Decision) -> None:
-        self.thread.show_send_warning(None if decision.allowed else decision.reason, decision.since)
+        self.thread_view.show_send_warning(None if decision.allowed else decision.reason, decision.since)
 
     # -- decisions -----------------------------------------------------------------------------
     def current_detection_id(self) -> int | None:
-        detection = self.thread.banner.detection
-        return detection.id if detection is not None and self.thread.banner.isVisible() else None
+        detection = self.thread_view.banner.detection
+        return detection.id if detection is not None and self.thread_view.banner.isVisible() else None
 
     def confirm(self, detection_id: int | None = None) -> bool:
         detection_id = detection_id if detection_id is not None else self.current_detection_id()
         if detection_id is None:
             return False
         chosen, review = detection_id, self.services.review
-        self.thread.banner.hide()  # answered at once; the book catches up on the writer
+        self.thread_view.banner.hide()  # answered at once; the book catches up on the writer
         self.ops.run_write(lambda: review.confirm(chosen), self._decided, self._decision_failed)
         return True
 
@@ -273,7 +274,7 @@ class InboxView(QWidget):
         if detection_id is None:
             return False
         chosen, review = detection_id, self.services.review
-        self.thread.banner.hide()
+        self.thread_view.banner.hide()
         self.ops.run_write(lambda: review.dismiss(chosen), self._dismissed_one, self._decision_failed)
         return True
 
@@ -294,7 +295,7 @@ class InboxView(QWidget):
         if self._contact_key is None:
             return None
         key, outreach = self._contact_key, self.services.outreach
-        self.thread.send_button.setEnabled(False)
+        self.thread_view.send_button.setEnabled(False)
         task = BackgroundTask(lambda: outreach.send_reply(key, text, category), self)
         task.done.connect(lambda outcome, error: self._reply_sent(task, key, outcome, error))
         self.send_tasks.append(task)
@@ -303,16 +304,16 @@ class InboxView(QWidget):
     def _reply_sent(self, task: BackgroundTask, key: str, outcome: SendOutcome | None, error: str) -> None:
         if task in self.send_tasks:
             self.send_tasks.remove(task)
-        self.thread.send_button.setEnabled(self.thread.reply.isEnabled())
+        self.thread_view.send_button.setEnabled(self.thread_view.reply.isEnabled())
         if error or outcome is None:
-            self.thread.show_send_warning(error or "the message could not be sent")
+            self.thread_view.show_send_warning(error or "the message could not be sent")
         elif outcome.sent:
             if key == self._contact_key:
-                self.thread.reply.clear()
+                self.thread_view.reply.clear()
             self.notice.emit("Reply sent.")
             self.refresh()
         else:
-            self.thread.show_send_warning(outcome.reason, outcome.since)
+            self.thread_view.show_send_warning(outcome.reason, outcome.since)
 
     def shutdown(self) -> None:
         for task in list(self.send_tasks):

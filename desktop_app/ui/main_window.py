@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -176,7 +178,7 @@ class MainWindow(QMainWindow):
         return banner
 
     def _install_shortcuts(self) -> None:
-        bindings = [
+        bindings: list[tuple[tuple[str | QKeySequence.StandardKey, ...], Callable[[], object]]] = [
             (("Return", "Enter"), self.confirm_current),
             (("Delete", "Backspace"), self.dismiss_current),
             ((QKeySequence.StandardKey.Undo,), self.undo),
@@ -184,7 +186,7 @@ class MainWindow(QMainWindow):
             (("J",), lambda: self._move(+1)),
             (("K",), lambda: self._move(-1)),
         ]
-        bindings += [((f"Ctrl+{n + 1}",), lambda n=n: self.tabs.setCurrentIndex(n)) for n in range(5)]
+        bindings += [((f"Ctrl+{n + 1}",), partial(self.tabs.setCurrentIndex, n)) for n in range(5)]
         self.shortcuts: list[QShortcut] = []
         for keys, slot in bindings:
             for key in keys:
@@ -229,7 +231,7 @@ class MainWindow(QMainWindow):
 
     def _move(self, step: int) -> None:
         if not self._typing() and self.tabs.currentIndex() == INBOX:
-            self.inbox_view.move(step)
+            self.inbox_view.move_selection(step)
 
     def focus_search(self) -> None:
         if self.tabs.currentIndex() == BOOK:

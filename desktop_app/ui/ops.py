@@ -17,8 +17,8 @@ from desktop_app.services.ui_ports import Writer
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Success = Callable[[T], None]
-Failure = Callable[[BaseException], None]
+Success = Callable[[T], object]  # whatever it returns is ignored
+Failure = Callable[[BaseException], object]
 READ_WORKERS = 2
 
 

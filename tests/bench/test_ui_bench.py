@@ -159,7 +159,7 @@ def child(data_dir: str) -> None:
             settle()
             timings.append(time.perf_counter() - begin)
         figures["open_ms"] = sorted(t * 1000 for t in timings)
-        figures["opened_messages"] = view.thread.model.rowCount()
+        figures["opened_messages"] = view.thread_view.model.rowCount()
         for _ in range(20):  # scroll the list to the end of what is loaded, 20 times
             view.list.scrollToBottom()
             settle()

@@ -68,7 +68,7 @@ def test_screenshots_of_the_demo(qtbot, demo_window, tmp_path):
     row = view.model.row_for_contact("+15550101234")
     view.list.setCurrentIndex(view.model.index(row, 0))
     settle(qtbot, main)
-    assert view.thread.banner.isVisible()
+    assert view.thread_view.banner.isVisible()
     target = SCREENSHOTS if os.environ.get("CONSENT_DESK_SCREENSHOTS") == "1" else tmp_path
     target.mkdir(parents=True, exist_ok=True)
     shots = {"main-window": None}

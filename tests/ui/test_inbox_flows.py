@@ -36,7 +36,7 @@ def test_a_pending_opt_out_stands_out_and_enter_confirms_it(qtbot, window, runti
     assert window.tabs.tabText(1) == "Review (1)"
 
     open_row(qtbot, window, key)
-    banner = window.inbox_view.thread.banner
+    banner = window.inbox_view.thread_view.banner
     assert banner.isVisible()
     assert "marketing only" in banner.headline.text()
     assert (
@@ -77,7 +77,7 @@ def test_delete_dismisses_and_the_toast_undoes_it(qtbot, window, runtime, custom
     settle(qtbot, window)
 
     assert runtime.book.detection(detection_id).status == "pending"
-    assert window.inbox_view.thread.banner.isVisible()
+    assert window.inbox_view.thread_view.banner.isVisible()
     assert window.services.review.pending_count() == 1
 
 
@@ -85,7 +85,7 @@ def test_ctrl_z_undoes_a_confirmation_with_a_new_ledger_event(qtbot, window, run
     key = customers.say(BRUNO, "Bruno Lima", "STOP")
     window.refresh_all()
     open_row(qtbot, window, key)
-    qtbot.mouseClick(window.inbox_view.thread.banner.confirm_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.inbox_view.thread_view.banner.confirm_button, Qt.MouseButton.LeftButton)
     settle(qtbot, window)
     assert runtime.book.consent_state(key)["all"].state == "opted_out"
 
@@ -108,7 +108,7 @@ def test_sending_marketing_to_an_opted_out_customer_is_stopped_before_it_leaves(
     qtbot.keyClick(window.inbox_view.list, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: len(runtime.sender.sent) == 1, timeout=5000)  # the confirmation
     confirmations = list(runtime.sender.sent)
-    thread = window.inbox_view.thread
+    thread = window.inbox_view.thread_view
 
     thread.category.setCurrentIndex(thread.category.findData("marketing"))
     thread.reply.setPlainText("20% off croissants this weekend!")

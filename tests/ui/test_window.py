@@ -42,7 +42,7 @@ def test_a_new_opt_out_notifies_and_the_click_opens_that_conversation(qtbot, win
 
     assert window.tabs.currentIndex() == INBOX
     assert window.inbox_view.contact_key == key
-    qtbot.waitUntil(window.inbox_view.thread.banner.isVisible)
+    qtbot.waitUntil(window.inbox_view.thread_view.banner.isVisible)
 
 
 def test_window_geometry_is_remembered(qtbot, runtime):
@@ -93,7 +93,7 @@ def test_tints_follow_a_switch_to_a_dark_theme(qtbot, window, customers):
     window.refresh_all()
     settle(qtbot, window)
     window.inbox_view.open_contact(key)
-    banner = window.inbox_view.thread.banner
+    banner = window.inbox_view.thread_view.banner
     qtbot.waitUntil(banner.isVisible)
     light = banner.palette().color(QPalette.ColorRole.Window)
     app = QApplication.instance()
