@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import logging
-import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from desktop_app.domain.detection.corrections import corrects_previous
-from desktop_app.domain.event_time import bound_event_time
 from desktop_app.domain.model import (
-    ALL,
-    MARKETING,
     ConsentAction,
     ConsentEventRecord,
-    ContactKind,
     ContactRef,
     EventSource,
     InboundMessage,
     IngestResult,
-    MessageKind,
     NewConsentEvent,
     NumberChange,
     PreferenceChange,
@@ -34,11 +25,24 @@ from desktop_app.domain.model import (
     Verdict,
     VerdictKind,
 )
-from desktop_app.domain.phone import normalize_ref
 from desktop_app.domain.ports import ConsentBookPort, UnitOfWorkPort
 from desktop_app.providers.base import Sender, SendResult
 from desktop_app.services.book_writer import BookWriter, Prepared
 from desktop_app.services.confirmations import ConfirmationSender, ConfirmationTemplates
+from desktop_app.services.ingest_events import (
+    BAD_EVENT_ERRORS,
+    EXACT_RULE_PREFIX,
+    OPT_OUT_SEND_ERRORS,
+    Batch,
+    classify_event,
+    described,
+    event_from_verdict,
+    filed_at_bounded_time,
+    joined,
+    normalized_key,
+    provider_of,
+    raw_of,
+)
 from desktop_app.services.outbox import GuardedOutbox
 
 if TYPE_CHECKING:
@@ -54,57 +58,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 __all__ = ["IngestPipeline", "Prepared"]
 
-# Messages whose words can carry a request; reactions, system notices and welcomes cannot.
-CLASSIFIED_KINDS = frozenset(
-    {
-        MessageKind.TEXT,
-        MessageKind.BUTTON,
-        MessageKind.INTERACTIVE,
-        MessageKind.IMAGE,
-        MessageKind.VIDEO,
-        MessageKind.DOCUMENT,
-    }
-)
-# Send errors that are the platform telling us the customer opted out: (provider, code) -> scope.
-OPT_OUT_SEND_ERRORS: dict[tuple[str, int], tuple[str, EventSource]] = {
-    ("meta", 131050): (MARKETING, EventSource.SEND_ERROR_131050),
-    ("twilio", 21610): (ALL, EventSource.TWILIO_ERROR_21610),
-}
-EXACT_RULE_PREFIX = "button:"
 # Look this far back for confirmations that never left; older ones are past the reply window anyway.
 RECOVERY_WINDOW = timedelta(days=2)
-# What one event's bad data raises; its savepoint is undone and it is kept unparsed. Anything else
-# (a locked or full book, a closed connection, a bug) fails the batch, so the sender delivers it again.
-BAD_EVENT_ERRORS: tuple[type[Exception], ...] = (
-    ValueError,  # impossible numbers, unknown categories, unencodable text
-    KeyError,
-    TypeError,
-    OverflowError,
-    sqlite3.IntegrityError,  # a constraint the provider's data broke
-    sqlite3.DataError,  # a value too big to store
-)
-TimedEvent = InboundMessage | StatusUpdate | PreferenceChange | NumberChange
-
-
-@dataclass(slots=True)
-class _Batch:
-    result: IngestResult = field(default_factory=IngestResult)
-    confirmations: list[tuple[ConsentEventRecord, str | None]] = field(default_factory=list)
-    touched: dict[str, None] = field(default_factory=dict)  # ordered set
-    opting_out: dict[str, None] = field(default_factory=dict)
-
-    def absorb(self, one: _Batch) -> None:
-        """Add what one event did (only once its savepoint is released)."""
-        mine, theirs = self.result, one.result
-        mine.stored_messages += theirs.stored_messages
-        mine.duplicates += theirs.duplicates
-        mine.statuses += theirs.statuses
-        mine.unparsed += theirs.unparsed
-        mine.detections.extend(theirs.detections)
-        mine.applied_event_ids.extend(theirs.applied_event_ids)
-        self.confirmations.extend(one.confirmations)
-        self.touched.update(one.touched)
-        self.opting_out.update(one.opting_out)
 
 
 class IngestPipeline:
@@ -160,7 +115,7 @@ class IngestPipeline:
 
     def _sender_key(self, ref: ContactRef) -> str:
         """The key store_inbound filed the message under (same normalisation, cached: hot path)."""
-        return _normalized_key(ref.key, ref.kind, self.book.default_region)
+        return normalized_key(ref.key, ref.kind, self.book.default_region)
 
     def write(self, op: Callable[[], T]) -> T:
         """Run one write on the book writer's thread and wait for it (directly, without a writer)."""
@@ -180,17 +135,14 @@ class IngestPipeline:
         return self.ingest_prepared(self.prepare(events))
 
     def prepare(self, events: Sequence[ProviderEvent]) -> list[Prepared]:
-        """Classify outside the transaction (pure CPU), so the single writer holds the lock briefly.
-
-        Webhook threads call this before queueing, which overlaps detection with the writer's fsync.
-        """
+        """Classify outside the transaction (pure CPU, the submitting thread): the writer only stores."""
         detector = self._detector
-        return [(event, self._safe_classify(detector, event)) for event in events]
+        return [(event, self._safe_verdict(detector, event)) for event in events]
 
     @staticmethod
-    def _safe_classify(detector: Detector, event: ProviderEvent) -> Verdict | None:
+    def _safe_verdict(detector: Detector, event: ProviderEvent) -> Verdict | None:
         try:
-            return _classify(detector, event)
+            return classify_event(detector, event)
         except Exception:
             # A detector bug must never lose (or endlessly re-deliver) the message: store it unjudged.
             log.exception("The detector failed on one message; it is stored without a verdict")
@@ -218,19 +170,19 @@ class IngestPipeline:
 
     def _ingest_all(
         self, uow: UnitOfWork, prepared: Sequence[Prepared], settings: Settings, received_at: datetime
-    ) -> _Batch:
+    ) -> Batch:
         """All events under one SAVEPOINT (the usual case: none is bad); if one is, that is undone and
         each event gets its own savepoint, so only the bad one is kept unparsed.
 
         One savepoint per batch instead of per event saves the writer two statements per message.
         """
         if len(prepared) > 1:
-            fast = _Batch()
+            fast = Batch()
             notes: list[tuple[ProviderEvent, str]] = []
             try:
                 with uow.savepoint():
                     for event, verdict in prepared:
-                        filed, time_note = _filed_at_bounded_time(event, received_at)
+                        filed, time_note = filed_at_bounded_time(event, received_at)
                         self._ingest_one(uow, filed, verdict, fast, settings, time_note)
                         if time_note is not None:
                             notes.append((event, time_note))
@@ -238,9 +190,9 @@ class IngestPipeline:
                 pass  # undone; taken again one by one below
             else:
                 for event, time_note in notes:
-                    log.warning("%s: %s", _described(event), time_note)
+                    log.warning("%s: %s", described(event), time_note)
                 return fast
-        batch = _Batch()
+        batch = Batch()
         for event, verdict in prepared:
             self._ingest_guarded(uow, event, verdict, batch, settings, received_at)
         return batch
@@ -250,7 +202,7 @@ class IngestPipeline:
         uow: UnitOfWork,
         event: ProviderEvent,
         verdict: Verdict | None,
-        batch: _Batch,
+        batch: Batch,
         settings: Settings,
         received_at: datetime,
     ) -> None:
@@ -259,28 +211,28 @@ class IngestPipeline:
         A half-stored event would be worse than none: its status row or message id would make the
         provider's redelivery a duplicate, and the opt-out it carried would be lost for good.
         """
-        filed, time_note = _filed_at_bounded_time(event, received_at)
-        one = _Batch()
+        filed, time_note = filed_at_bounded_time(event, received_at)
+        one = Batch()
         try:
             with uow.savepoint():
                 self._ingest_one(uow, filed, verdict, one, settings, time_note)
         except BAD_EVENT_ERRORS as exc:
             # Bad data in one event must not fail the batch: a 5xx would make Meta redeliver it for 7 days.
             reason = f"could not store: {type(exc).__name__}: {exc}"
-            log.warning("Kept a %s as unparsed: %s", _described(event), reason)
-            uow.store_unparsed(_provider_of(event), reason, _raw_of(event))
+            log.warning("Kept a %s as unparsed: %s", described(event), reason)
+            uow.store_unparsed(provider_of(event), reason, raw_of(event))
             batch.result.unparsed += 1
             return
         batch.absorb(one)
         if time_note is not None:
-            log.warning("%s: %s", _described(event), time_note)
+            log.warning("%s: %s", described(event), time_note)
 
     def _ingest_one(
         self,
         uow: UnitOfWork,
         event: ProviderEvent,
         verdict: Verdict | None,
-        batch: _Batch,
+        batch: Batch,
         settings: Settings,
         time_note: str | None = None,
     ) -> None:
@@ -304,7 +256,7 @@ class IngestPipeline:
         uow: UnitOfWork,
         msg: InboundMessage,
         verdict: Verdict | None,
-        batch: _Batch,
+        batch: Batch,
         settings: Settings,
         time_note: str | None,
     ) -> None:
@@ -326,14 +278,14 @@ class IngestPipeline:
         if not (exact or automatic):
             batch.result.detections.append(uow.add_detection(row_id, verdict, status="pending"))
             return
-        record = uow.append_event(_event_from_verdict(key, msg, verdict, exact, time_note))
+        record = uow.append_event(event_from_verdict(key, msg, verdict, exact, time_note))
         uow.add_detection(row_id, verdict, status="auto_applied", event_id=record.id if record else None)
         if record is not None:
             batch.result.applied_event_ids.append(record.id)
             if record.action is ConsentAction.OPT_OUT:
                 batch.confirmations.append((record, verdict.language))
 
-    def _status(self, uow: UnitOfWork, status: StatusUpdate, batch: _Batch, time_note: str | None) -> None:
+    def _status(self, uow: UnitOfWork, status: StatusUpdate, batch: Batch, time_note: str | None) -> None:
         if not uow.apply_status(status):
             batch.result.duplicates += 1
             return
@@ -353,7 +305,7 @@ class IngestPipeline:
                 decided_by="customer",
                 evidence_message_id=status.provider_message_id,
                 evidence_text=status.error_title,
-                note=_joined(f"send refused with error {status.error_code}", time_note),
+                note=joined(f"send refused with error {status.error_code}", time_note),
                 dedupe_key=f"{status.provider}:send-error:{status.provider_message_id}",
             )
         )
@@ -362,7 +314,7 @@ class IngestPipeline:
             batch.result.applied_event_ids.append(record.id)
 
     def _preference(
-        self, uow: UnitOfWork, pref: PreferenceChange, batch: _Batch, time_note: str | None
+        self, uow: UnitOfWork, pref: PreferenceChange, batch: Batch, time_note: str | None
     ) -> None:
         key = uow.contact_key(pref.contact, authoritative=True)
         record = uow.append_event(
@@ -385,7 +337,7 @@ class IngestPipeline:
             batch.result.applied_event_ids.append(record.id)
 
     def _number_change(
-        self, uow: UnitOfWork, change: NumberChange, batch: _Batch, time_note: str | None
+        self, uow: UnitOfWork, change: NumberChange, batch: Batch, time_note: str | None
     ) -> None:
         old_key = uow.contact_key(change.old, authoritative=True)
         new_key = uow.contact_key(change.new, authoritative=True)
@@ -444,68 +396,3 @@ class IngestPipeline:
             detection = self.book.detection(det_id)
             self._confirm_later([(record, detection.language if detection else None)])
         return record
-
-
-def _filed_at_bounded_time(event: ProviderEvent, received_at: datetime) -> tuple[ProviderEvent, str | None]:
-    """The event with its time bounded by its receipt (domain.event_time), and a note when it was replaced.
-
-    The provider's original time stays in the stored raw payload and in the note.
-    """
-    if not isinstance(event, TimedEvent):
-        return event, None
-    bounded = bound_event_time(event.occurred_at, received_at)
-    if not bounded.replaced:
-        return event, None
-    return dataclasses.replace(event, occurred_at=bounded.at), f"event time: {bounded.reason}"
-
-
-def _joined(note: str | None, extra: str | None) -> str | None:
-    return "; ".join(part for part in (note, extra) if part) or None
-
-
-def _described(event: ProviderEvent) -> str:
-    """'meta StatusUpdate wamid.X', for a log line."""
-    ident = getattr(event, "provider_message_id", None) or getattr(event, "dedupe_key", None) or ""
-    return f"{_provider_of(event)} {type(event).__name__} {ident}".rstrip()
-
-
-def _provider_of(event: ProviderEvent) -> str:
-    return str(getattr(event, "provider", "unknown"))
-
-
-def _raw_of(event: ProviderEvent) -> Any:
-    raw = getattr(event, "raw", None)
-    return raw if raw is not None else repr(event)
-
-
-def _classify(detector: Detector, event: ProviderEvent) -> Verdict | None:
-    """The detector's verdict for a message whose words can carry a request; None otherwise."""
-    if not isinstance(event, InboundMessage) or event.kind not in CLASSIFIED_KINDS:
-        return None
-    if not (event.text or event.button_payload or event.button_text):
-        return None
-    return detector.classify(
-        event.text or "", button_payload=event.button_payload, button_text=event.button_text
-    )
-
-
-@functools.lru_cache(maxsize=4096)
-def _normalized_key(key: str, kind: ContactKind, region: str) -> str:
-    return normalize_ref(ContactRef(key, kind), region, authoritative=True).key
-
-
-def _event_from_verdict(
-    key: str, msg: InboundMessage, verdict: Verdict, exact: bool, time_note: str | None
-) -> NewConsentEvent:
-    return NewConsentEvent(
-        contact_key=key,
-        category=verdict.scope or ALL,
-        action=ConsentAction(verdict.kind.value),
-        occurred_at=msg.occurred_at,
-        source=verdict.source or (EventSource.BUTTON if exact else EventSource.KEYWORD),
-        decided_by="customer" if exact else f"auto:{verdict.rule}",
-        evidence_message_id=msg.provider_message_id,
-        evidence_text=msg.text or msg.button_text,
-        note=time_note,
-        dedupe_key=f"{msg.provider}:message:{msg.provider_message_id}",
-    )

@@ -225,7 +225,7 @@ class TwilioPoller:
 
     def _backoff(self, retry_after: float | None) -> float:
         """Exponential from the interval, capped, with jitter; never sooner than Twilio's Retry-After."""
-        base = max(self.interval, 1.0) * (2 ** min(self._failures - 1, 16))
+        base = max(self.interval, 1.0) * (2.0 ** min(self._failures - 1, 16))
         delay = min(self.max_backoff, base) * random.uniform(0.8, 1.2)
         if retry_after is not None:
             delay = max(delay, retry_after)
