@@ -165,9 +165,11 @@ class PagedListModel(QAbstractTableModel, Generic[T]):
 Loaded = tuple[list[T], object | None, bool]  # rows, cursor after them, nothing more to fetch
 
 
-def collect(loader: PageLoader, wanted: int, page_size: int = PAGE_SIZE) -> Loaded[Any]:
+def collect(
+    loader: Callable[[object | None, int], Page[T]], wanted: int, page_size: int = PAGE_SIZE
+) -> Loaded[T]:
     """Read the first `wanted` rows page by page: pure reads, safe on a background thread."""
-    items: list[Any] = []
+    items: list[T] = []
     after: object | None = None
     while len(items) < wanted:
         page = loader(after, min(page_size, wanted - len(items)) or page_size)
