@@ -3,6 +3,7 @@ small read pool, callbacks always delivered on the UI thread, failures said in a
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -129,7 +130,11 @@ class Ops(QObject):
             else:
                 self._announce(error)
 
-        future.add_done_callback(lambda _f: self._deliver.emit(deliver))
+        def post(_done: Future[T]) -> None:  # on the thread that finished the work
+            with contextlib.suppress(RuntimeError):  # the window (and this object) is gone: nobody to tell
+                self._deliver.emit(deliver)
+
+        future.add_done_callback(post)
 
     def _announce(self, error: BaseException) -> None:
         if isinstance(error, BookError | ValueError | SecretStoreUnavailableError):
