@@ -14,6 +14,10 @@ NEG_AFTER = 2
 # Word classes shared by many languages' lists that must not decide which language a message is in
 # ("stop*" is a stop-family word in a dozen of them).
 NO_VOTE = frozenset({"stop_family"})
+# Grammar words a language with no other word in the message cannot contribute: "la" is "no" in Arabizi,
+# "ma" in Arabizi and Swahili, but in a Spanish sentence they are an article and a conjunction.
+_GRAMMAR = frozenset({"negation", "negation_after", "self", "vague_object", "more"})
+STRAY_MAIN = 3  # the main language must cover this many words before a lone reading is dropped
 # Readings a trap never hides: "beni çıkarmayın" is a trap for the stop word and a wish to stay.
 _UNTRAPPED = frozenset({"trap", "keep_on", "mistake"})
 # A clause is (punctuation clause, part after each "but"): "stop the promos, but keep receipts" is
@@ -259,12 +263,15 @@ def _resolve_collisions(hits: list[Hit], coverage: dict[str, int]) -> list[Hit]:
             votes = coverage[lang]
             if votes > best.get(start, 0):
                 best[start] = votes
+    main = max(coverage.values(), default=0)
     kept: list[Hit] = []
     for hit in hits:
         langs = hit.langs
         if not langs or hit.concept in NO_VOTE:
             kept.append(hit)
             continue
+        if main >= STRAY_MAIN and hit.concept in _GRAMMAR and all(coverage[lang] == 1 for lang in langs):
+            continue  # "la" (Arabizi "no") in "solo mándenme la confirmación": a stray reading
         top = best[hit.start]
         for winner in langs:
             if coverage[winner] == top:

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from desktop_app.domain.detection.analysis import Analysis
 from desktop_app.domain.detection.matcher import Hit
-from desktop_app.domain.detection.normalize import normalize_word
 from desktop_app.domain.detection.rules import LIKELY, OPT_IN, OPT_OUT, REVIEW, Candidate, scope_of
 from desktop_app.domain.model import ALL, MARKETING
 
@@ -54,30 +53,8 @@ REVIEW_TRIGGERS = frozenset(
 )
 SHORT = 8  # words: a complaint this short is about the messages it answers
 _COMPLAINTS = ("annoyance", "angry", "too_many", "constant", "why")
-_UPDATES = ("message_noun", "service_noun")
-# Service words that are messages the shop sends (receipts, confirmations, reminders), in most languages.
-_UPDATE_PREFIXES = (
-    "receipt",
-    "confirm",
-    "remind",
-    "status",
-    "update",
-    "notif",
-    "recibo",
-    "recordatorio",
-    "lembrete",
-    "rappel",
-    "erinnerung",
-    "bestatig",
-    "avis",
-    "aviso",
-    "livraison",
-    "entrega",
-    "envio",
-    "versand",
-    "lieferung",
-    "consegna",
-)
+# What a positively phrased scope limit keeps ("only order updates", "just the receipts").
+_UPDATES = ("message_noun", "update_noun")
 
 
 def review_candidates(a: Analysis) -> Iterator[Candidate]:
@@ -221,8 +198,7 @@ def _only_some(a: Analysis) -> Iterator[Candidate]:
         h
         for concept in _UPDATES
         for h in a.get(concept)
-        if (concept == "message_noun" or normalize_word(h.entry).startswith(_UPDATE_PREFIXES))
-        and (0 <= h.start - only.end <= 3 or 0 <= only.start - h.end <= 1)  # "only receipts", "receipts only"
+        if 0 <= h.start - only.end <= 3 or 0 <= only.start - h.end <= 1  # "only receipts", "receipts only"
     ]
     if updates:
         yield Candidate(OPT_OUT, MARKETING, REVIEW, "only_some", (only, updates[0]))
@@ -327,7 +303,8 @@ def _at_a_bad_time(a: Analysis, nouns: list[Hit]) -> Iterator[Candidate]:
         return  # "is the midnight sale still on?" names an event, not a message
     upset = any(c.question for c in a.clauses) or a.has("annoyance", "angry", "why")
     if upset:
-        yield Candidate(OPT_OUT, ALL, REVIEW, "complaint", (late, *(nouns or [sending])))
+        about = nouns or ([sending] if sending is not None else [])
+        yield Candidate(OPT_OUT, ALL, REVIEW, "complaint", (late, *about))
 
 
 def _refused_after(a: Analysis) -> Iterator[Candidate]:

@@ -312,3 +312,28 @@ def test_messages_at_night_complained_about_go_to_review(text: str) -> None:
 )
 def test_other_places_and_late_hours_in_chat_are_not_requests(text: str) -> None:
     assert RULES.classify(text).kind is VerdictKind.NONE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Solo lo scontrino, grazie",
+        "Sadece fatura yeterli",
+        "saya cuma mau notif pesanan",
+        "Tylko paragon proszę",
+        "solo mándenme la confirmación del pedido",
+        "أبغى بس إشعار الاستلام",
+    ],
+)
+def test_only_the_updates_limits_the_request_to_marketing(text: str) -> None:
+    verdict = RULES.classify(text)
+    assert verdict.kind is VerdictKind.OPT_OUT and verdict.scope == "marketing" and not verdict.auto
+
+
+def test_a_lone_word_of_another_language_does_not_change_the_grammar() -> None:
+    # "la" is "no" in Arabizi; in this Spanish sentence it is the article.
+    assert RULES.classify("solo mándenme la confirmación del pedido").language == "es"
+
+
+def test_signing_up_again_in_polish_is_an_opt_in() -> None:
+    assert RULES.classify("Chcę się znowu zapisać").kind is VerdictKind.OPT_IN
