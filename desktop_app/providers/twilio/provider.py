@@ -82,7 +82,7 @@ class TwilioProvider:
         code = answer.get("error_code")
         if answer.get("status") == "failed" and str(code or "").isdigit():
             message = str(answer.get("error_message") or "the message failed")
-            return self._failed(to, TwilioError(classify(400, int(code)), message, code=int(code)))
+            return self._failed(to, TwilioError(classify(400, int(str(code))), message, code=int(str(code))))
         return SendResult(ok=True, provider_message_id=sid if isinstance(sid, str) else None)
 
     def _failed(self, to: str, exc: TwilioError) -> SendResult:
