@@ -14,9 +14,10 @@ NEG_AFTER = 2
 # Word classes shared by many languages' lists that must not decide which language a message is in
 # ("stop*" is a stop-family word in a dozen of them).
 NO_VOTE = frozenset({"stop_family"})
-# Grammar words a language with no other word in the message cannot contribute: "la" is "no" in Arabizi,
-# "ma" in Arabizi and Swahili, but in a Spanish sentence they are an article and a conjunction.
+# Grammar words (and short words) of a language with no other word in the message are stray readings:
+# "la" is "no" in Arabizi, but in a Spanish sentence it is the article.
 _GRAMMAR = frozenset({"negation", "negation_after", "self", "vague_object", "more"})
+SHORT_ENTRY = 3  # "wa" (WhatsApp in Indonesian) is "of" in Swahili: short words are the ambiguous ones
 STRAY_MAIN = 3  # the main language must cover this many words before a lone reading is dropped
 # Readings a trap never hides: "beni çıkarmayın" is a trap for the stop word and a wish to stay.
 _UNTRAPPED = frozenset({"trap", "keep_on", "mistake"})
@@ -270,7 +271,8 @@ def _resolve_collisions(hits: list[Hit], coverage: dict[str, int]) -> list[Hit]:
         if not langs or hit.concept in NO_VOTE:
             kept.append(hit)
             continue
-        if main >= STRAY_MAIN and hit.concept in _GRAMMAR and all(coverage[lang] == 1 for lang in langs):
+        stray_kind = hit.concept in _GRAMMAR or len(hit.entry) <= SHORT_ENTRY
+        if main >= STRAY_MAIN and stray_kind and all(coverage[lang] == 1 for lang in langs):
             continue  # "la" (Arabizi "no") in "solo mándenme la confirmación": a stray reading
         top = best[hit.start]
         for winner in langs:

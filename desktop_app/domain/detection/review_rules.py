@@ -299,7 +299,7 @@ def _at_a_bad_time(a: Analysis, nouns: list[Hit]) -> Iterator[Candidate]:
     if late is None or a.has("positive", "laugh", "service_noun", "question_mechanics"):
         return
     sending = _first(a, "message_verb", "send_verb")
-    if sending is None and (not nouns or any(n.start == late.end for n in nouns)):
+    if sending is None and (not nouns or any(n.start == late.end for n in a.get("marketing_noun"))):
         return  # "is the midnight sale still on?" names an event, not a message
     upset = any(c.question for c in a.clauses) or a.has("annoyance", "angry", "why")
     if upset:
