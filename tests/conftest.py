@@ -27,6 +27,8 @@ import keyring.errors
 
 from tests.clocks import Clock
 
+pytest_plugins = ["pytester"]  # tests/test_discipline.py runs a small suite under these rules
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
 LOG_FAIL_LEVEL = logging.WARNING
