@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Union
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
@@ -24,24 +24,34 @@ from PySide6.QtWidgets import (
 from desktop_app.domain.model import IngestResult
 from desktop_app.services.review import label_for
 from desktop_app.services.ui_services import UiServices
-from desktop_app.ui.auto_applied_view import AutoAppliedView
-from desktop_app.ui.consent_book_view import ConsentBookView
 from desktop_app.ui.icons import icon
 from desktop_app.ui.inbox_view import InboxView
 from desktop_app.ui.ops import Ops
 from desktop_app.ui.palette import banner_background, follow_tint
-from desktop_app.ui.review_view import ReviewView
 from desktop_app.ui.status_bar import StatusBar
 from desktop_app.ui.toast import Toast
 from desktop_app.ui.tray import Tray
 
 if TYPE_CHECKING:  # imported when first opened: not on the start-up path
+    from desktop_app.ui.auto_applied_view import AutoAppliedView
+    from desktop_app.ui.consent_book_view import ConsentBookView
     from desktop_app.ui.dashboard_view import DashboardView
     from desktop_app.ui.first_run import FirstRunDialog
+    from desktop_app.ui.review_view import ReviewView
     from desktop_app.ui.settings_dialog import SettingsDialog
 
 INBOX, REVIEW, AUTO, BOOK, DASHBOARD = range(5)
+TABS = (  # index -> icon, title; only the Inbox is built at start, the others when first opened
+    (INBOX, "inbox", "Inbox"),
+    (REVIEW, "review", "Review"),
+    (AUTO, "auto", "Applied automatically"),
+    (BOOK, "book", "Consent book"),
+    (DASHBOARD, "dashboard", "Dashboard"),
+)
 REFRESH_DELAY_MS = 250  # bursts of webhook batches become one refresh
+
+
+LazyView = Union["ReviewView", "AutoAppliedView", "ConsentBookView", "DashboardView"]
 
 
 class MainWindow(QMainWindow):
@@ -55,19 +65,16 @@ class MainWindow(QMainWindow):
         self.settings_dialog: SettingsDialog | None = None
 
         self.inbox_view = InboxView(services, self.ops)
-        self.review_view = ReviewView(services, self.ops)
-        self.auto_view = AutoAppliedView(services, self.ops)
-        self.book_view = ConsentBookView(services, self.ops)
-        self._dashboard: DashboardView | None = None
-        self._dashboard_slot = QWidget()  # the real dashboard (and its charts) is built when first opened
+        self._views: dict[int, LazyView] = {}  # the other screens, once built
+        self._placeholders: dict[int, QWidget] = {}
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self.inbox_view, icon("inbox"), "Inbox")
-        self.tabs.addTab(self.review_view, icon("review"), "Review")
-        self.tabs.addTab(self.auto_view, icon("auto"), "Applied automatically")
-        self.tabs.addTab(self.book_view, icon("book"), "Consent book")
-        self.tabs.addTab(self._dashboard_slot, icon("dashboard"), "Dashboard")
+        for index, icon_name, title in TABS:
+            page: QWidget = self.inbox_view
+            if index != INBOX:
+                page = self._placeholders[index] = QWidget()
+            self.tabs.addTab(page, icon(icon_name), title)
         settings_button = QPushButton(icon("settings"), "Settings")
         settings_button.setObjectName("settingsButton")
         settings_button.setAccessibleName("Settings")
@@ -99,14 +106,9 @@ class MainWindow(QMainWindow):
         self.tray.show()
         self._quitting = False
 
-        for view in (self.inbox_view, self.review_view, self.auto_view):
-            view.changed.connect(self.book_changed)
-            view.notice.connect(self.show_notice)
-        for view in (self.inbox_view, self.review_view):
-            view.dismissed.connect(self._offer_undo)
-        self.review_view.open_contact.connect(self.open_conversation)
-        self.auto_view.open_contact.connect(self.open_conversation)
-        self.book_view.notice.connect(self.show_notice)
+        self.inbox_view.changed.connect(self.book_changed)
+        self.inbox_view.notice.connect(self.show_notice)
+        self.inbox_view.dismissed.connect(self._offer_undo)
         self.ops.failed.connect(self.show_problem)
 
         self._refresh_timer = QTimer(self)
@@ -134,22 +136,82 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self.show_first_run)
 
     # -- chrome ----------------------------------------------------------------------------------
+    # -- screens built when first opened (their modules stay off the start-up path) -------------
+    @property
+    def review_view(self) -> ReviewView:
+        from desktop_app.ui.review_view import ReviewView
+
+        view = self._view(REVIEW)
+        assert isinstance(view, ReviewView)
+        return view
+
+    @property
+    def auto_view(self) -> AutoAppliedView:
+        from desktop_app.ui.auto_applied_view import AutoAppliedView
+
+        view = self._view(AUTO)
+        assert isinstance(view, AutoAppliedView)
+        return view
+
+    @property
+    def book_view(self) -> ConsentBookView:
+        from desktop_app.ui.consent_book_view import ConsentBookView
+
+        view = self._view(BOOK)
+        assert isinstance(view, ConsentBookView)
+        return view
+
     @property
     def dashboard_view(self) -> DashboardView:
-        """Built on first use: its module (and the charts) stay out of the start-up imports."""
-        if self._dashboard is None:
-            from desktop_app.ui.dashboard_view import DashboardView
+        from desktop_app.ui.dashboard_view import DashboardView
 
-            self._dashboard = DashboardView(self.services, self.ops)
-            index = self.tabs.indexOf(self._dashboard_slot)
+        view = self._view(DASHBOARD)
+        assert isinstance(view, DashboardView)
+        return view
+
+    def _view(self, index: int) -> LazyView:
+        view = self._views.get(index)
+        if view is None:
+            view = self._views[index] = self._build_view(index)
+            placeholder = self._placeholders.pop(index)
             current = self.tabs.currentIndex()
+            _index, icon_name, _title = TABS[index]
             self.tabs.blockSignals(True)
+            title = self.tabs.tabText(index)  # the Review tab carries its count
             self.tabs.removeTab(index)
-            self.tabs.insertTab(index, self._dashboard, icon("dashboard"), "Dashboard")
+            self.tabs.insertTab(index, view, icon(icon_name), title)
             self.tabs.setCurrentIndex(current)
             self.tabs.blockSignals(False)
-            self._dashboard_slot.deleteLater()
-        return self._dashboard
+            placeholder.deleteLater()
+        return view
+
+    def _build_view(self, index: int) -> LazyView:
+        if index == REVIEW:
+            from desktop_app.ui.review_view import ReviewView
+
+            review = ReviewView(self.services, self.ops)
+            review.changed.connect(self.book_changed)
+            review.notice.connect(self.show_notice)
+            review.dismissed.connect(self._offer_undo)
+            review.open_contact.connect(self.open_conversation)
+            return review
+        if index == AUTO:
+            from desktop_app.ui.auto_applied_view import AutoAppliedView
+
+            auto = AutoAppliedView(self.services, self.ops)
+            auto.changed.connect(self.book_changed)
+            auto.notice.connect(self.show_notice)
+            auto.open_contact.connect(self.open_conversation)
+            return auto
+        if index == BOOK:
+            from desktop_app.ui.consent_book_view import ConsentBookView
+
+            book = ConsentBookView(self.services, self.ops)
+            book.notice.connect(self.show_notice)
+            return book
+        from desktop_app.ui.dashboard_view import DashboardView
+
+        return DashboardView(self.services, self.ops)
 
     def _set_title(self) -> None:
         shop = self.services.shop.shop_name
@@ -289,14 +351,7 @@ class MainWindow(QMainWindow):
         """Every read runs off the UI thread; a newer refresh supersedes one still running."""
         self.services.review.invalidate()
         self.inbox_view.refresh()
-        views: list[ReviewView | AutoAppliedView | ConsentBookView | DashboardView] = [
-            self.review_view,
-            self.auto_view,
-            self.book_view,
-        ]
-        if self._dashboard is not None:
-            views.append(self._dashboard)
-        for view in views:
+        for view in self._views.values():  # screens never opened have nothing to refresh
             if view.isVisible():
                 view.refresh()
             else:
@@ -314,9 +369,9 @@ class MainWindow(QMainWindow):
 
     def _tab_changed(self, index: int) -> None:
         widget = self.tabs.widget(index)
-        if widget is self._dashboard_slot:
-            self.dashboard_view  # noqa: B018 - builds it; its first showEvent reads the stats
-        elif widget is self.review_view:
+        if index in self._placeholders:
+            widget = self._view(index)  # built now; its first showEvent reads what it shows
+        if index == REVIEW:
             self.review_view.table.setFocus()
         elif widget is self.inbox_view:
             self.inbox_view.list.setFocus()
@@ -344,7 +399,8 @@ class MainWindow(QMainWindow):
     def _settings_saved(self, message: str) -> None:
         self._set_title()
         self.show_notice(message)
-        self.auto_view.loaded = False
+        if AUTO in self._views:
+            self._views[AUTO].loaded = False
 
     def show_first_run(self) -> FirstRunDialog:
         from desktop_app.ui.first_run import FirstRunDialog
@@ -396,7 +452,8 @@ class MainWindow(QMainWindow):
         self._refresh_timer.stop()
         self._announce_timer.stop()
         self.toast.timer.stop()
-        self.book_view.shutdown()
+        if BOOK in self._views:
+            self.book_view.shutdown()
         self.inbox_view.shutdown()
         self.ops.shutdown()
         self.services.shop.stop_tunnel()
