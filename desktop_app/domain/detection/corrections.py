@@ -183,7 +183,8 @@ def not_a_request(a: Analysis) -> bool:
     """A question about opting out ("if I ever want to unsubscribe, what do I type?"), or a note about
     another channel ("I unsubscribed from your emails but keep WhatsApp"): no opt-out at all."""
     question = any(c.question for c in a.clauses)
-    if question and a.has(*_ASKS_ABOUT):
+    lists = {h.start for h in a.get("list_noun")}  # Indonesian "daftar" is the list and "sign up"
+    if question and any(h.start not in lists for concept in _ASKS_ABOUT for h in a.get(concept)):
         return True
     if question and a.has("question_mechanics") and not a.has(*_THESE, "who_gave", "denial"):
         return True

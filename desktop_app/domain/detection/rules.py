@@ -199,6 +199,7 @@ def unsubscribe_sentence(a: Analysis, c: Clause) -> Iterator[Candidate]:
 # Words a short stop request may hold besides the stop-family word ("I want to unsubscribe now").
 _STOP_REQUEST_WORDS = (
     "stop_family",
+    "polite_ask",
     "want_verb",
     "self",
     "self_number",
@@ -219,10 +220,12 @@ _STOP_REQUEST_WORDS = (
 def stop_request(a: Analysis, c: Clause) -> Iterator[Candidate]:
     """ "I want to unsubscribe", "quero sair", "je veux me désinscrire": a stop-family word in any form,
     in a clause holding nothing but request words."""
-    if c.question or c.has("question_mechanics", "other_channel", "past_request"):
+    if c.has("question_mechanics", "other_channel", "past_request"):
         return
+    if c.question and not c.has("polite_ask"):
+        return  # "can you stop?" asks for it; "stop?" alone may be a question about stopping
     if a.has("positive", "mistake", "keep_on", "service_noun") or not c.has(
-        "want_verb", "self", "self_number"
+        "want_verb", "self", "self_number", "polite_ask"
     ):
         return
     covered = {i for name in _STOP_REQUEST_WORDS for h in c.get(name) for i in range(h.start, h.end)}

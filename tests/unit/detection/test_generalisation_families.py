@@ -342,3 +342,17 @@ def test_a_lone_word_of_another_language_does_not_change_the_grammar() -> None:
 
 def test_signing_up_again_in_polish_is_an_opt_in() -> None:
     assert RULES.classify("Chcę się znowu zapisać").kind is VerdictKind.OPT_IN
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["can you stop?", "Toplu mesaj listesinden çıkarır mısınız?", "Bisa tolong hapus saya dari daftar?"],
+)
+def test_a_polite_question_asking_to_stop_goes_to_review(text: str) -> None:
+    verdict = RULES.classify(text)
+    assert verdict.kind is VerdictKind.OPT_OUT and not verdict.auto
+
+
+@pytest.mark.parametrize("text", ["can you stop by tomorrow?", "could you stop at the bakery on your way?"])
+def test_a_polite_question_about_something_else_is_not_a_request(text: str) -> None:
+    assert RULES.classify(text).kind is VerdictKind.NONE
