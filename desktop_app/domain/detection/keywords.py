@@ -14,7 +14,7 @@ from desktop_app.domain.detection.normalize import Token, Tokenized, squeeze
 EXACT = 0.99
 WITH_FILLERS = 0.97
 NOISY = 0.95  # stretched or doubled letters: "stoooop", "STOPP"
-TYPO = 0.9
+TYPO = 0.8  # a likely misspelling ("STPO", "unsubscibe"): review, never applied unattended
 WEAK = 0.75
 TRAILING = 0.75  # keyword closing a longer message: likely, but a human should glance at it
 STOP_SIGN = "🛑"

@@ -356,3 +356,15 @@ def test_a_polite_question_asking_to_stop_goes_to_review(text: str) -> None:
 @pytest.mark.parametrize("text", ["can you stop by tomorrow?", "could you stop at the bakery on your way?"])
 def test_a_polite_question_about_something_else_is_not_a_request(text: str) -> None:
     assert RULES.classify(text).kind is VerdictKind.NONE
+
+
+@pytest.mark.parametrize("text", ["STPO", "unsubscibe", "Abmeldne"])
+def test_a_misspelt_keyword_is_caught_but_waits_for_review(text: str) -> None:
+    verdict = RULES.classify(text)
+    assert verdict.kind is VerdictKind.OPT_OUT and not verdict.auto
+
+
+@pytest.mark.parametrize("text", ["STOP", "Stop please 🙏", "stoooop", "cancel this"])
+def test_the_exact_keyword_with_only_courtesy_or_stretching_stays_automatic(text: str) -> None:
+    verdict = RULES.classify(text)
+    assert verdict.kind is VerdictKind.OPT_OUT and verdict.auto
