@@ -65,9 +65,10 @@ smoke-test:
 # script errors; the real installer is built on Windows by .github/workflows/release.yml).
 nsis: $(STAMP)
 	$(BIN)/python packaging/make_icons.py build/icons
-	makensis -WX -V2 -DVERSION=$(VERSION) -DSOURCE_DIR=dist/consent-desk \
-	  -DEXE_SOURCE=dist/consent-desk/consent-desk -DICON=build/icons/consent-desk.ico \
-	  -DOUTFILE=build/consent-desk-standin.exe -DCOMPRESSOR=off packaging/windows/consent-desk.nsi
+	@# makensis works in the script's folder: every path it gets is absolute.
+	makensis -WX -V2 -DVERSION=$(VERSION) -DSOURCE_DIR=$(CURDIR)/dist/consent-desk \
+	  -DEXE_SOURCE=$(CURDIR)/dist/consent-desk/consent-desk -DICON=$(CURDIR)/build/icons/consent-desk.ico \
+	  -DOUTFILE=$(CURDIR)/build/consent-desk-standin.exe -DCOMPRESSOR=off packaging/windows/consent-desk.nsi
 	@rm -f build/consent-desk-standin.exe
 	@echo "ok: packaging/windows/consent-desk.nsi compiles"
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds dist/consent-desk_<version>_<arch>.deb from the PyInstaller bundle (`make package` runs it).
 # Usage: packaging/linux/build-deb.sh [BUNDLE_DIR] [OUT_DIR]   (defaults: dist/consent-desk dist)
+# DEB_COMPRESS=gzip trades a bigger file (51 instead of 38 MB) for a build in seconds (CI uses it).
 # The bundle goes to /opt/consent-desk, /usr/bin/consent-desk links to it; Depends are the packages of
 # the system libraries the bundle loads (dpkg-shlibdeps), plus fonts, the Secret Service and D-Bus.
 set -euo pipefail
@@ -89,5 +90,10 @@ DEB="$OUT/consent-desk_${VERSION}_${ARCH}.deb"
 (cd "$PKG" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | sort -z | xargs -0 md5sum) \
   > "$PKG/DEBIAN/md5sums"
 find "$PKG" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
-dpkg-deb --root-owner-group -Zxz -z6 --build "$PKG" "$DEB" >/dev/null
+case "${DEB_COMPRESS:-xz}" in
+  xz) COMPRESS=(-Zxz -z6) ;;
+  gzip) COMPRESS=(-Zgzip -z6) ;;
+  *) echo "error: DEB_COMPRESS is xz or gzip" >&2; exit 2 ;;
+esac
+dpkg-deb --root-owner-group "${COMPRESS[@]}" --build "$PKG" "$DEB" >/dev/null
 echo "$DEB ($(du -h "$DEB" | cut -f1), installs $((SIZE / 1024)) MiB)"

@@ -1,7 +1,10 @@
 ; Consent Desk for Windows: a per-user installer (no administrator rights) built with NSIS 3.
 ;
-;   makensis -WX -DVERSION=0.1.0 -DSOURCE_DIR=dist\consent-desk -DICON=build\icons\consent-desk.ico ^
-;            -DOUTFILE=dist\consent-desk-0.1.0-win64.exe packaging\windows\consent-desk.nsi
+;   makensis -WX -DVERSION=0.1.0 -DSOURCE_DIR=%CD%\dist\consent-desk ^
+;            -DICON=%CD%\build\icons\consent-desk.ico -DOUTFILE=%CD%\dist\consent-desk-0.1.0-win64.exe ^
+;            packaging\windows\consent-desk.nsi
+;
+; makensis reads the paths from the script's own folder, so give them absolute (%CD%\...).
 ;
 ; VERSION     the app's version (desktop_app/__init__.py), shown in "Apps & features"
 ; SOURCE_DIR  the PyInstaller one-folder bundle (consent-desk.exe and _internal\)
