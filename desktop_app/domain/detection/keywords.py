@@ -40,7 +40,7 @@ _IGNORABLE = ("filler", "aside", "insist")
 SHORT_WORD = 2  # beside an aside, words this short are its grammar ("je l'ai", "lo pedí")
 # Counts and ordinals ("3", "3rd", "2nd", "3e", "3.") say how often they asked, not what.
 _COUNT_RE = re.compile(r"\d+(?:st|nd|rd|th|e|eme|er|te|ten|º|ª|x)?")
-FAMILY = 0.96  # a stop-family word in a form the keyword list lacks ("aufhören", "désinscription")
+FAMILY = 0.8  # a stop-family word in a form the keyword list lacks: caught, reviewed ("Cancelled 👍" may confirm an order)
 _RANK = {"opt_out": 0, "opt_in": 1, "weak_opt_out": 2}
 _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
@@ -152,7 +152,7 @@ def match_bare_keyword(
         if found is None and len(content) == 1:
             found = _typo(content[0], view, index)
         if found is None and "stop_family" in concepts:
-            found = _family(content, view)
+            found = _family(content, view, index)
         if (found is None or found.kind == "weak_opt_out") and len(content) < len(words) <= longest + 2:
             # "band karo bhai": a filler that is also part of a keyword ("karo") must not weaken it
             found = _with_edge_fillers(words, view, index) or found
@@ -181,7 +181,7 @@ def _with_edge_fillers(words: list[int], view: _View, index: Index) -> KeywordMa
     return None
 
 
-def _family(content: list[int], view: _View) -> KeywordMatch | None:
+def _family(content: list[int], view: _View, index: Index) -> KeywordMatch | None:
     """ "Aufhören bitte", "désinscription", "descadastramento": one stop-family word, said once or more."""
     tokens = view.tokens
     vague = {h.start for h in view.hits if h.concept == "vague_object"}
@@ -189,6 +189,9 @@ def _family(content: list[int], view: _View) -> KeywordMatch | None:
     if len({tokens[i].norm for i in content}) != 1:
         return None
     position = content[0]
+    listed = [k for k in index.keywords.get(tokens[position].norm, ()) if k.kind == "opt_out"]
+    if listed:  # "cancel this", "Stoppt das bitte": a listed keyword with a vague object
+        return _result(listed, content, WITH_FILLERS, "", view)
     for hit in view.hits:
         if hit.concept == "stop_family" and hit.start == position and hit.end == position + 1:
             spans = tuple((tokens[i].start, tokens[i].end) for i in content)

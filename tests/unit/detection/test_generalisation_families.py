@@ -368,3 +368,10 @@ def test_a_misspelt_keyword_is_caught_but_waits_for_review(text: str) -> None:
 def test_the_exact_keyword_with_only_courtesy_or_stretching_stays_automatic(text: str) -> None:
     verdict = RULES.classify(text)
     assert verdict.kind is VerdictKind.OPT_OUT and verdict.auto
+
+
+@pytest.mark.parametrize("text", ["Cancelled 👍", "Stopped", "désabonné", "отменено", "stopwatch"])
+def test_an_unlisted_form_of_a_stop_word_is_reviewed_never_applied(text: str) -> None:
+    # "Cancelled 👍" may confirm an order cancellation; only listed keyword forms are exact signals.
+    verdict = RULES.classify(text)
+    assert not (verdict.kind is VerdictKind.OPT_OUT and verdict.auto)

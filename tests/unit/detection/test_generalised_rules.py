@@ -35,7 +35,7 @@ OUT, IN, NONE = VerdictKind.OPT_OUT, VerdictKind.OPT_IN, VerdictKind.NONE
         "iptal lütfen",
     ],
 )
-def test_stop_family_words_in_any_form_are_automatic(text: str) -> None:
+def test_stop_family_words_in_their_listed_forms_are_automatic(text: str) -> None:
     verdict = classify(text)
     assert verdict.kind is OUT and verdict.auto, (text, verdict.rule)
 
