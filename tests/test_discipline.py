@@ -51,7 +51,7 @@ def test_only_undeclared_warnings_and_errors_fail(pytester: pytest.Pytester, mon
     pytester.makepyfile(test_inner=INNER_TESTS)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=3, failed=3)
-    result.stdout.fnmatch_lines(["*WARNING desktop_app.somewhere: the disk is on fire*"])
+    result.stdout.fnmatch_lines(["*WARNING desktop_app.somewhere (thread MainThread): the disk is on fire*"])
     failed = {line.split("::")[1].split()[0] for line in result.outlines if line.startswith("FAILED")}
     assert failed == {
         "test_undeclared_warning",
