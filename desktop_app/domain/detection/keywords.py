@@ -40,7 +40,9 @@ _IGNORABLE = ("filler", "aside", "insist")
 SHORT_WORD = 2  # beside an aside, words this short are its grammar ("je l'ai", "lo pedí")
 # Counts and ordinals ("3", "3rd", "2nd", "3e", "3.") say how often they asked, not what.
 _COUNT_RE = re.compile(r"\d+(?:st|nd|rd|th|e|eme|er|te|ten|º|ª|x)?")
-FAMILY = 0.8  # a stop-family word in a form the keyword list lacks: caught, reviewed ("Cancelled 👍" may confirm an order)
+# A stop-family word in a form the keyword lists lack: caught, but reviewed ("Cancelled 👍" may confirm
+# an order cancellation); the listed forms are the exact ones.
+FAMILY = 0.8
 _RANK = {"opt_out": 0, "opt_in": 1, "weak_opt_out": 2}
 _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
