@@ -169,7 +169,8 @@ class LogFailHandler(logging.Handler):
 def _describe(records: list[logging.LogRecord], when: str) -> str:
     lines = [f"the code logged {len(records)} warning(s)/error(s) {when} that the test did not expect:"]
     for record in records[:10]:
-        lines.append(f"  {record.levelname} {record.name} (thread {record.threadName}): {record.getMessage()}")
+        where = f"{record.name} (thread {record.threadName})"
+        lines.append(f"  {record.levelname} {where}: {record.getMessage()}")
         if record.exc_info and record.exc_info[1] is not None:
             lines.append(f"    {type(record.exc_info[1]).__name__}: {record.exc_info[1]}")
     lines.append(
