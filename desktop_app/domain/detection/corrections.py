@@ -75,7 +75,12 @@ def correction(a: Analysis) -> Candidate | None:
         return None  # "mistake in my order, cancel it"; but "STOP was meant for my gym, keep messaging me"
     if a.has("other_channel", "question_mechanics"):
         return None  # "I clicked unsubscribe on the email by accident, does that affect WhatsApp?"
-    stops = [h for concept in _STOP_SIGNALS for h in a.get(concept)]
+    stops = [
+        h
+        for concept in _STOP_SIGNALS
+        for h in a.get(concept)
+        if h.concept != "remove_verb" or _clause(a, h).has("self", "self_number", "list_noun")
+    ]  # "delete the photo I sent by mistake" takes back a photo, not a STOP
     wants = [h for concept in _WANTS_SIGNALS for h in a.get(concept)]
     # "wrong chat, don't unsubscribe me": a negated STOP wants the messages
     wants += [h for h in stops if _clause(a, h).negated(h)]

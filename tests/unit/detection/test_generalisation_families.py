@@ -375,3 +375,19 @@ def test_an_unlisted_form_of_a_stop_word_is_reviewed_never_applied(text: str) ->
     # "Cancelled 👍" may confirm an order cancellation; only listed keyword forms are exact signals.
     verdict = RULES.classify(text)
     assert not (verdict.kind is VerdictKind.OPT_OUT and verdict.auto)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "wait stop, I meant size M not L",
+        "arrêtez pas les promos, j'adore",
+        "please remove the onions from my order",
+    ],
+)
+def test_look_alikes_in_order_chat_are_not_opt_outs(text: str) -> None:
+    assert RULES.classify(text).kind is not VerdictKind.OPT_OUT
+
+
+def test_a_mistake_about_a_photo_takes_back_no_stop() -> None:
+    assert RULES.classify("delete the photo I sent by mistake").rule == "none"
