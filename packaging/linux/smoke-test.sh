@@ -39,6 +39,16 @@ desktop-file-validate /usr/share/applications/consent-desk.desktop || fail "the 
 step "consent-desk --self-test"
 consent-desk --self-test || fail "self-test"
 
+step "the keychain through the Secret Service (gnome-keyring on a private D-Bus session)"
+# The frozen keyring must find its Secret Service backend: the app says so on stderr when it cannot.
+dbus-run-session -- sh -c 'echo -n smoke | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
+  exec consent-desk status +15550100000' >"$WORK/status.out" 2>"$WORK/status.err" \
+  || { cat "$WORK/status.err" >&2; fail "consent-desk status"; }
+if grep -q "keychain could not be read" "$WORK/status.err"; then
+  cat "$WORK/status.err" >&2
+  fail "the keychain is unavailable to the installed app"
+fi
+
 step "consent-desk --demo under Xvfb for ${DEMO_SECONDS}s"
 # Our own Xvfb on a free display (-displayfd), not xvfb-run: its clean-up can fail on its own.
 Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$WORK/display" 2>"$WORK/xvfb.log" &
