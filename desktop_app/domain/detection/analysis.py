@@ -21,6 +21,7 @@ SHORT_ENTRY = 3  # "wa" (WhatsApp in Indonesian) is "of" in Swahili: short words
 STRAY_MAIN = 3  # the main language must cover this many words before a lone reading is dropped
 # Readings a trap never hides: "beni çıkarmayın" is a trap for the stop word and a wish to stay.
 _UNTRAPPED = frozenset({"trap", "keep_on", "mistake"})
+_VAGUE_AFTER = ("self", "self_number", "vague_object", "filler", "more", "again", "negation_after")
 # A clause is (punctuation clause, part after each "but"): "stop the promos, but keep receipts" is
 # (0, 0), (1, 1). Later clauses compare greater.
 ClauseId = tuple[int, int]
@@ -217,12 +218,14 @@ class Analysis:
         )
 
     def only_vague_after(self, clause: Clause, position: int) -> bool:
-        """True when nothing but "me"/"this"/fillers follows `position` in the clause."""
+        """True when nothing but "me"/"this"/"my number"/fillers follows `position` in the clause; a time
+        limit ("until January") closing the clause does not count."""
         covered: set[int] = set()
-        for concept in ("self", "vague_object", "filler", "more", "again", "negation_after"):
+        for concept in _VAGUE_AFTER:
             for h in clause.get(concept):
                 covered.update(range(h.start, h.end))
-        return all(i in covered or self.tokens[i].emoji for i in range(position, clause.end))
+        end = min((h.start for h in clause.get("until") if h.start >= position), default=clause.end)
+        return all(i in covered or self.tokens[i].emoji for i in range(position, end))
 
 
 def _coverage(hits: list[Hit]) -> dict[str, int]:

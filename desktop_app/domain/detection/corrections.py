@@ -29,6 +29,7 @@ OPT_IN_SIGNALS = (*_WANTS_SIGNALS, "mistake")
 # Signs that a message is about something else than these messages, or not quite a request:
 # never automatic either.
 ELSEWHERE_SIGNALS = (
+    "until",  # "pause the messages until March": a time-limited request (policy call 2) is reviewed
     "other_channel",
     "question_mechanics",
     "past_request",

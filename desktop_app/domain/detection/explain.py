@@ -15,6 +15,7 @@ _BY_FAMILY = {
     "only_some": "They asked for only some messages (order updates): stop the promotions; please check.",
     "asks_how_to_leave": "They asked how to stop these messages; treat it as a request to stop or review.",
     "complaint": "This reads like a complaint about our messages; please check.",
+    "pause": "They asked to pause the messages for a while; that withdraws consent until they opt in.",
     "former_customer": "They say they are no longer a customer, so likely want no messages; please check.",
     "not_interested": "They said they are not interested; please check whether they want the messages.",
 }

@@ -83,6 +83,7 @@ CONCEPTS: frozenset[str] = frozenset(
         "some_number",  # "the number", "ce numéro", "it": a number that may not be the writer's (review)
         "come_back",  # "I want to come back", "wieder rein", "quero voltar": a rejoin, with a stop context
         "hypothetical",  # "if I ever", "si algún día", "wenn ich mal": a request imagined, not made
+        "until",  # "until January", "hasta enero", "bis Januar": a pause, not a request forever (review)
         "polite_ask",  # "can you", "pouvez-vous", "mnaweza": a question that asks for something
         "update_noun",  # receipts, reminders, order status: the messages a scope limit keeps
         "moved_on",  # "I switched to another gym", "ya no voy": a former customer (review)

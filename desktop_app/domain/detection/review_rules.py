@@ -25,6 +25,7 @@ def _first(a: Analysis, *concepts: str) -> Hit | None:
 _REFUSALS = ("negation", "negation_after", "neg_send", "neg_want", "past_marker", "past_negation")
 REVIEW_TRIGGERS = frozenset(
     {
+        "until",
         "moved_on",
         "late_hour",
         "too_many",
@@ -89,6 +90,7 @@ def review_candidates(a: Analysis) -> Iterator[Candidate]:
         yield Candidate(OPT_OUT, ALL, REVIEW, "rejects_messages", (move,))  # "email me instead of WhatsApp"
     yield from _refused_after(a)
     yield from _former_customer(a)
+    yield from _pause(a)
     yield from _at_a_bad_time(a, nouns)
     yield from _asks_for_offers(a)
     yield from _asks_how_to_leave(a)
@@ -269,7 +271,10 @@ def _asks_how_to_leave(a: Analysis) -> Iterator[Candidate]:
         return
     refusal = _first(a, "negation", "neg_want", "neg_send")
     messages = _first(a, "message_noun")
-    if refusal is not None and messages is not None and a.has("receive_verb", "send_verb", "message_verb"):
+    refused = refusal is not None and (
+        refusal.concept == "neg_send" or a.has("receive_verb", "send_verb", "message_verb")
+    )
+    if refusal is not None and messages is not None and refused:
         # "Come faccio a non ricevere più questi messaggi?": how not to get them (review)
         yield Candidate(OPT_OUT, ALL, REVIEW, ASKS_HOW, (how, refusal, messages))
 
@@ -290,6 +295,23 @@ def _former_customer(a: Analysis) -> Iterator[Candidate]:
     if a.has("service_noun") and a.has("stop_verb", "unsubscribe_verb", "remove_verb", "kw_opt_out"):
         return  # "I moved to another gym, can I cancel my membership?": a service question
     yield Candidate(OPT_OUT, ALL, REVIEW, "former_customer", (moved,))
+
+
+PAUSE_WORDS = 6  # "nothing until January please"
+
+
+def _pause(a: Analysis) -> Iterator[Candidate]:
+    """ "nothing until January please", "nada hasta enero": a pause of the messages (call 2, review)."""
+    until = _first(a, "until")
+    if until is None or len([t for t in a.tokens if not t.emoji]) > PAUSE_WORDS:
+        return
+    if any(c.question for c in a.clauses) or a.has("service_noun", "positive", "laugh"):
+        return
+    nothing = [h for h in (*a.get("vague_object"), *a.get("all_marker")) if h.end <= until.start]
+    if nothing and all(i < until.start for h in nothing for i in range(h.start, h.end)):
+        first_word = min(i for i, t in enumerate(a.tokens) if not t.emoji)
+        if nothing[0].start == first_word:
+            yield Candidate(OPT_OUT, ALL, REVIEW, "pause", (nothing[0], until))
 
 
 def _at_a_bad_time(a: Analysis, nouns: list[Hit]) -> Iterator[Candidate]:

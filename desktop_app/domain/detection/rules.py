@@ -111,16 +111,23 @@ def negated_sending(a: Analysis, c: Clause) -> Iterator[Candidate]:
             implied = concept == "message_verb" and (
                 c.has("more", "again") or a.only_vague_after(c, verb.end)
             )
+            pause = c.has("until") and c.has("vague_object", "all_marker")  # "jangan kirim apa-apa sampai"
             vague = (
-                concept == "send_verb" and c.has("self", "more", "again") and a.only_vague_after(c, verb.end)
+                concept == "send_verb"
+                and (c.has("self", "more", "again") or pause)
+                and a.only_vague_after(c, verb.end)
             )
             if objects or implied or vague:
+                # "Não me mandem nada até janeiro": a pause is a revocation, but a human looks (call 2)
+                confidence = REVIEW if c.has("until") else CLEAR
                 yield Candidate(
-                    OPT_OUT, scope_of(c, a), CLEAR, "do_not_send", (neg, verb, *objects), c.question
+                    OPT_OUT, scope_of(c, a), confidence, "do_not_send", (neg, verb, *objects), c.question
                 )
     for fused in (*c.get("neg_send"), *c.get("neg_want")):
-        if nouns or (fused.concept == "neg_send" and c.has("self", "more")):
-            yield Candidate(OPT_OUT, scope_of(c, a), CLEAR, "do_not_send", (fused, *nouns), c.question)
+        pause = c.has("until") and c.has("vague_object")  # "hiçbir şey göndermeyin ocak'a kadar"
+        if nouns or (fused.concept == "neg_send" and (c.has("self", "more") or pause)):
+            confidence = REVIEW if c.has("until") else CLEAR
+            yield Candidate(OPT_OUT, scope_of(c, a), confidence, "do_not_send", (fused, *nouns), c.question)
 
 
 def no_more(a: Analysis, c: Clause) -> Iterator[Candidate]:

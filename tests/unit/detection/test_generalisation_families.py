@@ -391,3 +391,40 @@ def test_look_alikes_in_order_chat_are_not_opt_outs(text: str) -> None:
 
 def test_a_mistake_about_a_photo_takes_back_no_stop() -> None:
     assert RULES.classify("delete the photo I sent by mistake").rule == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nothing until January please",
+        "please pause the messages until March",
+        "Jangan kirim apa-apa sampai Januari ya",
+        "Non mandatemi niente fino a gennaio per favore",
+        "Ocak'a kadar hiçbir şey göndermeyin lütfen",
+        "Não me mandem nada até janeiro, por favor",
+    ],
+)
+def test_a_pause_is_an_opt_out_for_review(text: str) -> None:
+    verdict = RULES.classify(text)
+    assert verdict.kind is VerdictKind.OPT_OUT and not verdict.auto
+
+
+@pytest.mark.parametrize(
+    "text", ["nothing until I pick up the cake on Friday", "can you hold the order until Friday?"]
+)
+def test_until_in_order_chat_is_no_pause(text: str) -> None:
+    assert RULES.classify(text).kind is VerdictKind.NONE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "revogação do consentimento",
+        "widerruf der Einwilligung",
+        "Hab letzte Woche STOPP geschickt und es kommt immer noch was",
+        "por favor dejen de escribirle a mi mamá",
+        "Nifanye nini ili ujumbe huu usije tena?",
+    ],
+)
+def test_legal_nouns_repeated_requests_and_messages_to_a_relative(text: str) -> None:
+    assert RULES.classify(text).kind is VerdictKind.OPT_OUT
