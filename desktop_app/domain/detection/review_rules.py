@@ -240,6 +240,15 @@ _GETTING = ("receive_verb", "send_verb", "message_verb")
 _LEAVE_WORDS = ("kw_opt_out", "stop_family", "stop_verb", "unsubscribe_verb", "remove_self", "remove_verb")
 
 
+def _joins(a: Analysis, leave: Hit | None) -> bool:
+    """A word about joining that is not the object of the leave word: "how do I join?" joins, but
+    "parar de receber" (stop receiving; "receber" is also an opt-in keyword) leaves."""
+    for hit in (h for concept in _JOIN_WORDS for h in a.get(concept)):
+        if leave is None or not 0 <= hit.start - leave.end <= 1:
+            return True
+    return False
+
+
 def _asks_how_to_leave(a: Analysis) -> Iterator[Candidate]:
     """ "how do I get off this list??", "como saio dessa lista??", "How do I unsubscribe from this?": a
     wish to leave these messages (review). "How do I unsubscribe?" alone asks how it works (none)."""
@@ -249,9 +258,11 @@ def _asks_how_to_leave(a: Analysis) -> Iterator[Candidate]:
     opens_with_how = how.start == 0  # "how do i get off this list" is a question without its "?"
     if not (opens_with_how or any(c.question for c in a.clauses)):
         return
-    if a.has("service_noun", "other_channel", "hypothetical", "positive", "laugh", *_JOIN_WORDS):
+    if a.has("service_noun", "other_channel", "hypothetical", "positive", "laugh"):
         return
     leave = _first(a, *_LEAVE_WORDS)
+    if _joins(a, leave):
+        return
     these = _first(a, "list_noun", "message_noun")
     if leave is not None and these is not None:
         yield Candidate(OPT_OUT, scope_of(None, a), REVIEW, ASKS_HOW, (how, leave, these))
@@ -263,6 +274,10 @@ def _asks_how_to_leave(a: Analysis) -> Iterator[Candidate]:
         after = max(getting, default=leave.end)
         if vague and a.only_vague_after(clause, after):  # "unsubscribe from this", "stop getting these"
             yield Candidate(OPT_OUT, ALL, REVIEW, ASKS_HOW, (how, leave, vague[-1]))
+            return
+        before = [h for h in clause.get("vague_object") if how.end <= h.start < leave.start]
+        if before and a.only_vague_after(clause, leave.end):  # "any way to make these stop??"
+            yield Candidate(OPT_OUT, ALL, REVIEW, ASKS_HOW, (how, before[-1], leave))
         return
     lists = a.get("list_noun")
     if lists and how.end <= lists[0].start:
@@ -270,7 +285,9 @@ def _asks_how_to_leave(a: Analysis) -> Iterator[Candidate]:
         yield Candidate(OPT_OUT, ALL, REVIEW, ASKS_HOW, (how, lists[0]))
         return
     refusal = _first(a, "negation", "neg_want", "neg_send")
-    messages = _first(a, "message_noun")
+    messages = _first(a, "message_noun") or next(
+        (h for h in a.get("vague_object") if refusal is not None and h.start > refusal.end), None
+    )  # "Comment je fais pour ne plus recevoir ça ?"
     refused = refusal is not None and (
         refusal.concept == "neg_send" or a.has("receive_verb", "send_verb", "message_verb")
     )

@@ -75,6 +75,10 @@ def test_stopping_a_service_is_not_an_automatic_opt_out(text: str) -> None:
         "comment on sort de cette liste ??",
         "как выйти из этой рассылки??",
         "Come faccio a non ricevere più questi messaggi?",
+        "Como faço pra parar de receber isso?",  # "receber" is also an opt-in keyword
+        "Is there any way to make these stop??",
+        "كيف أوقف هالرسايل؟",
+        "Comment je fais pour ne plus recevoir ça ?",
     ],
 )
 def test_asking_how_to_leave_these_messages_goes_to_review(text: str) -> None:
