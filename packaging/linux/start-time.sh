@@ -16,7 +16,7 @@ install -d -m 0700 "$HOME" "$XDG_RUNTIME_DIR"
 times=()
 for run in $(seq "$RUNS"); do
   start=$(date +%s.%N)
-  "$APP" --demo >/dev/null 2>&1 &
+  "$APP" --demo >/dev/null 2>"$WORK/run-$run.err" &
   app=$!
   # xdotool's own --sync polls twice a second; poll every 20 ms instead.
   for _ in $(seq 3000); do
@@ -24,7 +24,12 @@ for run in $(seq "$RUNS"); do
     sleep 0.02
   done
   end=$(date +%s.%N)
-  kill "$app"; wait "$app" 2>/dev/null || true
+  if ! kill "$app" 2>/dev/null; then
+    echo "run $run: the app ended by itself before it was stopped; its stderr:" >&2
+    cat "$WORK/run-$run.err" >&2
+    exit 1
+  fi
+  wait "$app" 2>/dev/null || true
   times+=("$(echo "$end - $start" | bc)")
   echo "run $run: ${times[-1]} s"
 done
