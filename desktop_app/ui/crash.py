@@ -10,6 +10,7 @@ from types import TracebackType
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
+from desktop_app.domain.records import BookError
 from desktop_app.ui.ops import plain_failure
 
 log = logging.getLogger("desktop_app.crash")
@@ -18,9 +19,12 @@ Listener = Callable[[str], None]
 
 
 def crash_sentence(error: BaseException) -> str:
+    """What the owner reads about an error nobody caught: what happened, that nothing is lost, what to do."""
+    if isinstance(error, BookError | OSError):
+        return f"{plain_failure(error)} The details are in the log file."
     return (
-        f"Something went wrong: {plain_failure(error)} The details are in the log file. "
-        "The consent book is safe; if this keeps happening, restart Consent Desk."
+        f"Something went wrong ({type(error).__name__}: {error}). The details are in the log file and "
+        "the consent book is safe; if it keeps happening, restart Consent Desk."
     )
 
 
