@@ -49,7 +49,8 @@ bundle-size:
 	$(PYTHON) packaging/bundle_size.py dist/consent-desk --budget-mib $(BUNDLE_BUDGET_MIB)
 
 # dist/consent-desk_<version>_<arch>.deb, validated (desktop-file-validate, appstreamcli, lintian).
-package: dist package-only
+package: dist
+	@$(MAKE) --no-print-directory package-only
 
 # The same from the bundle already in dist/ (CI builds it once).
 package-only:
