@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("out", type=Path, help="folder for consent-desk.{png,ico,icns}")
     args = parser.parse_args(argv)
-    app = QGuiApplication(["make_icons", "-platform", "offscreen"])
+    app = QGuiApplication.instance() or QGuiApplication(["make_icons", "-platform", "offscreen"])
     renderer = QSvgRenderer(str(SOURCE))
     if not renderer.isValid():
         raise SystemExit(f"error: {SOURCE} is not a valid SVG")
