@@ -9,12 +9,13 @@ from typing import NamedTuple
 from desktop_app.domain.detection.analysis import Analysis, Clause
 from desktop_app.domain.detection.languages import Languages
 from desktop_app.domain.detection.matcher import Hit, Index, Keyword
-from desktop_app.domain.detection.normalize import Token, Tokenized, squeeze
+from desktop_app.domain.detection.normalize import Token, Tokenized, normalize_word, squeeze
 
 EXACT = 0.99
 WITH_FILLERS = 0.97
 NOISY = 0.95  # stretched or doubled letters: "stoooop", "STOPP"
-TYPO = 0.8  # a likely misspelling ("STPO", "unsubscibe"): review, never applied unattended
+TYPO = 0.9  # a swapped, missing or extra letter ("STPO", "unsubscibe")
+TYPO_REVIEW = 0.8  # one letter changed ("STIP"): may be another word, so reviewed
 WEAK = 0.75
 TRAILING = 0.75  # keyword closing a longer message: likely, but a human should glance at it
 STOP_SIGN = "🛑"
@@ -40,9 +41,12 @@ _IGNORABLE = ("filler", "aside", "insist")
 SHORT_WORD = 2  # beside an aside, words this short are its grammar ("je l'ai", "lo pedí")
 # Counts and ordinals ("3", "3rd", "2nd", "3e", "3.") say how often they asked, not what.
 _COUNT_RE = re.compile(r"\d+(?:st|nd|rd|th|e|eme|er|te|ten|º|ª|x)?")
-# A stop-family word in a form the keyword lists lack: caught, but reviewed ("Cancelled 👍" may confirm
-# an order cancellation); the listed forms are the exact ones.
-FAMILY = 0.8
+FAMILY = 0.96  # a stop-family word in a form the keyword lists lack ("Abbestellung", "desinscríbanme")
+FAMILY_REVIEW = 0.8  # ... ending like a report ("cancelled", "abgemeldet") or a longer compound word
+# A short stem with a longer tail is another word ("stop" + "over"); long stems inflect
+# ("desinscri" + "banme", "abmeld" + "ungen").
+SHORT_STEM = 4
+COMPOUND_REST = 3
 _RANK = {"opt_out": 0, "opt_in": 1, "weak_opt_out": 2}
 _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
@@ -198,7 +202,13 @@ def _family(content: list[int], view: _View, index: Index) -> KeywordMatch | Non
         if hit.concept == "stop_family" and hit.start == position and hit.end == position + 1:
             spans = tuple((tokens[i].start, tokens[i].end) for i in content)
             question = any(tokens[i].clause in view.questions for i in content)
-            return KeywordMatch("opt_out", hit.lang, tokens[position].norm, FAMILY, question, spans, "family")
+            norm = tokens[position].norm
+            stem = normalize_word(hit.entry.rstrip("*"))
+            # "Cancelled 👍" may confirm an order; "stopwatch" is another word: reviewed, not applied.
+            compound = len(stem) <= SHORT_STEM and len(norm) - len(stem) >= COMPOUND_REST
+            reported = index.languages.reports(norm, hit.langs) or compound
+            confidence = FAMILY_REVIEW if reported else FAMILY
+            return KeywordMatch("opt_out", hit.lang, norm, confidence, question, spans, "family")
     return None
 
 
@@ -243,7 +253,10 @@ def _typo(position: int, view: _View, index: Index) -> KeywordMatch | None:
         return None
     for norm, strong in index.typo_candidates(len(word)):
         if _edit_distance_at_most_one(word, norm, swaps_only=len(norm) < FREE_EDIT_LENGTH):
-            return _result(strong, [position], TYPO, "typo", view)
+            # One changed letter can make another word ("remote", "anmelden"): review. A swapped, missing
+            # or doubled letter ("STPO", "unsubscibe") is a typo of the keyword: exact.
+            changed = len(word) == len(norm) and sorted(word) != sorted(norm)
+            return _result(strong, [position], TYPO_REVIEW if changed else TYPO, "typo", view)
     return None
 
 

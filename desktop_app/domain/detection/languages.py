@@ -20,6 +20,9 @@ class LanguageFacts:
     script: str = LATIN  # Unicode script name; a non-Latin one names the language of a message without words
     free_word_order: bool = False  # the object may come before the verb ("Werbung stoppen")
     separable_verbs: bool = False  # a negation may sit inside the verb ("hört nie auf")
+    # Endings of a stop word that report rather than ask ("cancelled", "abgemeldet", "désabonné"): a bare
+    # form with one of them is reviewed, not applied.
+    reported_endings: tuple[str, ...] = ()
 
     @classmethod
     def parse(cls, code: str, data: object, where: str) -> LanguageFacts:
@@ -27,7 +30,7 @@ class LanguageFacts:
             return cls(code)
         if not isinstance(data, Mapping):
             raise ValueError(f"{where}: 'facts' must be an object")
-        unknown = set(data) - {"priority", "script", "free_word_order", "separable_verbs"}
+        unknown = set(data) - {"priority", "script", "free_word_order", "separable_verbs", "reported_endings"}
         if unknown:
             raise ValueError(f"{where}: unknown facts {sorted(unknown)}")
         priority, script = data.get("priority", UNRANKED), data.get("script", LATIN)
@@ -40,7 +43,10 @@ class LanguageFacts:
             regex.compile(rf"\p{{Script={script}}}")
         except regex.error as exc:
             raise ValueError(f"{where}: unknown script {script!r}") from exc
-        return cls(code, priority, script, **flags)
+        endings = data.get("reported_endings", [])
+        if not isinstance(endings, list) or not all(isinstance(e, str) and e for e in endings):
+            raise ValueError(f"{where}: 'reported_endings' must be a list of word endings")
+        return cls(code, priority, script, **flags, reported_endings=tuple(endings))
 
 
 class Languages:
@@ -60,6 +66,14 @@ class Languages:
         self._script_langs = list(by_script.values())
         pattern = "|".join(rf"(\p{{Script={script}}})" for script in by_script)
         self._script_re = regex.compile(pattern) if pattern else None
+
+    def reports(self, word: str, langs: Iterable[str]) -> bool:
+        """True when `word` ends like a report in one of `langs` ("cancelled", "abgemeldet")."""
+        return any(
+            word.endswith(ending)
+            for lang in langs
+            for ending in getattr(self.facts.get(lang), "reported_endings", ())
+        )
 
     def rank(self, lang: str | None) -> int:
         """Lower first; unknown languages last."""

@@ -63,7 +63,8 @@ class Index:
         self._longest: int | None = None
         self._keyword_hits: set[tuple[tuple[str, ...], str]] = set()
         self._by_length: dict[int, list[tuple[str, list[Keyword]]]] | None = None
-        self._rank = lexicon.language_facts.rank
+        self.languages = lexicon.language_facts
+        self._rank = self.languages.rank
         for lang_key, lists in lexicon.entries.items():
             lang = None if lang_key == "*" else lang_key
             for concept, entries in lists.items():
