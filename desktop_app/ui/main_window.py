@@ -347,6 +347,10 @@ class MainWindow(QMainWindow):
         """A decision in one view: bring every view up to date at once."""
         self.refresh_all()
 
+    def idle(self) -> bool:
+        """No refresh is scheduled and every background read and write has been delivered."""
+        return self.ops.idle() and not self._refresh_timer.isActive() and not self._announce_timer.isActive()
+
     def refresh_all(self) -> None:
         """Every read runs off the UI thread; a newer refresh supersedes one still running."""
         self.services.review.invalidate()

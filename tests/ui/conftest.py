@@ -78,7 +78,7 @@ def window(qtbot, services: UiServices):
 
 def settle(qtbot, window, timeout: int = 5000) -> None:
     """Wait until every background read and write the window started has been delivered."""
-    qtbot.waitUntil(window.ops.idle, timeout=timeout)
+    qtbot.waitUntil(window.idle, timeout=timeout)
 
 
 def write(services: UiServices, op):

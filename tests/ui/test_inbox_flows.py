@@ -129,7 +129,7 @@ def test_sending_marketing_to_an_opted_out_customer_is_stopped_before_it_leaves(
     qtbot.waitUntil(lambda: runtime.sender.sent[-1] == (key, "Your order is ready for pickup."), timeout=5000)
     qtbot.waitUntil(lambda: thread.reply.toPlainText() == "", timeout=5000)
     assert thread.reply.toPlainText() == ""
-    assert thread.model.messages()[-1].text == "Your order is ready for pickup."
+    qtbot.waitUntil(lambda: thread.model.messages()[-1].text == "Your order is ready for pickup.")
 
 
 def test_manual_opt_out_with_a_reason(qtbot, window, runtime, customers):

@@ -28,7 +28,7 @@ def test_status_bar_follows_the_connection_and_new_messages(qtbot, window, runti
     customers.say("15550101234", "Ana Souza", "STOP")  # the pipeline reports through the bridge
     qtbot.waitUntil(lambda: window.status.pending.text() == "⚠ 1 to review", timeout=3000)
     assert window.status.last_event.text().startswith("Last message ")
-    assert window.inbox_view.model.rowCount() == 1
+    qtbot.waitUntil(lambda: window.inbox_view.model.rowCount() == 1)  # the list is read off the UI thread
 
 
 def test_a_new_opt_out_notifies_and_the_click_opens_that_conversation(qtbot, window, runtime, customers):
