@@ -267,15 +267,19 @@ def _resolve_collisions(hits: list[Hit], coverage: dict[str, int]) -> list[Hit]:
             votes = coverage[lang]
             if votes > best.get(start, 0):
                 best[start] = votes
-    main = max(coverage.values(), default=0)
+    # Languages with a single word in a message that another language covers well.
+    lone = (
+        {lang for lang, votes in coverage.items() if votes == 1}
+        if max(coverage.values(), default=0) >= STRAY_MAIN
+        else set()
+    )
     kept: list[Hit] = []
     for hit in hits:
         langs = hit.langs
         if not langs or hit.concept in NO_VOTE:
             kept.append(hit)
             continue
-        stray_kind = hit.concept in _GRAMMAR or len(hit.entry) <= SHORT_ENTRY
-        if main >= STRAY_MAIN and stray_kind and all(coverage[lang] == 1 for lang in langs):
+        if lone and lone.issuperset(langs) and (hit.concept in _GRAMMAR or len(hit.entry) <= SHORT_ENTRY):
             continue  # "la" (Arabizi "no") in "solo mándenme la confirmación": a stray reading
         top = best[hit.start]
         for winner in langs:
@@ -284,6 +288,6 @@ def _resolve_collisions(hits: list[Hit], coverage: dict[str, int]) -> list[Hit]:
         else:
             continue
         if winner != hit.lang:
-            hit = hit._replace(lang=winner)
+            hit = Hit(hit.concept, winner, hit.start, hit.end, hit.entry, langs)
         kept.append(hit)
     return kept

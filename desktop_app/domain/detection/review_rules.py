@@ -72,8 +72,10 @@ def review_candidates(a: Analysis) -> Iterator[Candidate]:
     request = _first(a, "kw_opt_out", "stop_verb", "unsubscribe_verb", "remove_self")
     if insist is not None and request is not None and not a.has("positive"):
         yield Candidate(OPT_OUT, scope_of(None, a), LIKELY, "repeated_request", (insist, request))
+    found = a.by_concept
     yield from _short_complaint(a, nouns)
-    yield from _only_some(a)
+    if "only" in found:
+        yield from _only_some(a)
     denial = _first(a, "denial")
     if denial is not None and not _mistake_besides(a, denial):  # "oops, wrong person": their mistake
         yield Candidate(OPT_OUT, ALL, REVIEW, "no_consent", (denial,))
@@ -88,12 +90,19 @@ def review_candidates(a: Analysis) -> Iterator[Candidate]:
     move = _first(a, "channel_move")
     if move is not None and not nouns and not a.has("positive", "laugh", "question_mechanics"):
         yield Candidate(OPT_OUT, ALL, REVIEW, "rejects_messages", (move,))  # "email me instead of WhatsApp"
-    yield from _refused_after(a)
-    yield from _former_customer(a)
-    yield from _pause(a)
-    yield from _at_a_bad_time(a, nouns)
-    yield from _asks_for_offers(a)
-    yield from _asks_how_to_leave(a)
+    # Each rule below starts from one word class; a message without it skips the rule.
+    if "refusal_after" in found:
+        yield from _refused_after(a)
+    if "moved_on" in found:
+        yield from _former_customer(a)
+    if "until" in found:
+        yield from _pause(a)
+    if "late_hour" in found:
+        yield from _at_a_bad_time(a, nouns)
+    if "marketing_noun" in found:
+        yield from _asks_for_offers(a)
+    if "question_mechanics" in found:
+        yield from _asks_how_to_leave(a)
     yes = _first(a, "yes")
     if (
         yes is not None
