@@ -446,3 +446,9 @@ def test_until_in_order_chat_is_no_pause(text: str) -> None:
 )
 def test_legal_nouns_repeated_requests_and_messages_to_a_relative(text: str) -> None:
     assert RULES.classify(text).kind is VerdictKind.OPT_OUT
+
+
+@pytest.mark.parametrize("text", ["STOP ya 3amme", "elgha2 ya shabeb", "ACHA basi", "PARE moço"])
+def test_a_keyword_with_a_form_of_address_stays_automatic(text: str) -> None:
+    verdict = RULES.classify(text)
+    assert verdict.kind is VerdictKind.OPT_OUT and verdict.auto
