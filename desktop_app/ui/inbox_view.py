@@ -217,13 +217,14 @@ class InboxView(QWidget):
         category = self.thread_view.current_category()
         conversations = self.conversations
 
-        def read() -> tuple[ConversationView, Decision]:
-            return conversations.open_conversation(contact_key), conversations.may_send(contact_key, category)
+        def read() -> tuple[ConversationView, str, Decision]:
+            view = conversations.open_conversation(contact_key)
+            return view, category, conversations.may_send(contact_key, category)
 
         self.ops.run_read(read, self._shown, key="conversation")
 
-    def _shown(self, result: tuple[ConversationView, Decision]) -> None:
-        view, decision = result
+    def _shown(self, result: tuple[ConversationView, str, Decision]) -> None:
+        view, category, decision = result
         if view.contact_key != self._contact_key:
             return
         self.thread_view.show_conversation(view.title, view.display_number, view.messages)
@@ -231,7 +232,10 @@ class InboxView(QWidget):
         self.contact.show_contact(
             view.contact_key, view.title, view.states, view.history, view.display_number
         )
-        self._show_decision(decision)
+        if category == self.thread_view.current_category():
+            self._show_decision(decision)
+        else:  # the owner picked another kind of message meanwhile: ask the gate about that one
+            self._check_send_allowed()
         opened = self._mark_on_show == view.contact_key
         if opened:
             self._mark_on_show = None
@@ -248,9 +252,12 @@ class InboxView(QWidget):
             return
         key, conversations = self._contact_key, self.conversations
         category = self.thread_view.current_category()
-        self.ops.run_read(
-            lambda: conversations.may_send(key, category), self._show_decision, key="send-check"
-        )
+
+        def shown(decision: Decision) -> None:
+            if key == self._contact_key and category == self.thread_view.current_category():
+                self._show_decision(decision)
+
+        self.ops.run_read(lambda: conversations.may_send(key, category), shown, key="send-check")
 
     def _show_decision(self, decision: Decision) -> None:
         self.thread_view.show_send_warning(None if decision.allowed else decision.reason, decision.since)

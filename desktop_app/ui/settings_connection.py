@@ -24,6 +24,7 @@ from desktop_app.providers.base import ConnectionCheck
 from desktop_app.services.settings import Settings
 from desktop_app.services.shop_settings import ShopSettingsService
 from desktop_app.ui.background import BackgroundTask
+from desktop_app.ui.ops import Ops, plain_failure
 
 PROVIDERS = (
     ("demo", "Demo — try the app with simulated customers (no account needed)"),
@@ -51,9 +52,12 @@ TWILIO_SECRETS = {
 
 
 class ConnectionTab(QWidget):
-    def __init__(self, shop: ShopSettingsService, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, shop: ShopSettingsService, settings: Settings, ops: Ops, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.shop = shop
+        self.ops = ops
         self.settings = settings  # what the dialog started from (a copy; `apply` writes into another)
         self.tasks: list[BackgroundTask] = []
 
@@ -70,9 +74,8 @@ class ConnectionTab(QWidget):
         self.provider_buttons.get(settings.provider, self.provider_buttons["demo"]).setChecked(True)
         self.provider_group.buttonToggled.connect(lambda *_a: self._provider_changed())
 
-        available, message = shop.keychain_available()
-        self.keychain_ok = available
-        self.keychain_label = QLabel(("✓ " if available else "⚠ ") + message)
+        self.keychain_ok = True  # until the keychain answers (it is asked off the UI thread)
+        self.keychain_label = QLabel("Checking the system keychain…")
         self.keychain_label.setObjectName("keychainStatus")
         self.keychain_label.setWordWrap(True)
 
@@ -164,6 +167,12 @@ class ConnectionTab(QWidget):
         layout.addLayout(test_row)
         layout.addStretch(1)
         self._provider_changed()
+        names = list(self.secret_fields)
+        self.ops.run_read(
+            lambda: (shop.keychain_available(), {name: shop.has_secret(name) for name in names}),
+            self._keychain_answered,
+            lambda error: self._keychain_answered(((False, plain_failure(error)), {})),
+        )
 
     def _secret_rows(self, form: QFormLayout, secrets: dict[str, tuple[str, str]]) -> None:
         for name, (label, where) in secrets.items():
@@ -172,13 +181,21 @@ class ConnectionTab(QWidget):
             field.setEchoMode(QLineEdit.EchoMode.Password)
             field.setAccessibleName(label)
             field.setToolTip(where)
-            saved = self.shop.has_secret(name)
-            field.setPlaceholderText("Saved in the system keychain ✓ (type to replace)" if saved else where)
-            if not self.keychain_ok:
-                field.setEnabled(False)
-                field.setPlaceholderText("No system keychain: cannot be saved")
+            field.setPlaceholderText(where)
             self.secret_fields[name] = field
             form.addRow(label, field)
+
+    def _keychain_answered(self, answer: tuple[tuple[bool, str], dict[str, bool]]) -> None:
+        """The keychain may be slow (or ask to be unlocked): it answers here, on the UI thread."""
+        (available, message), saved = answer
+        self.keychain_ok = available
+        self.keychain_label.setText(("✓ " if available else "⚠ ") + message)
+        for name, field in self.secret_fields.items():
+            if not available:
+                field.setEnabled(False)
+                field.setPlaceholderText("No system keychain: cannot be saved")
+            elif saved.get(name):
+                field.setPlaceholderText("Saved in the system keychain ✓ (type to replace)")
 
     def provider(self) -> str:
         for value, button in self.provider_buttons.items():

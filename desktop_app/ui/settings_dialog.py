@@ -375,6 +375,10 @@ class DataTab(QWidget):
         self.result.setText(("✓ " if report.ok else "⚠ ") + report.message)
 
 
+class NoKeychainError(RuntimeError):
+    """Secrets were typed but there is no keychain to keep them: nothing is saved."""
+
+
 class SettingsDialog(QDialog):
     saved = Signal(str)  # a sentence for the status bar
 
@@ -386,7 +390,7 @@ class SettingsDialog(QDialog):
         self.shop = services.shop
         self.ops = ops
         settings = self.shop.current()
-        self.connection = ConnectionTab(self.shop, settings)
+        self.connection = ConnectionTab(self.shop, settings, ops)
         self.automatic = AutomaticTab(settings)
         self.confirmations = ConfirmationsTab(settings, self.shop, self.shop.shop_name)
         self.categories = CategoriesTab(self.shop, ops)
@@ -425,15 +429,14 @@ class SettingsDialog(QDialog):
             tab.apply(new)
         provider_changed = new.provider != self.shop.provider
         typed = self.connection.typed_secrets()
-        if typed:
-            available, message = self.shop.keychain_available()
-            if not available:
-                self.show_error(f"{message} Nothing was saved.")
-                return False
         self.buttons.setEnabled(False)
         shop = self.shop
 
-        def store() -> None:
+        def store() -> None:  # off the UI thread: the keychain and the settings file may be slow
+            if typed:
+                available, message = shop.keychain_available()
+                if not available:
+                    raise NoKeychainError(f"{message} Nothing was saved.")
             shop.save_secrets(typed)
             shop.save(new)
 
@@ -451,7 +454,9 @@ class SettingsDialog(QDialog):
 
     def _not_saved(self, error: BaseException) -> None:
         self.buttons.setEnabled(True)
-        if isinstance(error, SecretStoreUnavailableError):
+        if isinstance(error, NoKeychainError):
+            self.show_error(str(error))
+        elif isinstance(error, SecretStoreUnavailableError):
             self.show_error(f"{error} Nothing else was saved.")
         else:
             self.show_error(f"{plain_failure(error)} The settings were not saved.")

@@ -34,6 +34,7 @@ def test_credentials_go_to_the_keyring_and_nowhere_else(
     qtbot, window, runtime, memory_keyring, isolated_data_dir
 ):
     dialog = window.open_settings()
+    settle(qtbot, window)  # the keychain is asked off the UI thread
     connection = dialog.connection
     qtbot.mouseClick(connection.provider_buttons["meta"], Qt.MouseButton.LeftButton, pos=QPoint(8, 8))
     assert connection.meta_box.isVisible() and connection.webhook_box.isVisible()
@@ -61,6 +62,7 @@ def test_credentials_go_to_the_keyring_and_nowhere_else(
     assert "Restart Consent Desk" in window.status.currentMessage()
 
     reopened = window.open_settings()
+    settle(qtbot, window)
     field = reopened.connection.secret_fields["meta.access_token"]
     assert field.text() == ""  # a saved secret is never shown again
     assert "Saved in the system keychain" in field.placeholderText()
@@ -71,6 +73,7 @@ def test_credentials_go_to_the_keyring_and_nowhere_else(
 def test_without_a_keychain_it_says_so_and_saves_nothing(qtbot, window, runtime, memory_keyring):
     runtime.secrets = SecretStore(backend=keyring.backends.fail.Keyring())
     dialog = window.open_settings(provider="twilio")
+    settle(qtbot, window)
     connection = dialog.connection
     available, message = runtime.secrets.available()
     assert not available
