@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from desktop_app.domain.detection.languages import Languages
 from desktop_app.domain.detection.matcher import Hit
-from desktop_app.domain.detection.normalize import Tokenized
+from desktop_app.domain.detection.normalize import Token, Tokenized
 
 NOUNS = ("message_noun", "marketing_noun", "list_noun")
 FUNCTION_WORD = 3  # unknown words this short are "to", "de", "me", "zu": grammar, not content
@@ -21,6 +23,27 @@ SHORT_ENTRY = 3  # "wa" (WhatsApp in Indonesian) is "of" in Swahili: short words
 STRAY_MAIN = 3  # the main language must cover this many words before a lone reading is dropped
 # Readings a trap never hides: "beni çıkarmayın" is a trap for the stop word and a wish to stay.
 _UNTRAPPED = frozenset({"trap", "keep_on", "mistake"})
+# A stop word in quotation marks with words around it is mentioned, not used: "the «отписаться» link
+# doesn't work", 'my neighbour said "send BAJA"' (unless they insist: 'I said "STOP" twice').
+_QUOTE_CHARS = frozenset('"“”„«»‹›')
+_QUOTED_RE = re.compile(r'["“„«‹]([^"“”„«»‹›]{1,60})["”“»›]')
+MENTION_CONTEXT = 3  # words outside the quotation from which the quoted word is only mentioned
+_MENTIONABLE = frozenset(
+    {
+        "kw_opt_out",
+        "kw_weak",
+        "kw_opt_in",
+        "stop_family",
+        "stop_verb",
+        "unsubscribe_verb",
+        "remove_self",
+        "remove_verb",
+        "resume_verb",
+        "start_verb",
+        "subscribe_verb",
+        "send_verb",
+    }
+)
 _VAGUE_AFTER = ("self", "self_number", "vague_object", "filler", "more", "again", "negation_after")
 # A clause is (punctuation clause, part after each "but"): "stop the promos, but keep receipts" is
 # (0, 0), (1, 1). Later clauses compare greater.
@@ -96,7 +119,14 @@ class Analysis:
         tokens = self.tokens = tokenized.tokens
         self.questions = tokenized.questions
         if concepts is None:
-            concepts = {h[0] for h in hits}
+            concepts = {h.concept for h in hits}
+        self.mentions = False
+        if _QUOTE_CHARS.intersection(text) and "insist" not in concepts:
+            quoted = _quoted_tokens(text, tokens)
+            if quoted and len(tokens) - len(quoted) >= MENTION_CONTEXT:
+                kept = [h for h in hits if h.concept not in _MENTIONABLE or h.start not in quoted]
+                self.mentions = len(kept) < len(hits)
+                hits = kept
         if "trap" in concepts:
             trapped = {i for h in hits if h.concept == "trap" for i in range(h.start, h.end)}
             hits = [
@@ -226,6 +256,12 @@ class Analysis:
                 covered.update(range(h.start, h.end))
         end = min((h.start for h in clause.get("until") if h.start >= position), default=clause.end)
         return all(i in covered or self.tokens[i].emoji for i in range(position, end))
+
+
+def _quoted_tokens(text: str, tokens: tuple[Token, ...]) -> set[int]:
+    """Positions of the tokens inside a short quotation ("the «отписаться» link", 'reply "STOP"')."""
+    spans = [m.span(1) for m in _QUOTED_RE.finditer(text)]
+    return {i for i, t in enumerate(tokens) if any(a <= t.start and t.end <= b for a, b in spans)}
 
 
 def _coverage(hits: list[Hit]) -> dict[str, int]:

@@ -212,6 +212,8 @@ class Detector:
             if trailing is not None:
                 return _guarded(analysis, self._keyword_verdict(trailing, len(text)))
         if not candidates:
+            if analysis.mentions:  # 'the "unsubscribe" button in your email is broken': no request
+                return _none_verdict(analysis.language())
             return self._nothing(tokenized, hits, concepts, analysis.language())
         best = max(
             candidates,

@@ -452,3 +452,20 @@ def test_legal_nouns_repeated_requests_and_messages_to_a_relative(text: str) -> 
 def test_a_keyword_with_a_form_of_address_stays_automatic(text: str) -> None:
     verdict = RULES.classify(text)
     assert verdict.kind is VerdictKind.OPT_OUT and verdict.auto
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'the "unsubscribe" button in your email takes me to a 404 page',
+        "Ссылка «отписаться» в письме не работает",
+        'your message says "reply STOP to unsubscribe", does that cost anything?',
+    ],
+)
+def test_a_quoted_stop_word_with_words_around_it_is_mentioned_not_used(text: str) -> None:
+    assert RULES.classify(text).kind is VerdictKind.NONE
+
+
+@pytest.mark.parametrize("text", ['"STOP"', 'I said "STOP" twice already'])
+def test_a_quoted_stop_alone_or_insisted_on_is_still_a_request(text: str) -> None:
+    assert RULES.classify(text).kind is VerdictKind.OPT_OUT
