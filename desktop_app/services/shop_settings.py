@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Protocol
 
 from desktop_app.domain.detection import Detector, Lexicon
@@ -177,9 +177,16 @@ class ShopSettingsService:
 
     def stop_tunnel(self) -> None:
         """Stop the tunnel process (if any) and wait for it."""
+        self.detach_tunnel()()
+
+    def detach_tunnel(self) -> Callable[[], None]:
+        """Forget the tunnel now; the returned call stops its process (it may wait: run it off the UI)."""
         tunnel, self._tunnel = self._tunnel, None
-        if tunnel is not None:
-            tunnel.stop()
+        return tunnel.stop if tunnel is not None else _nothing
+
+
+def _nothing() -> None:
+    return None
 
 
 class _OverlaySecrets:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 
 class _Runner(QObject):
@@ -36,7 +36,8 @@ class BackgroundTask(QObject):
         self.runner = _Runner(call)
         self.runner.moveToThread(self.worker_thread)
         self.worker_thread.started.connect(self.runner.run)
-        self.runner.finished.connect(self.worker_thread.quit)
+        # Direct: the loop ends even while the UI thread waits for it in wait() (teardown)
+        self.runner.finished.connect(self.worker_thread.quit, Qt.ConnectionType.DirectConnection)
         self.runner.finished.connect(self._finish)
 
     def start(self) -> BackgroundTask:

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 # (path, progress(done, total), cancelled()) -> (rows written, was cancelled); raises on failure
 ExportFunction = Callable[[Path, Callable[[int, int], None], Callable[[], bool]], tuple[int, bool]]
@@ -54,7 +54,8 @@ class ExportJob(QObject):
         self.worker_thread.started.connect(self.worker.run)
         self.worker.progress.connect(self.progress)
         self.worker.finished.connect(self._finished)
-        self.worker.finished.connect(self.worker_thread.quit)
+        # Direct: the loop ends even while the UI thread waits for it in wait() (teardown)
+        self.worker.finished.connect(self.worker_thread.quit, Qt.ConnectionType.DirectConnection)
 
     def start(self) -> None:
         self.worker_thread.start()

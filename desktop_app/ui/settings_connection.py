@@ -257,7 +257,7 @@ class ConnectionTab(QWidget):
 
     def toggle_tunnel(self) -> None:
         if self.shop.tunnel_running():
-            self.shop.stop_tunnel()
+            self._run(self.shop.detach_tunnel(), lambda *_done: None)  # the process may take a while to end
             self.tunnel_button.setText("Start tunnel")
             self.callback_url.clear()
             return
