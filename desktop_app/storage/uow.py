@@ -52,8 +52,10 @@ _INSERT_EVENT = (
     "INSERT INTO consent_events(id, contact_key, category, action, occurred_at, recorded_at, source, "
     "decided_by, evidence_message_id, evidence_text, note, dedupe_key, prev_hash, hash"
 )
-_INSERT_PLAIN = _INSERT_EVENT + ") VALUES (" + "?, " * 13 + "?)"
-_INSERT_SIGNED = _INSERT_EVENT + ", mac) VALUES (" + "?, " * 14 + "?)"  # revision 0004
+# A dedupe_key seen before inserts nothing (its unique index decides, no SELECT first).
+_SEEN = " ON CONFLICT(dedupe_key) DO NOTHING"
+_INSERT_PLAIN = _INSERT_EVENT + ") VALUES (" + "?, " * 13 + "?)" + _SEEN
+_INSERT_SIGNED = _INSERT_EVENT + ", mac) VALUES (" + "?, " * 14 + "?)" + _SEEN  # revision 0004
 # The current state's own time, bounded the same way: a row cached before the bound existed
 # (since 2100, say) cannot keep outranking later choices until the next rebuild.
 _UPSERT_STATE_SQL = (
@@ -313,13 +315,6 @@ class UnitOfWork:
             raise ValueError(f"unknown consent category {ev.category!r}; add it first")
         if not ev.contact_key:
             raise ValueError("a consent event needs a contact key")
-        if (
-            ev.dedupe_key is not None
-            and self._raw.execute(
-                "SELECT 1 FROM consent_events WHERE dedupe_key = ?", (ev.dedupe_key,)
-            ).fetchone()
-        ):
-            return None
         head_id, head_hash = self._chain_head()
         recorded_at = self._now()
         fields: dict[str, object] = {
@@ -338,9 +333,12 @@ class UnitOfWork:
         }
         digest = event_hash(head_hash, fields)
         if self._sign is None:  # an opt-out is recorded even without the key: unsigned, and verify says so
-            self._raw.execute(_INSERT_PLAIN, (*fields.values(), head_hash, digest))
+            inserted = self._raw.execute(_INSERT_PLAIN, (*fields.values(), head_hash, digest)).rowcount
         else:
-            self._raw.execute(_INSERT_SIGNED, (*fields.values(), head_hash, digest, self._sign(digest)))
+            row = (*fields.values(), head_hash, digest, self._sign(digest))
+            inserted = self._raw.execute(_INSERT_SIGNED, row).rowcount
+        if not inserted:
+            return None  # this dedupe_key was appended before: the chain head stays where it was
         self._head = (head_id + 1, digest)
         self._update_state(fields, iso_utc(resolution_time(ev.occurred_at, recorded_at)))
         record = ConsentEventRecord(

@@ -127,6 +127,11 @@ def test_dedupe_key_appends_once(book: ConsentBook) -> None:
         )
     assert first is not None and second is None
     assert len(book.history("+15550101234")) == 1
+    with book.unit_of_work() as uow:  # seen in an earlier transaction; the chain goes on from row 1
+        again = uow.append_event(event("+15550101234", "all", ConsentAction.OPT_OUT, T0, "meta:pref:1"))
+        third = uow.append_event(event("+15550101234", "all", ConsentAction.OPT_IN, T0, "meta:pref:2"))
+    assert again is None and third is not None and third.id == 2
+    assert book.verify().ok
 
 
 def test_review_queue_confirm_dismiss_reopen(book: ConsentBook, clock) -> None:
