@@ -7,7 +7,7 @@ import logging
 import sys
 
 from desktop_app import APP_ID, APP_NAME, __version__
-from desktop_app.services.paths import AppPaths
+from desktop_app.services.paths import AppPaths, DataFolderError
 from desktop_app.services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,18 @@ def freeze_startup_heap() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+def tell_startup_problem(message: str) -> None:
+    """A plain message box before any window exists (the folder or the book cannot be used)."""
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app.ui.restore_dialog import tell_problem
+
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
+    app.setApplicationDisplayName(APP_NAME)
+    tell_problem(message)
 
 
 def run_gui(paths: AppPaths, settings: Settings, *, force_demo: bool = False) -> int:
@@ -47,12 +59,17 @@ def run_gui(paths: AppPaths, settings: Settings, *, force_demo: bool = False) ->
     hooks = install_excepthooks()
 
     bridge = RuntimeBridge()
-    runtime = open_or_offer_restore(
-        lambda: AppRuntime(paths, settings, demo=force_demo, bridge=bridge),
-        paths,
-        ask=ask_restore,
-        tell=tell_problem,
-    )
+    try:
+        runtime = open_or_offer_restore(
+            lambda: AppRuntime(paths, settings, demo=force_demo, bridge=bridge),
+            paths,
+            ask=ask_restore,
+            tell=tell_problem,
+        )
+    except OSError as exc:  # e.g. the demo's sub-folder, or the book file itself, is read-only
+        log.error("Cannot open the consent book in %s: %s", paths.data_dir, exc)
+        tell_problem(str(DataFolderError(paths.data_dir, exc)))
+        return EXIT_NO_BOOK
     if runtime is None:
         return EXIT_NO_BOOK
     runtime.start()  # before the guard: start-up recovery may still write from this thread

@@ -5,16 +5,19 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
 from desktop_app import APP_NAME, __version__
 from desktop_app.commands.context import CommandContext
 from desktop_app.services.logging_setup import setup_logging
-from desktop_app.services.paths import AppPaths
+from desktop_app.services.paths import DATA_DIR_ENV, AppPaths, DataFolderError
 from desktop_app.services.settings import Settings
 
 log = logging.getLogger(__name__)
+
+EXIT_DATA_FOLDER = 5  # a data, config or log folder cannot be written
 
 # Each module exposes register(subparsers, common) and sets `handler` on its parsers.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -64,12 +67,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     paths = AppPaths.resolve(getattr(args, "data_dir", None))
     verbose = bool(getattr(args, "verbose", False))
 
-    if args.self_test:
+    if args.self_test or args.command == "self-test":
         from desktop_app.commands.selftest import run_self_test
 
-        return run_self_test(verbose=verbose)
+        explicit = getattr(args, "data_dir", None) is not None or DATA_DIR_ENV in os.environ
+        return run_self_test(verbose=verbose, paths=paths if explicit else None)
 
-    paths.ensure()
+    try:
+        paths.ensure()
+    except DataFolderError as problem:
+        return _tell_data_folder_problem(problem, gui=args.command is None)
     setup_logging(paths.log_dir, verbose=verbose, console=args.command is not None)
     settings = Settings.load(paths.settings_path).apply_env()
     if args.command is None:
@@ -80,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ctx = CommandContext(paths=paths, settings=settings)
     try:
         return int(args.handler(args, ctx))
+    except DataFolderError as problem:
+        return _tell_data_folder_problem(problem, gui=False)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -88,6 +97,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     finally:
         ctx.close()
+
+
+def _tell_data_folder_problem(problem: DataFolderError, *, gui: bool) -> int:
+    """One plain sentence on stderr and, for the window, a message box before anything else shows."""
+    print(f"consent-desk: {problem}", file=sys.stderr)
+    if gui:
+        from desktop_app.app import tell_startup_problem
+
+        tell_startup_problem(str(problem))
+    return EXIT_DATA_FOLDER
 
 
 if __name__ == "__main__":  # pragma: no cover

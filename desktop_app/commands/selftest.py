@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 import desktop_app
+from desktop_app.services.paths import AppPaths, DataFolderError
 
 # Samples the detector must get right on any installation (text, expected verdict).
 _DETECTOR_SAMPLES: tuple[tuple[str, str], ...] = (
@@ -24,8 +25,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser = subparsers.add_parser(
         "self-test", parents=[common], help="check the installation headlessly and exit"
     )
+    # The handler is never reached: cli.main runs the self-test before it touches the data folder.
     parser.set_defaults(
-        handler=lambda args, ctx: run_self_test(verbose=bool(getattr(args, "verbose", False)))
+        handler=lambda args, ctx: run_self_test(
+            verbose=bool(getattr(args, "verbose", False)), paths=ctx.paths
+        )
     )
 
 
@@ -83,7 +87,16 @@ def _check_tls() -> list[str]:
     return []
 
 
-def run_self_test(*, verbose: bool = False) -> int:
+def _check_data_folder(paths: AppPaths) -> list[str]:
+    try:
+        paths.ensure()
+    except DataFolderError as problem:
+        return [str(problem)]
+    return []
+
+
+def run_self_test(*, verbose: bool = False, paths: AppPaths | None = None) -> int:
+    """Check the installation; with `paths` (an explicit data folder), check that folder too."""
     checks = {
         "imports": _check_imports,
         "detector": _check_detector,
@@ -91,7 +104,15 @@ def run_self_test(*, verbose: bool = False) -> int:
         "tls": _check_tls,
     }
     failures: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="consent-desk-selftest-") as tmp:
+    book_folder: Path | None = None
+    if paths is not None:
+        problems = _check_data_folder(paths)
+        failures.extend(problems)
+        if verbose or problems:
+            print(f"{'FAIL' if problems else 'ok  '} data folder {paths.data_dir}", file=sys.stderr)
+        if not problems:
+            book_folder = paths.data_dir
+    with tempfile.TemporaryDirectory(prefix="consent-desk-selftest-", dir=book_folder) as tmp:
         checks_with_book = {**checks, "consent book": lambda: _check_book(Path(tmp))}
         for name, check in checks_with_book.items():
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,37 @@ import platformdirs
 from desktop_app import APP_ID
 
 DATA_DIR_ENV = "CONSENT_DESK_DATA_DIR"
+_PROBE_NAME = ".consent-desk-write-check"
+
+_REASONS: dict[int, str] = {
+    errno.EROFS: "the disk it is on is read-only",
+    errno.EACCES: "you do not have permission to write there",
+    errno.EPERM: "the system does not allow writing there",
+    errno.ENOTDIR: "part of that path is a file, not a folder",
+    errno.EEXIST: "a file with that name is in the way",
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "your disk quota is used up",
+}
+
+
+def plain_os_reason(exc: OSError) -> str:
+    """What an OSError means in words a shop owner understands (no errno, no temp-file names)."""
+    if exc.errno in _REASONS:
+        return _REASONS[exc.errno]
+    return (exc.strerror or str(exc)).rstrip(".").lower()
+
+
+class DataFolderError(Exception):
+    """The app cannot write to one of its folders: says which one, why, and what to do."""
+
+    def __init__(self, folder: Path, cause: OSError) -> None:
+        self.folder = folder
+        self.reason = plain_os_reason(cause)
+        super().__init__(
+            f"Consent Desk cannot write to its data folder {folder}: {self.reason}. "
+            "Nothing was changed. Make the folder writable, or start Consent Desk with "
+            "--data-dir pointing to a folder you can write to."
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,5 +83,13 @@ class AppPaths:
         return self.config_dir / "settings.json"
 
     def ensure(self) -> None:
+        """Create the folders and prove each one takes a file; raises DataFolderError if not."""
         for folder in (self.data_dir, self.config_dir, self.log_dir):
-            folder.mkdir(parents=True, exist_ok=True)
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                # An existing folder on a read-only disk passes mkdir; only a write tells.
+                probe = folder / _PROBE_NAME
+                probe.write_bytes(b"")
+                probe.unlink()
+            except OSError as exc:
+                raise DataFolderError(folder, exc) from exc
