@@ -14,6 +14,7 @@ from typing import Protocol
 from desktop_app.domain.model import IngestResult, ProviderEvent, UnparsedPayload
 from desktop_app.providers.base import ConnectionState
 from desktop_app.providers.meta_cloud.graph_client import GraphClient
+from desktop_app.providers.meta_cloud.reply_numbers import ReplyNumbers
 from desktop_app.providers.meta_cloud.signature import SIGNATURE_HEADER
 from desktop_app.providers.meta_cloud.webhook import answer_verification, check_delivery
 from desktop_app.services.book_writer import BookWriter
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 META_PATH = "/webhook"
 LAST_DELIVERY_CURSOR = "meta.last_delivery_at"
+REPLY_NUMBER_CURSOR = "meta.phone_number_id"  # the last number Meta delivered for: the next start's fallback
 STALE_AFTER = timedelta(days=3)  # Meta gives up on undelivered webhooks after 7 days
 _PERSIST_EVERY_SECONDS = 60.0
 Submit = Callable[[Sequence[ProviderEvent]], "Future[IngestResult]"]
@@ -47,8 +49,10 @@ class MetaWebhookRoute:
         submit: Submit,
         commit_timeout: float = 25.0,
         on_delivery: Callable[[], None] | None = None,
+        on_events: Callable[[list[ProviderEvent]], None] | None = None,
     ) -> None:
         self._app_secret = app_secret
+        self._on_events = on_events
         self._verify_token = verify_token
         self._submit = submit
         self._commit_timeout = commit_timeout
@@ -74,6 +78,8 @@ class MetaWebhookRoute:
             log.warning("Refused a webhook POST from %s: %s", request.client, checked.detail)
             return HttpResponse.text(checked.rejection.value, checked.detail)
         events = checked.events or []
+        if self._on_events is not None:
+            self._on_events(events)  # before the commit: confirmations sent after it need the number
         try:
             self._store(events)
         except FutureTimeoutError:
@@ -149,6 +155,7 @@ class MetaWebhookService:
         port: int = 8787,
         max_body_bytes: int = MAX_BODY_BYTES,
         remember_deliveries: bool = True,
+        numbers: ReplyNumbers | None = None,
     ) -> None:
         self.writer = writer
         self.server = WebhookServer(host, port, max_body_bytes=max_body_bytes)
@@ -160,11 +167,31 @@ class MetaWebhookService:
             verify_token=verify_token,
             submit=writer.submit_ingest,
             on_delivery=self._delivered,
+            on_events=numbers.learn if numbers is not None else None,
         )
+        if numbers is not None:
+            self._load_reply_number(numbers)
         self.route.mount(self.server)
 
     def start(self) -> tuple[str, int]:
         return self.server.start()
+
+    def _load_reply_number(self, numbers: ReplyNumbers) -> None:
+        book = self.writer.book
+        try:
+            known = book.get_cursor(REPLY_NUMBER_CURSOR)
+        except Exception as exc:  # a fallback only: never a reason not to listen
+            log.warning("Could not read the last WhatsApp number (%s)", type(exc).__name__)
+            known = None
+        if known:
+            numbers.seen(known)
+
+        def remember(number: str) -> None:
+            self.writer.submit(lambda: book.set_cursor(REPLY_NUMBER_CURSOR, number)).add_done_callback(
+                _log_cursor_failure
+            )
+
+        numbers.on_first_seen = remember
 
     def stop(self) -> None:
         self.server.stop()
@@ -222,15 +249,16 @@ def unreachable_warning(book: CursorStore, now: datetime | None = None) -> str |
 
 
 def build_sender(settings: Settings, secrets: SecretReader, allow_env: bool = False) -> GraphClient:
-    """The Graph API client (built once per session); NotConfiguredError without token or number id."""
+    """The Graph API client (built once per session); NotConfiguredError without an access token.
+
+    The phone number id is optional: replies go out from the number each customer wrote to.
+    """
     token = secrets.get("meta.access_token", allow_env=allow_env)
-    if not token or not settings.meta_phone_number_id:
-        raise NotConfiguredError(
-            "Enter the Meta access token and phone number id in Settings → Connection to send messages."
-        )
+    if not token:
+        raise NotConfiguredError("Enter the Meta access token in Settings → Connection to send messages.")
     return GraphClient(
         access_token=token,
-        phone_number_id=settings.meta_phone_number_id,
+        phone_number_id=settings.meta_phone_number_id.strip(),
         base_url=settings.meta_graph_url,
         api_version=settings.meta_api_version,
     )
@@ -248,11 +276,11 @@ def preflight(settings: Settings, secrets: SecretReader) -> list[str]:
             "the Meta App Secret and verify token are needed. Save them in the app "
             f"(Settings -> Connection) or set {' and '.join(missing)}."
         )
-    if secrets.get("meta.access_token", allow_env=True) and settings.meta_phone_number_id:
+    if secrets.get("meta.access_token", allow_env=True):
         return []
     return [
-        "Note: no access token or phone number id, so no confirmations will be sent "
-        "(opt-outs are still recorded)."
+        "Note: no access token, so no confirmations will be sent (opt-outs are still recorded). "
+        f"Save it in the app or set {SECRET_ENV['meta.access_token']}."
     ]
 
 
@@ -274,6 +302,7 @@ class MetaConnection:
             verify_token=verify_token,
             host=context.listen_host,
             port=context.listen_port,
+            numbers=context.sender.numbers if isinstance(context.sender, GraphClient) else None,
         )
         self._warning = unreachable_warning(context.writer.book)
 

@@ -12,6 +12,7 @@ import urllib3.exceptions
 
 from desktop_app.providers.base import ConnectionCheck, ConnectionState, SendResult
 from desktop_app.providers.meta_cloud import PROVIDER
+from desktop_app.providers.meta_cloud.reply_numbers import ReplyNumbers
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +21,10 @@ TOKEN_CODES = frozenset({190, 0})  # expired/invalid token; AuthException
 OUTSIDE_WINDOW_CODE = 131047
 OPTED_OUT_CODE = 131050
 DEFAULT_TIMEOUT = (5.0, 20.0)  # connect, read (seconds)
+NO_NUMBER_YET = (
+    "No WhatsApp number to send from yet: it is learnt from the first message a customer sends "
+    "(or enter the phone number id in Settings → Connection)."
+)
 
 
 class GraphClient:
@@ -31,7 +36,8 @@ class GraphClient:
         self,
         *,
         access_token: str,
-        phone_number_id: str,
+        phone_number_id: str = "",
+        numbers: ReplyNumbers | None = None,
         base_url: str = "https://graph.facebook.com",
         api_version: str = "v24.0",
         session: requests.Session | None = None,
@@ -42,7 +48,8 @@ class GraphClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._token = access_token
-        self._phone_number_id = phone_number_id
+        # Which number each customer wrote to (webhook metadata); the configured id is the fallback.
+        self.numbers = numbers or ReplyNumbers(phone_number_id)
         self._root = f"{base_url.rstrip('/')}/{api_version.strip('/')}"
         self._session = session or requests.Session()
         self._owns_session = session is None
@@ -64,9 +71,13 @@ class GraphClient:
 
     # --- Sender protocol -------------------------------------------------------------------------
 
+    @property
+    def _phone_number_id(self) -> str:
+        return self.numbers.number_for(None) or ""
+
     def send_text(self, to: str, text: str) -> SendResult:
         body = {**_recipient(to), "type": "text", "text": {"preview_url": False, "body": text}}
-        return self._post_message(body)
+        return self._post_message(body, sender_number=self.numbers.number_for(to))
 
     def test_connection(self) -> ConnectionCheck:
         if not self._token or not self._phone_number_id:
@@ -101,19 +112,24 @@ class GraphClient:
         template: dict[str, Any] = {"name": name, "language": {"code": language}}
         if components:
             template["components"] = list(components)
-        return self._post_message({**_recipient(to), "type": "template", "template": template})
+        body = {**_recipient(to), "type": "template", "template": template}
+        return self._post_message(body, sender_number=self.numbers.number_for(to))
 
     def mark_read(self, message_id: str) -> SendResult:
         body = {"status": "read", "message_id": message_id}
-        return self._post_message(body, expect_id=False)
+        return self._post_message(body, expect_id=False, sender_number=self._phone_number_id)
 
     # --- internals -------------------------------------------------------------------------------
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._token}"}
 
-    def _post_message(self, body: dict[str, Any], *, expect_id: bool = True) -> SendResult:
-        url = f"{self._root}/{self._phone_number_id}/messages"
+    def _post_message(
+        self, body: dict[str, Any], *, sender_number: str | None, expect_id: bool = True
+    ) -> SendResult:
+        if not sender_number:
+            return SendResult(ok=False, error_message=NO_NUMBER_YET)
+        url = f"{self._root}/{sender_number}/messages"
         payload = {"messaging_product": "whatsapp", **body}
         result = SendResult(ok=False, error_message="not attempted")
         for attempt in range(1, self._max_attempts + 1):
