@@ -143,6 +143,15 @@ class ShopSettingsService:
         """The standard confirmation of a full opt-out, with `{shop}` left in place."""
         return str(self._templates.render(language, "all", shop_name=SHOP_PLACEHOLDER, overrides={}).text)
 
+    def confirmation_preview(self, language: str, overrides: Mapping[str, str]) -> str:
+        """Exactly what a customer opting out of everything would receive with these (unsaved) texts.
+
+        The same rendering and the same shop name the sender uses (the saved one: with none, the
+        standard text says "us"), so the preview never promises what is not sent.
+        """
+        shop_name = self._host.settings.shop_name
+        return str(self._templates.render(language, "all", shop_name=shop_name, overrides=overrides).text)
+
     # -- connection ------------------------------------------------------------------------------
     def test_connection(self, settings: Settings, typed_secrets: Mapping[str, str]) -> ConnectionCheck:
         """Try the provider with these settings (a network call); typed secrets are used, not saved."""

@@ -6,7 +6,7 @@ import copy
 from collections.abc import Mapping
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QRect, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -80,13 +81,46 @@ class AutomaticTab(QWidget):
         settings.send_confirmations = self.confirmations.isChecked()
 
 
+class PreviewBubble(QLabel):
+    """An outgoing-message bubble sized to its text: as wide as it needs up to a cap, never clipped."""
+
+    MAX_WIDTH = 420
+    PADDING = 10
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setMargin(self.PADDING)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        follow_tint(self, outbound_bubble)
+
+    def show_text(self, text: str) -> None:
+        self.setText(text)
+        self._fit()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit()
+
+    def _fit(self) -> None:
+        # A word-wrapped label in a layout gets a height for some other width and clips; fix both.
+        inner = self.MAX_WIDTH - 2 * self.PADDING
+        metrics = self.fontMetrics()
+        flags = int(Qt.TextFlag.TextWordWrap)
+        bounds = metrics.boundingRect(QRect(0, 0, inner, 100_000), flags, self.text())
+        text_width = min(bounds.width(), inner) + 2  # a pixel of slack each side against rounding
+        height = metrics.boundingRect(QRect(0, 0, text_width, 100_000), flags, self.text()).height()
+        self.setFixedSize(text_width + 2 * self.PADDING, height + 2 * self.PADDING + 2)
+
+
 class ConfirmationsTab(QWidget):
     def __init__(
-        self, settings: Settings, shop: ShopSettingsService, shop_name: str, parent: QWidget | None = None
+        self, settings: Settings, shop: ShopSettingsService, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.shop = shop
-        self.shop_name = shop_name
         self.templates = dict(settings.confirmation_templates)
         self.language = QComboBox()
         self.language.setAccessibleName("Language")
@@ -96,15 +130,15 @@ class ConfirmationsTab(QWidget):
         self.text = QPlainTextEdit()
         self.text.setObjectName("confirmationText")
         self.text.setAccessibleName("Confirmation message")
-        self.preview = QLabel()
+        self.preview = PreviewBubble()
         self.preview.setObjectName("confirmationPreview")
-        self.preview.setWordWrap(True)
-        self.preview.setMargin(10)
-        follow_tint(self.preview, outbound_bubble)
-        self.preview.setMaximumWidth(420)
+        self.preview.setAccessibleName("Preview of the confirmation the customer receives")
         reset = QPushButton("Use the standard text")
         reset.clicked.connect(self._reset)
-        note = QLabel("The confirmation never contains offers. {shop} is replaced by your shop's name.")
+        note = QLabel(
+            "The confirmation never contains offers. {shop} is replaced by your shop's name; "
+            "the preview shows exactly what the customer receives."
+        )
         note.setWordWrap(True)
         self._current = str(self.language.currentData() or "")
         self.language.currentIndexChanged.connect(self._language_changed)
@@ -143,7 +177,7 @@ class ConfirmationsTab(QWidget):
         self._load()
 
     def _render(self) -> None:
-        self.preview.setText(self.text.toPlainText().replace("{shop}", self.shop_name))
+        self.preview.show_text(self.shop.confirmation_preview(self._current, self.templates))
 
     def apply(self, settings: Settings) -> None:
         settings.confirmation_templates = dict(self.templates)
@@ -392,7 +426,7 @@ class SettingsDialog(QDialog):
         settings = self.shop.current()
         self.connection = ConnectionTab(self.shop, settings, ops)
         self.automatic = AutomaticTab(settings)
-        self.confirmations = ConfirmationsTab(settings, self.shop, self.shop.shop_name)
+        self.confirmations = ConfirmationsTab(settings, self.shop)
         self.categories = CategoriesTab(self.shop, ops)
         self.keywords = KeywordsTab(settings, self.shop)
         self.tabs = QTabWidget()

