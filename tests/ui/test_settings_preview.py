@@ -45,11 +45,12 @@ def test_the_bubble_fits_its_text(qtbot, window):
     dialog.show()
     settle(qtbot, window)
     tab = dialog.confirmations
+    bubble = tab.preview
     for text in ("OK", "A much longer confirmation text. " * 6):
         tab.text.setPlainText(text)
-        bubble = tab.preview
-        qtbot.waitUntil(lambda: bubble.isVisible())
-        inner = bubble.contentsRect().adjusted(bubble.margin(), bubble.margin(), -bubble.margin(), -bubble.margin())
+        qtbot.waitUntil(bubble.isVisible)
+        pad = bubble.margin()
+        inner = bubble.contentsRect().adjusted(pad, pad, -pad, -pad)
         needed = bubble.fontMetrics().boundingRect(
             QRect(0, 0, inner.width(), 100_000), int(Qt.TextFlag.TextWordWrap), bubble.text()
         )
