@@ -74,8 +74,11 @@ class GuardedOutbox:
     def check(self, to: str, category: str) -> Decision:
         return self.book.may_send(to, category)
 
-    def send(self, to: str, text: str, category: str) -> SendResult:
-        """An ordinary message (campaign, order update, owner's reply): refused if the gate says no."""
+    def send(self, to: str, text: str, category: str, *, kind: str = "text") -> SendResult:
+        """An ordinary message (campaign, order update, owner's reply): refused if the gate says no.
+
+        `kind` is kept on the outbound row (an owner's override of the offer warning is marked there).
+        """
         decision = self.book.may_send(to, category)
         if not decision.allowed:
             log.info("Blocked a %s message: %s", category, decision.reason)
@@ -88,13 +91,19 @@ class GuardedOutbox:
         if result.ok:
             self._write(
                 lambda: self._store_outbound(
-                    self.book.resolve_key(to), text, result.provider_message_id, category, self._now()
+                    self.book.resolve_key(to), text, result.provider_message_id, category, self._now(), kind
                 )
             )
         return result
 
     def _store_outbound(
-        self, key: str, text: str, provider_message_id: str | None, category: str, sent_at: datetime
+        self,
+        key: str,
+        text: str,
+        provider_message_id: str | None,
+        category: str,
+        sent_at: datetime,
+        kind: str = "text",
     ) -> None:
         assert self.sender is not None
         with self.book.unit_of_work() as uow:
@@ -105,6 +114,7 @@ class GuardedOutbox:
                 provider_message_id=provider_message_id,
                 category=category,
                 sent_at=sent_at,
+                kind=kind,
             )
 
     def _mark(self, event_id: int, status: str) -> None:

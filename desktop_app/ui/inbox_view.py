@@ -121,6 +121,9 @@ class InboxView(QWidget):
         self.thread_view.banner.confirm_requested.connect(self.confirm)
         self.thread_view.banner.dismiss_requested.connect(self.dismiss)
         self.thread_view.send_requested.connect(self.send_reply)
+        self.thread_view.send_anyway_requested.connect(
+            lambda text, category: self.send_reply(text, category, as_non_promotional=True)
+        )
         self.thread_view.category_changed.connect(lambda _c: self._check_send_allowed())
         self.contact.change_requested.connect(self.change_consent)
         self.thread_view.set_categories(services.conversations.categories())
@@ -232,6 +235,7 @@ class InboxView(QWidget):
         self.contact.show_contact(
             view.contact_key, view.title, view.states, view.history, view.display_number
         )
+        self.thread_view.show_consent(view.states)
         if category == self.thread_view.current_category():
             self._show_decision(decision)
         else:  # the owner picked another kind of message meanwhile: ask the gate about that one
@@ -297,18 +301,24 @@ class InboxView(QWidget):
         self.notice.emit(plain_failure(error))
         self.changed.emit()  # the banner comes back if the request still waits
 
-    def send_reply(self, text: str, category: str) -> BackgroundTask | None:
+    def send_reply(
+        self, text: str, category: str, as_non_promotional: bool = False
+    ) -> BackgroundTask | None:
         """The network send (which asks the consent gate first) runs off the UI thread."""
         if self._contact_key is None:
             return None
         key, outreach = self._contact_key, self.services.outreach
         self.thread_view.send_button.setEnabled(False)
-        task = BackgroundTask(lambda: outreach.send_reply(key, text, category), self)
-        task.done.connect(lambda outcome, error: self._reply_sent(task, key, outcome, error))
+        task = BackgroundTask(
+            lambda: outreach.send_reply(key, text, category, as_non_promotional=as_non_promotional), self
+        )
+        task.done.connect(lambda outcome, error: self._reply_sent(task, key, outcome, error, text))
         self.send_tasks.append(task)
         return task.start()
 
-    def _reply_sent(self, task: BackgroundTask, key: str, outcome: SendOutcome | None, error: str) -> None:
+    def _reply_sent(
+        self, task: BackgroundTask, key: str, outcome: SendOutcome | None, error: str, text: str = ""
+    ) -> None:
         if task in self.send_tasks:
             self.send_tasks.remove(task)
         self.thread_view.send_button.setEnabled(self.thread_view.reply.isEnabled())
@@ -319,6 +329,8 @@ class InboxView(QWidget):
                 self.thread_view.reply.clear()
             self.notice.emit("Reply sent.")
             self.refresh()
+        elif outcome.can_send_anyway:
+            self.thread_view.show_offer_warning(outcome.reason, text)
         else:
             self.thread_view.show_send_warning(outcome.reason, outcome.since)
 

@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.domain.model import CategoryState
+from desktop_app.domain.reach import Reach, what_may_be_sent
 from desktop_app.domain.records import DetectionRecord, MessageRecord
 from desktop_app.ui.bubble_delegate import BubbleDelegate
 from desktop_app.ui.explain import category_name
@@ -35,6 +37,7 @@ class ThreadListView(QListView):
 
 class ThreadView(QWidget):
     send_requested = Signal(str, str)  # text, category
+    send_anyway_requested = Signal(str, str)  # the owner says this offer-looking reply is not an offer
     category_changed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -71,12 +74,29 @@ class ThreadView(QWidget):
         self.warning.setAccessibleName("Sending warning")
         follow_tint(self.warning, bad_tint)
         self.warning.hide()
+        self.send_anyway_button = QPushButton("Send anyway — it is not an offer")
+        self.send_anyway_button.setAccessibleName("Send anyway as a non-promotional reply")
+        self.send_anyway_button.setToolTip(
+            "Send this reply as an ordinary, non-promotional message; your choice is kept in the book"
+        )
+        self.send_anyway_button.clicked.connect(self._send_anyway)
+        self.send_anyway_button.hide()
+        self._blocked_text: str | None = None
+
+        # What the customer's consent allows, right above the reply box whenever it limits anything.
+        self.consent_line = QLabel()
+        self.consent_line.setObjectName("replyConsent")
+        self.consent_line.setWordWrap(True)
+        self.consent_line.setAccessibleName("What may be sent to this customer")
+        self.consent_line.hide()
+        self.reach: Reach | None = None
 
         self.reply = QPlainTextEdit()
         self.reply.setObjectName("replyBox")
         self.reply.setPlaceholderText("Type a reply…")
         self.reply.setAccessibleName("Reply")
         self.reply.setFixedHeight(self.reply.fontMetrics().height() * 3 + 12)
+        self.reply.textChanged.connect(self._reply_edited)
         self.category = QComboBox()
         self.category.setAccessibleName("Kind of message")
         self.category.setToolTip(
@@ -108,7 +128,11 @@ class ThreadView(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.banner)
-        layout.addWidget(self.warning)
+        warning_row = QHBoxLayout()
+        warning_row.addWidget(self.warning, 1)
+        warning_row.addWidget(self.send_anyway_button)
+        layout.addLayout(warning_row)
+        layout.addWidget(self.consent_line)
         layout.addLayout(reply_row)
         self.set_enabled_for_contact(False)
 
@@ -139,12 +163,29 @@ class ThreadView(QWidget):
         self.list.scrollToBottom()
         self.set_enabled_for_contact(True)
 
+    def show_consent(self, states: list[CategoryState] | None) -> None:
+        """One sentence above the reply box when the customer's choices limit what may be sent."""
+        if states is None:
+            self.reach = None
+            self.consent_line.hide()
+            return
+        categories = [self.category.itemData(i) for i in range(self.category.count())]
+        self.reach = what_may_be_sent(
+            {state.category: state for state in states},
+            [str(c) for c in categories] or [state.category for state in states],
+            name=category_name,
+            when=full_time,
+        )
+        self.consent_line.setText(f"⊘ {self.reach.sentence}")
+        self.consent_line.setVisible(self.reach.limited)
+
     def clear(self) -> None:
         self.title.setText("Pick a conversation on the left")
         self.subtitle.setText("")
         self.model.set_messages([])
         self.banner.show_detection(None)
         self.show_send_warning(None)
+        self.show_consent(None)
         self.set_enabled_for_contact(False)
 
     def show_detection(self, detection: DetectionRecord | None) -> None:
@@ -156,6 +197,8 @@ class ThreadView(QWidget):
 
     def show_send_warning(self, reason: str | None, since: object = None) -> None:
         """A forbidden send: say why and since when, and keep the Send button off."""
+        self.send_anyway_button.hide()
+        self._blocked_text = None
         if not reason:
             self.warning.hide()
             self.send_button.setEnabled(self.reply.isEnabled())
@@ -167,7 +210,30 @@ class ThreadView(QWidget):
         self.warning.show()
         self.send_button.setEnabled(False)
 
+    def show_offer_warning(self, reason: str, text: str) -> None:
+        """A reply that reads like an offer to someone who stopped offers: not sent; the owner may
+        still send it as a non-promotional reply (this exact text), after reading why."""
+        self.warning.setText(
+            f"⊘ Not sent: {reason}. Rewrite it without the offer, or send it anyway if it is not one."
+        )
+        self.warning.show()
+        self._blocked_text = text
+        self.send_anyway_button.show()
+        self.send_button.setEnabled(self.reply.isEnabled())
+
     # -- actions -------------------------------------------------------------------------------
+    def _reply_edited(self) -> None:
+        if self._blocked_text is not None and self.reply.toPlainText().strip() != self._blocked_text:
+            self._blocked_text = None
+            self.send_anyway_button.hide()
+            self.warning.hide()
+
+    def _send_anyway(self) -> None:
+        text = self.reply.toPlainText().strip()
+        if text and text == self._blocked_text:
+            self.send_anyway_button.hide()
+            self.send_anyway_requested.emit(text, self.current_category())
+
     def _emit_category(self) -> None:
         self.category_changed.emit(self.current_category())
 

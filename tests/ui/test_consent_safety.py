@@ -1,0 +1,77 @@
+"""Consent safety in the reply box (issue 13): no offer reaches someone who stopped offers by accident."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from desktop_app.services.outreach import OVERRIDE_KIND
+from tests.ui.conftest import settle
+from tests.ui.test_inbox_flows import open_row
+
+ANA = "15550101234"
+BIG_SALE = "Big sale: 20% off all croissants"
+
+
+def _marketing_opted_out(qtbot, window, runtime, customers) -> str:
+    key = customers.say(ANA, "Ana Souza", "please stop the promo messages")
+    window.refresh_all()
+    open_row(qtbot, window, key)
+    qtbot.keyClick(window.inbox_view.list, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(runtime.sender.sent) == 1, timeout=5000)  # the confirmation
+    settle(qtbot, window)
+    assert runtime.book.consent_state(key)["marketing"].state == "opted_out"
+    return key
+
+
+def test_an_offer_typed_as_an_order_update_is_not_sent_to_a_marketing_opt_out(
+    qtbot, window, runtime, customers
+):
+    key = _marketing_opted_out(qtbot, window, runtime, customers)
+    confirmations = list(runtime.sender.sent)
+    thread = window.inbox_view.thread_view
+    thread.category.setCurrentIndex(thread.category.findData("order_updates"))
+    settle(qtbot, window)
+    assert not thread.warning.isVisible()  # order updates are allowed as such
+    assert thread.consent_line.isVisible()  # but the limit is said right above the reply box
+    assert thread.consent_line.text().startswith("⊘ No marketing")
+    assert "order updates may be sent" in thread.consent_line.text()
+
+    thread.reply.setPlainText(BIG_SALE)
+    qtbot.mouseClick(thread.send_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: thread.warning.isVisible(), timeout=5000)
+    settle(qtbot, window)
+
+    assert runtime.sender.sent == confirmations  # nothing left
+    warning = thread.warning.text()
+    assert "Not sent" in warning and "“sale”" in warning
+    assert "please stop the promo messages" in warning  # how they opted out, and when
+    assert thread.send_anyway_button.isVisible()
+    assert thread.reply.toPlainText() == BIG_SALE  # the owner's text is kept
+
+    window.grab().save("/tmp/h6_offer_blocked.png")
+
+    qtbot.mouseClick(thread.send_anyway_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: runtime.sender.sent[-1] == (key, BIG_SALE), timeout=5000)
+    settle(qtbot, window)
+    [outbound] = [m for m in runtime.book.thread(key) if m.text == BIG_SALE]
+    assert outbound.kind == OVERRIDE_KIND  # the owner's choice is kept in the book
+    assert outbound.category == "order_updates"
+
+
+def test_an_edited_reply_needs_the_check_again(qtbot, window, runtime, customers):
+    _marketing_opted_out(qtbot, window, runtime, customers)
+    thread = window.inbox_view.thread_view
+    thread.category.setCurrentIndex(thread.category.findData("order_updates"))
+    thread.reply.setPlainText(BIG_SALE)
+    qtbot.mouseClick(thread.send_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: thread.send_anyway_button.isVisible(), timeout=5000)
+
+    thread.reply.setPlainText("Big sale on everything, 30% off")
+    assert not thread.send_anyway_button.isVisible()  # the override was for the text the owner read
+
+
+def test_a_customer_with_no_opt_out_gets_no_consent_line(qtbot, window, customers):
+    key = customers.say(ANA, "Ana Souza", "Is the shop open on Sunday?")
+    window.refresh_all()
+    open_row(qtbot, window, key)
+    assert not window.inbox_view.thread_view.consent_line.isVisible()
