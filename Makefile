@@ -13,8 +13,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,build]'
 	@touch $(STAMP)
 
+# Outside a desktop session it starts a private keyring first (scripts/run-app.sh).
 run: $(STAMP)
-	$(BIN)/consent-desk $(ARGS)
+	sh scripts/run-app.sh $(BIN)/consent-desk $(ARGS)
 
 demo: $(STAMP)
 	$(BIN)/consent-desk --demo

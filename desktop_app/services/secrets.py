@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Mapping
 
 import keyring
@@ -25,6 +26,23 @@ SECRET_ENV: Mapping[str, str] = {
     "twilio.api_secret": "CONSENT_DESK_TWILIO_API_SECRET",
     "twilio.auth_token": "CONSENT_DESK_TWILIO_AUTH_TOKEN",
 }
+
+
+def no_keychain_message(platform: str = sys.platform, environ: Mapping[str, str] = os.environ) -> str:
+    """What is missing and how to get it, for the owner (Settings, first run)."""
+    missing = "No system keychain is available, so passwords and tokens cannot be saved safely."
+    if not platform.startswith("linux"):
+        return f"{missing} Unlock your keychain (macOS Keychain, Windows Credential Manager) and try again."
+    if not environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        return (
+            f"{missing} The app is running outside a desktop session, where the keychain lives. "
+            "Start it from your desktop, or install gnome-keyring (sudo apt install gnome-keyring) "
+            "and start it with `make run`, which then opens a keychain of its own."
+        )
+    return (
+        f"{missing} Install a keychain (sudo apt install gnome-keyring, or KWallet / KeePassXC), "
+        "unlock it, and open Settings again."
+    )
 
 
 class SecretStoreUnavailableError(RuntimeError):
@@ -59,11 +77,7 @@ class SecretStore:
             usable = False
         name = type(backend).__module__.rsplit(".", 1)[-1] + "." + type(backend).__name__
         if not usable and not _is_test_backend(backend):
-            return False, (
-                "No system keychain is available on this computer, so passwords and tokens "
-                "cannot be saved safely. Install or unlock your keychain (GNOME Keyring, "
-                "KWallet, macOS Keychain, Windows Credential Manager) and try again."
-            )
+            return False, no_keychain_message()
         return True, f"Secrets are kept in the system keychain ({name})."
 
     def get(self, name: str, *, allow_env: bool = False) -> str | None:
