@@ -15,7 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.domain.model import CategoryState, ConsentEventRecord
+from desktop_app.domain.model import ALL, CategoryState, ConsentEventRecord
+from desktop_app.domain.reach import what_may_be_sent
 from desktop_app.ui.explain import category_name, source_words, state_symbol, state_words
 from desktop_app.ui.timefmt import full_time
 
@@ -53,7 +54,17 @@ class ContactPanel(QWidget):
         self.number.setForegroundRole(QPalette.ColorRole.PlaceholderText)
 
         self.consent_box = QGroupBox("Consent")
-        self.consent_form = QFormLayout(self.consent_box)
+        self.reach_line = QLabel("")
+        self.reach_line.setObjectName("contactReach")
+        self.reach_line.setWordWrap(True)
+        self.reach_line.setAccessibleName("What may be sent")
+        bold = self.reach_line.font()
+        bold.setBold(True)
+        self.reach_line.setFont(bold)
+        consent_layout = QVBoxLayout(self.consent_box)
+        consent_layout.addWidget(self.reach_line)
+        self.consent_form = QFormLayout()
+        consent_layout.addLayout(self.consent_form)
         self.history_box = QGroupBox("History")
         self.history = QListWidget()
         self.history.setAccessibleName("Consent history")
@@ -94,7 +105,21 @@ class ContactPanel(QWidget):
         while self.consent_form.rowCount():
             self.consent_form.removeRow(0)
         evidence = {event.id: event for event in history}
+        by_category = {state.category: state for state in states}
+        reach = what_may_be_sent(
+            by_category, [s.category for s in states], name=category_name, when=full_time
+        )
+        self.reach_line.setText(reach.sentence)
         for state in states:
+            if reach.everything_stopped and state.category != ALL and state.state != "opted_out":
+                # "No choice recorded" beside "All messages: opted out" would contradict it
+                words = "Stopped with all messages"
+                label = QLabel(f"{state_symbol('opted_out')} {words}")
+                label.setObjectName(f"consent_{state.category}")
+                label.setAccessibleName(f"{category_name(state.category)}: {words}")
+                label.setWordWrap(True)
+                self.consent_form.addRow(category_name(state.category), label)
+                continue
             label = QLabel(f"{state_symbol(state.state)} {state_words(state.state)}")
             label.setObjectName(f"consent_{state.category}")
             label.setAccessibleName(f"{category_name(state.category)}: {state_words(state.state)}")

@@ -204,9 +204,17 @@ class ThreadView(QWidget):
             self.send_button.setEnabled(self.reply.isEnabled())
             return
         if since is not None:
-            what = category_name(self.current_category()).lower()
-            reason = f"this customer asked not to receive {what} messages (since {full_time(since)})"  # type: ignore[arg-type]
-        self.warning.setText(f"⊘ Not sent: {reason}. Choose another kind of message, or leave it.")
+            if self.reach is not None and self.reach.everything_stopped:
+                reason = f"this customer asked to stop all messages (since {full_time(since)})"  # type: ignore[arg-type]
+            else:
+                what = category_name(self.current_category()).lower()
+                reason = f"this customer asked not to receive {what} messages (since {full_time(since)})"  # type: ignore[arg-type]
+        advice = (
+            "Only the customer can start again, for example by replying START."
+            if self.reach is not None and self.reach.everything_stopped
+            else "Choose another kind of message, or leave it."
+        )
+        self.warning.setText(f"⊘ Not sent: {reason}. {advice}")
         self.warning.show()
         self.send_button.setEnabled(False)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from desktop_app.services.outreach import OVERRIDE_KIND
 from tests.ui.conftest import settle
@@ -75,3 +76,25 @@ def test_a_customer_with_no_opt_out_gets_no_consent_line(qtbot, window, customer
     window.refresh_all()
     open_row(qtbot, window, key)
     assert not window.inbox_view.thread_view.consent_line.isVisible()
+
+
+def test_a_customer_who_stopped_everything_reads_as_stopped_everywhere(qtbot, window, runtime, customers):
+    bruno = customers.say("5511987650001", "Bruno Lima", "STOP")
+    window.refresh_all()
+    open_row(qtbot, window, bruno)
+    qtbot.keyClick(window.inbox_view.list, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(runtime.sender.sent) == 1, timeout=5000)
+    settle(qtbot, window)
+    panel = window.inbox_view.contact
+    thread = window.inbox_view.thread_view
+
+    assert panel.reach_line.text().startswith("Send nothing: they asked to stop all messages")
+    marketing = panel.findChild(QLabel, "consent_marketing")
+    assert "No choice recorded" not in marketing.text()  # not beside "All messages ⊘ Opted out"
+    assert thread.consent_line.text() == "⊘ " + panel.reach_line.text()  # one view, both places
+    thread.category.setCurrentIndex(thread.category.findData("order_updates"))
+    settle(qtbot, window)
+    assert "stop all messages" in thread.warning.text()
+    assert "order updates messages" not in thread.warning.text()
+    assert "Choose another kind" not in thread.warning.text()
+    window.grab().save("/tmp/h6_stopped_everything.png")
