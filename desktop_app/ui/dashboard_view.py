@@ -30,10 +30,39 @@ class ChartSeries:
     values: tuple[float, ...]
 
 
-def nice_scale(top: float) -> tuple[int, int]:
-    """The y axis' (step, maximum): whole numbers, at most five steps, the maximum at or above `top`."""
-    step = max(1, math.ceil(max(top, 1) / 5))
-    return step, step * max(1, math.ceil(top / step))
+def nice_scale(top: float, most_steps: int = 5) -> tuple[int, int]:
+    """The y axis' (step, maximum): a whole 1-2-5 step, at most `most_steps` steps, maximum >= `top`.
+
+    Every tick is a multiple of the step, so a bar of 3 ends exactly on a line when 3 is a tick.
+    """
+    top = max(top, 1.0)
+    magnitude = 1
+    while True:
+        for factor in (1, 2, 5):
+            step = factor * magnitude
+            if math.ceil(top / step) <= most_steps:
+                return step, step * math.ceil(top / step)
+        magnitude *= 10
+
+
+def axis_ticks(top: float) -> list[int]:
+    step, maximum = nice_scale(top)
+    return list(range(0, maximum + 1, step))
+
+
+def legend_rows(widths: Sequence[int], room: int, gap: int) -> list[list[int]]:
+    """Indexes of legend entries per line: entries wrap onto a new line rather than being cut off."""
+    rows: list[list[int]] = [[]]
+    used = 0
+    for index, width in enumerate(widths):
+        needed = width if not rows[-1] else used + gap + width
+        if rows[-1] and needed > room:
+            rows.append([index])
+            used = width
+        else:
+            rows[-1].append(index)
+            used = needed
+    return rows if rows[0] else []
 
 
 class BarChart(QWidget):
@@ -79,11 +108,12 @@ class BarChart(QWidget):
         painter.setPen(text)
         title_box = QRect(inner.left(), inner.top(), inner.width(), line)
         painter.drawText(title_box, Qt.AlignmentFlag.AlignCenter, self.title)
-        legend_top = inner.bottom() - line
-        self._draw_legend(painter, metrics, QRect(inner.left(), legend_top, inner.width(), line))
+        rows = self.legend_layout(metrics, inner.width())
+        legend_top = inner.bottom() - line * max(len(rows), 1)
+        self._draw_legend(painter, metrics, rows, QRect(inner.left(), legend_top, inner.width(), line))
 
-        step, maximum = nice_scale(self.top())
-        ticks = list(range(0, maximum + 1, step))
+        ticks = axis_ticks(self.top())
+        maximum = ticks[-1]
         label_width = max(metrics.horizontalAdvance(str(tick)) for tick in ticks)
         plot = QRect(
             inner.left() + label_width + 8,
@@ -136,26 +166,35 @@ class BarChart(QWidget):
                 if self.stacked:
                     stacked_height += height
 
-    def _draw_legend(self, painter: QPainter, metrics: QFontMetrics, box: QRect) -> None:
-        if not self.series:
-            return
-        marker, gap = 8, 16
-        room = box.width() // len(self.series) - marker - 4 - gap
-        labels = [
-            metrics.elidedText(s.label, Qt.TextElideMode.ElideRight, max(room, 20)) for s in self.series
-        ]
-        widths = [marker + 4 + metrics.horizontalAdvance(label) for label in labels]
-        x = box.left() + (box.width() - sum(widths) - gap * (len(widths) - 1)) / 2
-        for number, (label, width) in enumerate(zip(labels, widths, strict=True)):
-            painter.fillRect(
-                QRectF(x, box.center().y() - marker / 2 + 1, marker, marker),
-                QColor(SERIES_COLOURS[number % len(SERIES_COLOURS)]),
-            )
-            painter.setPen(self.palette().color(QPalette.ColorRole.Text))
-            painter.drawText(
-                QRectF(x + marker + 4, box.top(), width, box.height()), Qt.AlignmentFlag.AlignVCenter, label
-            )
-            x += width + gap
+    LEGEND_MARKER = 8
+    LEGEND_GAP = 16
+
+    def legend_layout(self, metrics: QFontMetrics, room: int) -> list[list[int]]:
+        return legend_rows([self._legend_width(metrics, s.label) for s in self.series], room, self.LEGEND_GAP)
+
+    def _legend_width(self, metrics: QFontMetrics, label: str) -> int:
+        return self.LEGEND_MARKER + 4 + metrics.horizontalAdvance(label)
+
+    def _draw_legend(
+        self, painter: QPainter, metrics: QFontMetrics, rows: list[list[int]], first: QRect
+    ) -> None:
+        marker, gap = self.LEGEND_MARKER, self.LEGEND_GAP
+        painter.setPen(self.palette().color(QPalette.ColorRole.Text))
+        for row_number, row in enumerate(rows):
+            box = first.translated(0, row_number * first.height())
+            widths = [self._legend_width(metrics, self.series[i].label) for i in row]
+            x = box.left() + max(0, box.width() - sum(widths) - gap * (len(widths) - 1)) / 2
+            for number, width in zip(row, widths, strict=True):
+                painter.fillRect(
+                    QRectF(x, box.center().y() - marker / 2 + 1, marker, marker),
+                    QColor(SERIES_COLOURS[number % len(SERIES_COLOURS)]),
+                )
+                painter.drawText(
+                    QRectF(x + marker + 4, box.top(), width, box.height()),
+                    Qt.AlignmentFlag.AlignVCenter,
+                    self.series[number].label,
+                )
+                x += width + gap
 
 
 def _tile(title: str) -> tuple[QFrame, QLabel, QLabel]:
