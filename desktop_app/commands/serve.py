@@ -55,6 +55,13 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "--port", type=int, help="port to listen on (default: Settings, normally 8787; 0 = any)"
     )
     parser.add_argument(
+        "--public-url",
+        help=(
+            "the public https address that reaches this server (a tunnel's); with the App ID set, "
+            "the webhook <URL>/webhook is registered with Meta whenever it is new or changed"
+        ),
+    )
+    parser.add_argument(
         "--auto",
         action="store_true",
         help="automatic mode: apply confident opt-outs at once (otherwise they wait for review in the app)",
@@ -77,6 +84,8 @@ def run_headless(args: argparse.Namespace, ctx: ServeContext, stop: threading.Ev
     spec = provider_spec(name)
     if getattr(args, "auto", False):
         settings.auto_mode = True  # this run only; the saved settings are not changed
+    if getattr(args, "public_url", None):
+        settings.public_url = args.public_url  # this run only, like --auto
     secrets = SecretStore()
     try:
         notes = spec.preflight(settings, secrets)

@@ -19,6 +19,7 @@ from desktop_app.providers.meta_cloud.signature import SIGNATURE_HEADER
 from desktop_app.providers.meta_cloud.webhook import answer_verification, check_delivery
 from desktop_app.services.book_writer import BookWriter
 from desktop_app.services.connections import NotConfiguredError, ProviderSpec, SecretReader, SourceContext
+from desktop_app.services.meta_registration import RegistrationReport, register_webhook
 from desktop_app.services.secrets import SECRET_ENV
 from desktop_app.services.settings import Settings
 from desktop_app.services.webhook_server import (
@@ -305,12 +306,51 @@ class MetaConnection:
             numbers=context.sender.numbers if isinstance(context.sender, GraphClient) else None,
         )
         self._warning = unreachable_warning(context.writer.book)
+        self._context = context
+        self.registration: RegistrationReport | None = None
+        self.registered = threading.Event()  # set once registration has an answer (tests, `--check`)
+        self._registering: threading.Thread | None = None
 
     def start(self) -> None:
         host, port = self.service.start()
         self.description = f"Listening on http://{host}:{port}{META_PATH}"
         message = f"Waiting for Meta at http://{host}:{port}{META_PATH} (expose it with a tunnel)"
         self._report(ConnectionState.WEBHOOK_WAITING, self._warning or message)
+        if self._context.settings.public_url.strip():
+            self.register(self._context.settings.public_url)
+
+    def register(self, public_url: str) -> None:
+        """Register `public_url` with Meta on a thread: our server must answer Meta's GET meanwhile."""
+        self.registered.clear()
+        thread = threading.Thread(
+            target=self._register, args=(public_url,), name="meta-registration", daemon=True
+        )
+        self._registering = thread
+        thread.start()
+
+    def _register(self, public_url: str) -> None:
+        context = self._context
+        book = context.writer.book
+
+        def remember(name: str, value: str) -> None:
+            context.writer.submit(lambda: book.set_cursor(name, value)).add_done_callback(_log_cursor_failure)
+
+        try:
+            report = register_webhook(
+                context.settings,
+                context.secrets,
+                public_url,
+                book=book,
+                remember=remember,
+                allow_env=context.allow_env,
+            )
+        except Exception as exc:  # a bug here must not take the webhook down with it
+            log.error("Registering the webhook failed unexpectedly (%s)", type(exc).__name__)
+            report = RegistrationReport(False, ("Registering the webhook failed; see the log.",))
+        self.registration = report
+        state = ConnectionState.WEBHOOK_WAITING if report.ok else ConnectionState.NOT_CONFIGURED
+        self._report(state, " ".join(report.lines))
+        self.registered.set()
 
     description = "Meta webhook (not started)"
 
@@ -318,6 +358,9 @@ class MetaConnection:
         """Meta pushes; there is nothing to ask for."""
 
     def stop(self) -> None:
+        thread = self._registering
+        if thread is not None:
+            thread.join(timeout=35.0)  # Graph's read timeout bounds it
         self.service.stop()
 
 

@@ -31,7 +31,9 @@ class Settings:
     public_url: str = ""  # the tunnel's https URL, used for Twilio signature checks
     meta_graph_url: str = "https://graph.facebook.com"
     meta_api_version: str = "v24.0"
-    meta_phone_number_id: str = ""
+    meta_phone_number_id: str = ""  # optional: replies go out from the number each customer wrote to
+    meta_app_id: str = ""  # with the App Secret, the app registers its own webhook with Meta
+    meta_waba_id: str = ""  # WhatsApp Business Account id: the app subscribes itself to it
     twilio_from: str = ""  # "whatsapp:+15550100100"
     twilio_base_url: str = "https://api.twilio.com"
     twilio_poll_seconds: float = 5.0
@@ -90,6 +92,9 @@ class Settings:
             "CONSENT_DESK_META_GRAPH_URL": "meta_graph_url",
             "CONSENT_DESK_META_API_VERSION": "meta_api_version",
             "CONSENT_DESK_META_PHONE_NUMBER_ID": "meta_phone_number_id",
+            "CONSENT_DESK_META_APP_ID": "meta_app_id",
+            "CONSENT_DESK_META_WABA_ID": "meta_waba_id",
+            "CONSENT_DESK_PUBLIC_URL": "public_url",
             "CONSENT_DESK_TWILIO_BASE_URL": "twilio_base_url",
             "CONSENT_DESK_TWILIO_FROM": "twilio_from",
         }

@@ -153,7 +153,11 @@ class FakeGraphApi:
         return 200, {"data": data}
 
     def _app_subscriptions(self, call: Call) -> tuple[int, Any]:
-        token = call.params.get("access_token", "")
+        token = call.params.get("access_token", "") or call.headers.get("authorization", "").removeprefix(
+            "Bearer "
+        )
+        if "access_token" in call.params and call.method == "GET":
+            call.problems.append("the app token (it holds the App Secret) must not travel in a URL")
         if "|" not in token:
             call.problems.append("an app access token APP_ID|APP_SECRET is needed")
             return _error(190, "Invalid OAuth access token - Cannot parse access token", 400)
