@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
@@ -35,6 +36,7 @@ from desktop_app.services.ingest_events import (
     OPT_OUT_SEND_ERRORS,
     Batch,
     classify_event,
+    correction_explanation,
     described,
     event_from_verdict,
     filed_at_bounded_time,
@@ -60,6 +62,9 @@ __all__ = ["IngestPipeline", "Prepared"]
 
 # Look this far back for confirmations that never left; older ones are past the reply window anyway.
 RECOVERY_WINDOW = timedelta(days=2)
+# An opt-in the model reads this soon after the customer's own STOP takes that STOP back.
+CORRECTION_WINDOW = timedelta(hours=24)
+RECENT_STOPS_KEPT = 10_000
 
 
 class IngestPipeline:
@@ -97,6 +102,9 @@ class IngestPipeline:
         )
         self.clock = clock
         self.confirmation_executor = confirmation_executor  # None: confirm on the calling thread
+        # Customers whose STOP this session saw (key -> when they sent it): a later message the
+        # model reads as an opt-in ("Pardon, erreur ! START") takes that STOP back. Writer thread only.
+        self._recent_stops: dict[str, datetime] = {}
 
     @property
     def sender(self) -> Sender | None:
@@ -271,10 +279,18 @@ class IngestPipeline:
             return
         if verdict.kind is VerdictKind.OPT_OUT:
             batch.opting_out[key] = None
-        if corrects_previous(verdict) and uow.supersede_pending_opt_outs(key, msg.occurred_at):
+            self._remember_stop(key, msg.occurred_at)
+        takes_back = self._takes_back(key, msg, verdict)
+        closed = takes_back and uow.supersede_pending_opt_outs(key, msg.occurred_at) > 0
+        if closed:
             log.info("A correction closed the customer's earlier, undecided opt-out request(s)")
         exact = verdict.rule.startswith(EXACT_RULE_PREFIX)
         automatic = settings.auto_mode and verdict.auto and verdict.confidence >= settings.auto_threshold
+        if takes_back:
+            # In automatic mode the correction is the opt-in it is: the customer ends opted in.
+            automatic = settings.auto_mode
+            verdict = replace(verdict, explanation=correction_explanation(closed, applied=automatic))
+            self._recent_stops.pop(key, None)
         if not (exact or automatic):
             batch.result.detections.append(uow.add_detection(row_id, verdict, status="pending"))
             return
@@ -284,6 +300,21 @@ class IngestPipeline:
             batch.result.applied_event_ids.append(record.id)
             if record.action is ConsentAction.OPT_OUT:
                 batch.confirmations.append((record, verdict.language))
+
+    def _remember_stop(self, key: str, sent_at: datetime) -> None:
+        if len(self._recent_stops) >= RECENT_STOPS_KEPT:
+            self._recent_stops.pop(next(iter(self._recent_stops)))
+        self._recent_stops[key] = sent_at
+
+    def _takes_back(self, key: str, msg: InboundMessage, verdict: Verdict) -> bool:
+        """A correction of an earlier STOP: the detector's correction rules, or an opt-in read by the
+        model shortly after this customer's STOP (the model has no correction family of its own)."""
+        if corrects_previous(verdict):
+            return True
+        if verdict.kind is not VerdictKind.OPT_IN or not verdict.rule.startswith("model:"):
+            return False
+        stop_at = self._recent_stops.get(key)
+        return stop_at is not None and timedelta(0) <= msg.occurred_at - stop_at <= CORRECTION_WINDOW
 
     def _status(self, uow: UnitOfWork, status: StatusUpdate, batch: Batch, time_note: str | None) -> None:
         if not uow.apply_status(status):

@@ -132,6 +132,15 @@ def normalized_key(key: str, kind: ContactKind, region: str) -> str:
     return normalize_ref(ContactRef(key, kind), region, authoritative=True).key
 
 
+def correction_explanation(closed_pending: bool, *, applied: bool) -> str:
+    """What the owner reads about a customer taking back their STOP (the detection's explanation)."""
+    if applied:
+        return "They took back their stop request; automatic mode opted them in again."
+    if closed_pending:
+        return "They took back their stop request, so it was closed; confirm to record them as opted in."
+    return "They took back an earlier stop request; confirm to record them as opted in again."
+
+
 def event_from_verdict(
     key: str, msg: InboundMessage, verdict: Verdict, exact: bool, time_note: str | None
 ) -> NewConsentEvent:
