@@ -48,6 +48,10 @@ class ConsentChangeDialog(QDialog):
         form.addRow("", self.opt_out)
         form.addRow("", self.opt_in)
         form.addRow("Reason (required)", self.reason)
+        # Wide enough for the whole title in the title bar and the whole example in the reason box.
+        metrics = self.fontMetrics()
+        self.reason.setMinimumWidth(metrics.horizontalAdvance(self.reason.placeholderText()) + 32)
+        self.setMinimumWidth(max(metrics.horizontalAdvance(self.windowTitle()) + 160, 460))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(note)

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desktop_app.services.conversations import ConversationItem
 from desktop_app.ui.icons import icon
 from desktop_app.ui.models.paged import ItemRole
-from desktop_app.ui.palette import AMBER, review_tint
+from desktop_app.ui.palette import AMBER, readable_muted, review_tint
 from desktop_app.ui.timefmt import short_time
 
 PADDING = 8
+
+
+def row_colours(palette: QPalette, *, selected: bool, pending: bool) -> tuple[QColor, QColor, QColor]:
+    """(background, text, muted text) of a row; the muted grey stays readable on the amber tint."""
+    if selected:
+        text = palette.color(QPalette.ColorRole.HighlightedText)
+        return palette.color(QPalette.ColorRole.Highlight), text, text
+    background = review_tint(palette) if pending else palette.color(QPalette.ColorRole.Base)
+    text = palette.color(QPalette.ColorRole.Text)
+    muted = palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+    return background, text, readable_muted(muted, text, background)
 
 
 class ConversationDelegate(QStyledItemDelegate):
@@ -31,15 +42,12 @@ class ConversationDelegate(QStyledItemDelegate):
         palette = option.palette
         rect = option.rect
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        if selected:
-            painter.fillRect(rect, palette.color(QPalette.ColorRole.Highlight))
-        elif item.pending_reviews:
-            painter.fillRect(rect, review_tint(palette))
+        pending = item.pending_reviews > 0
+        background, text_color, muted = row_colours(palette, selected=selected, pending=pending)
+        if selected or item.pending_reviews:
+            painter.fillRect(rect, background)
         if item.pending_reviews:  # a strong amber edge stays visible even when selected
             painter.fillRect(QRect(rect.left(), rect.top(), 4, rect.height()), AMBER)
-        text_role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
-        text_color = palette.color(text_role)
-        muted = palette.color(QPalette.ColorGroup.Disabled, text_role) if not selected else text_color
 
         inner = rect.adjusted(PADDING + 4, PADDING // 2 + 2, -PADDING, -PADDING // 2)
         metrics = QFontMetrics(option.font)

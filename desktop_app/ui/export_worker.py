@@ -8,8 +8,18 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
+from desktop_app.services.paths import plain_os_reason
+
 # (path, progress(done, total), cancelled()) -> (rows written, was cancelled); raises on failure
 ExportFunction = Callable[[Path, Callable[[int, int], None], Callable[[], bool]], tuple[int, bool]]
+
+
+def disk_refusal(target: Path, exc: OSError) -> str:
+    """Why the export file could not be written, and what to do, in the owner's words."""
+    return (
+        f"it could not be saved in {target.parent} ({plain_os_reason(exc)}); "
+        "choose another folder, for example your Documents folder"
+    )
 
 
 class ExportWorker(QObject):
@@ -33,6 +43,9 @@ class ExportWorker(QObject):
     def run(self) -> None:
         try:
             rows, cancelled = self._export(self._path, self.progress.emit, self._cancel.is_set)
+        except OSError as exc:  # the folder, not the book: no errno, no temporary ".part" name
+            self.finished.emit(0, False, disk_refusal(self._path, exc))
+            return
         except Exception as exc:  # shown to the owner as a sentence, never a traceback
             self.finished.emit(0, False, str(exc) or type(exc).__name__)
             return

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app import APP_NAME
 from desktop_app.domain.model import IngestResult
 from desktop_app.services.review import label_for
 from desktop_app.services.ui_services import UiServices
@@ -215,10 +216,9 @@ class MainWindow(QMainWindow):
 
     def _set_title(self) -> None:
         shop = self.services.shop.shop_name
-        if self.services.shop.is_demo:
-            self.setWindowTitle(f"Consent Desk — Demo · {shop}")
-        else:
-            self.setWindowTitle(f"Consent Desk — {shop}")
+        # Qt appends the application's display name itself unless the title already ends with it.
+        title = f"Demo · {shop}" if self.services.shop.is_demo else shop
+        self.setWindowTitle(f"{title} — {APP_NAME}")
 
     def _make_demo_banner(self) -> QWidget:
         banner = QWidget()
@@ -226,7 +226,8 @@ class MainWindow(QMainWindow):
         follow_tint(banner, banner_background)
         text = QLabel(
             "<b>This is the demo.</b> The customers and their messages are simulated and nothing is sent "
-            "to anyone. To use your own WhatsApp number, open <b>Settings → Connection</b>."
+            "to anyone. It starts afresh every time you open it: what you do here is not kept. "
+            "To use your own WhatsApp number, open <b>Settings → Connection</b>."
         )
         text.setWordWrap(True)
         connect = QPushButton("Connect my number…")

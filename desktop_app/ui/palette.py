@@ -91,3 +91,27 @@ def follow_tint(
     """Fill `widget` with a colour derived from the current palette, now and after theme changes."""
     widget.setAutoFillBackground(True)
     _TintFollower(widget, role, tint)
+
+
+def _luminance(colour: QColor) -> float:
+    """WCAG relative luminance."""
+
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * channel(colour.red()) + 0.7152 * channel(colour.green()) + 0.0722 * channel(colour.blue())
+
+
+def contrast_ratio(first: QColor, second: QColor) -> float:
+    light, dark = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def readable_muted(muted: QColor, strong: QColor, background: QColor, minimum: float = 4.5) -> QColor:
+    """`muted` if it reads on `background` (WCAG AA), else moved toward `strong` until it does."""
+    for step in range(11):
+        candidate = blend(muted, strong, step / 10)
+        if contrast_ratio(candidate, background) >= minimum:
+            return candidate
+    return strong

@@ -192,7 +192,7 @@ class CategoriesTab(QWidget):
         self.list.setAccessibleName("Categories")
         self.name = QLineEdit()
         self.name.setAccessibleName("New category")
-        self.name.setPlaceholderText("e.g. appointment_reminders")
+        self.name.setPlaceholderText("e.g. Appointment reminders")
         add = QPushButton("Add category")
         add.clicked.connect(self.add)
         self.message = QLabel("")
@@ -215,7 +215,7 @@ class CategoriesTab(QWidget):
     def _fill(self) -> None:
         self.list.clear()
         for category in self.shop.categories():
-            self.list.addItem(f"{category_name(category)}  ({category})")
+            self.list.addItem(category_name(category))
 
     def add(self) -> None:
         """A write to the book: on the book writer; the list updates when it is stored."""
