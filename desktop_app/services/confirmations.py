@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import phonenumbers
 
 from desktop_app.domain.model import MARKETING, ConsentAction, ConsentEventRecord
 from desktop_app.domain.resources import resource_path
@@ -63,9 +66,7 @@ class ConfirmationTemplates:
         overrides: Mapping[str, str] | None = None,
     ) -> ConfirmationText:
         """The text for this opt-out scope; unknown languages fall back to English."""
-        lang = _base_language(language)
-        if lang not in self._defaults:
-            lang = FALLBACK_LANGUAGE
+        lang = self.template_language(language)
         scope = MARKETING if category == MARKETING else "all"
         shop = shop_name.strip()
         owner = overrides or {}
@@ -76,6 +77,67 @@ class ConfirmationTemplates:
         if shop:
             return ConfirmationText(texts[scope].replace(SHOP_PLACEHOLDER, shop), lang)
         return ConfirmationText(texts[f"{scope}_unnamed"], lang)
+
+
+    def template_language(self, language: str | None) -> str:
+        """The template that serves a language: the code itself ('hi-Latn', script included), else its
+        base language ('pt-BR' -> 'pt'), else English."""
+        if language:
+            code = _code(language)
+            if code in self._defaults:
+                return code
+        lang = _base_language(language)
+        return lang if lang in self._defaults else FALLBACK_LANGUAGE
+
+
+def _code(language: str) -> str:
+    """'hi_latn' / 'HI-Latn' -> 'hi-Latn' (the file names' spelling)."""
+    base, _, script = language.replace("_", "-").partition("-")
+    return f"{base.lower()}-{script.title()}" if script else base.lower()
+
+
+_NOT_LETTERS = re.compile(r"[\W_]+")
+
+
+@dataclass(frozen=True)
+class LanguageRules:
+    """Which language a confirmation is written in, when the customer's own words do not say it."""
+
+    universal_keywords: frozenset[str] = frozenset()
+    region_languages: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load_default(cls, path: Path | None = None) -> LanguageRules:
+        path = path or resource_path("confirmations", "choosing", "language_rules.json")
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(
+            frozenset(_NOT_LETTERS.sub("", str(word)).casefold() for word in data["universal_keywords"]),
+            {str(k).upper(): str(v) for k, v in data["region_languages"].items()},
+        )
+
+    def is_universal(self, text: str | None) -> bool:
+        return bool(text) and _NOT_LETTERS.sub("", text or "").casefold() in self.universal_keywords
+
+    def region_language(self, contact_key: str) -> str | None:
+        if not contact_key.startswith("+"):
+            return None
+        try:
+            region = phonenumbers.region_code_for_number(phonenumbers.parse(contact_key, None))
+        except phonenumbers.NumberParseException:
+            return None
+        return self.region_languages.get(region or "")
+
+    def choose(
+        self, detected: str | None, text: str | None, contact_key: str, default_region: str | None
+    ) -> str:
+        """The customer's own language (script included), except for a bare universal keyword such
+        as STOP, which says nothing about it: then the number's country, then the shop's."""
+        if detected and not self.is_universal(text):
+            return detected
+        by_number = self.region_language(contact_key)
+        if by_number:
+            return by_number
+        return self.region_languages.get((default_region or "").upper()) or detected or FALLBACK_LANGUAGE
 
 
 def _base_language(language: str | None) -> str:
@@ -93,10 +155,12 @@ class ConfirmationSender:
         outbox: GuardedOutbox,
         templates: ConfirmationTemplates,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        languages: LanguageRules | None = None,
     ) -> None:
         self.outbox = outbox
         self.templates = templates
         self.clock = clock
+        self.languages = languages or LanguageRules.load_default()
 
     def confirm(
         self,
@@ -106,8 +170,12 @@ class ConfirmationSender:
         shop_name: str = "",
         overrides: Mapping[str, str] | None = None,
         now: datetime | None = None,
+        default_region: str | None = None,
     ) -> SendResult | None:
-        """Send the confirmation for one opt-out event; None when none is due."""
+        """Send the confirmation for one opt-out event; None when none is due.
+
+        `language` is the detector's reading of the customer's message (LanguageRules.choose decides).
+        """
         if event.action is not ConsentAction.OPT_OUT:
             return None
         moment = now or self.clock()
@@ -115,5 +183,6 @@ class ConfirmationSender:
             log.info("No confirmation for event %d: the 24-hour reply window has closed", event.id)
             self.outbox.record_skipped(event, "skipped: reply window closed")
             return None
-        rendered = self.templates.render(language, event.category, shop_name, overrides)
+        chosen = self.languages.choose(language, event.evidence_text, event.contact_key, default_region)
+        rendered = self.templates.render(chosen, event.category, shop_name, overrides)
         return self.outbox.send_confirmation(event, rendered.text)

@@ -403,6 +403,7 @@ class IngestPipeline:
             language,
             shop_name=settings.shop_name,
             overrides=settings.confirmation_templates,
+            default_region=self.book.default_region,
         )
 
     def resend_missing_confirmations(self, now: datetime | None = None) -> int:

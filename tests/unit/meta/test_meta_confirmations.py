@@ -8,7 +8,7 @@ import pytest
 
 from desktop_app.services.confirmations import ConfirmationTemplates
 
-LANGUAGES = ["ar", "de", "en", "es", "fr", "hi", "id", "it", "nl", "pl", "pt", "ru", "sw", "tr"]
+LANGUAGES = ["ar", "de", "en", "es", "fr", "hi", "hi-Latn", "id", "it", "nl", "pl", "pt", "ru", "sw", "tr"]
 MARKETING_WORDS = re.compile(r"(?i)(%|discount|sale|offer ends|http|www\.|buy now|coupon)")
 
 
@@ -73,3 +73,10 @@ def test_owner_text_is_not_a_format_string(templates: ConfirmationTemplates) -> 
 def test_english_fallback_is_required() -> None:
     with pytest.raises(ValueError, match="English"):
         ConfirmationTemplates({"es": {"all": "x"}})
+
+
+def test_a_script_variant_has_its_own_template(templates: ConfirmationTemplates) -> None:
+    latin = templates.render("hi-Latn", "all", "Shop")
+    assert latin.language == "hi-Latn"
+    assert latin.text.isascii()
+    assert templates.render("hi_latn", "all", "Shop").language == "hi-Latn"
