@@ -12,7 +12,7 @@ from desktop_app.domain.ports import ConsentBookPort
 from desktop_app.domain.records import BookError
 from desktop_app.providers.base import ConnectionState
 from desktop_app.services.composition import House
-from desktop_app.services.connections import NotConfiguredError
+from desktop_app.services.connections import InboundSource, NotConfiguredError, ProviderSpec
 from desktop_app.services.headless import install_stop_handlers, log_result, restore_handlers
 from desktop_app.services.provider_registry import SERVABLE, provider_spec
 from desktop_app.services.secrets import SECRET_ENV, SecretStore
@@ -59,6 +59,14 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         help=(
             "the public https address that reaches this server (a tunnel's); with the App ID set, "
             "the webhook <URL>/webhook is registered with Meta whenever it is new or changed"
+        ),
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help=(
+            "start, register the webhook if --public-url is given, then check every link (token, number, "
+            "webhook fields, callback URL answering), print one line each and exit (1 if any failed)"
         ),
     )
     parser.add_argument(
@@ -112,6 +120,11 @@ def run_headless(args: argparse.Namespace, ctx: ServeContext, stop: threading.Ev
         where = getattr(args, "host", None) or settings.webhook_host
         print(f"Cannot listen on {where}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_LISTEN
+    if getattr(args, "check", False):
+        try:
+            return _check(spec, settings, secrets, source)
+        finally:
+            house.close()
     stop = stop or threading.Event()
     previous = install_stop_handlers(stop)
     mode = "automatic" if settings.auto_mode else "review (free-text requests wait for the app)"
@@ -124,6 +137,16 @@ def run_headless(args: argparse.Namespace, ctx: ServeContext, stop: threading.Ev
         restore_handlers(previous)
         print("Stopped.", flush=True)
     return 0
+
+
+def _check(spec: ProviderSpec, settings: Settings, secrets: SecretStore, source: InboundSource) -> int:
+    """`serve --check`: the round trip with this server up (and registered, when a public URL is set)."""
+    registered = getattr(source, "registered", None)
+    if settings.public_url and isinstance(registered, threading.Event):
+        registered.wait(timeout=45.0)
+    check = spec.round_trip_check(settings, secrets, allow_env=True)
+    print(check.message, flush=True)
+    return 0 if check.ok else 1
 
 
 def _print_state(state: ConnectionState, message: str) -> None:

@@ -77,6 +77,7 @@ class SourceContext:
 SenderFactory = Callable[[Settings, SecretReader, bool], ClosableSender]  # (settings, secrets, allow_env)
 SourceFactory = Callable[[SourceContext], InboundSource]
 Preflight = Callable[[Settings, SecretReader], list[str]]  # headless checks: raises or returns notes
+RoundTrip = Callable[[Settings, SecretReader, bool], ConnectionCheck]  # (settings, secrets, allow_env)
 
 
 def _nothing_to_check(settings: Settings, secrets: SecretReader) -> list[str]:
@@ -98,6 +99,7 @@ class ProviderSpec:
     build_source: SourceFactory
     preflight: Preflight = _nothing_to_check  # `serve`, before the book opens (secrets may be env vars)
     servable: bool = True  # `consent-desk serve --provider <name>` runs it headless
+    round_trip: RoundTrip | None = None  # a fuller "Test connection" than the sender's own, one line per link
 
     def running_sender(
         self, settings: Settings, secrets: SecretReader, *, allow_env: bool = False
@@ -110,10 +112,24 @@ class ProviderSpec:
 
     def sender_for(self, settings: Settings, secrets: SecretReader) -> ClosableSender:
         """For "Test connection": built from typed, unsaved values; never None (missing = says so)."""
+        sender: ClosableSender
         try:
-            return self.build_sender(settings, secrets, False)
+            sender = self.build_sender(settings, secrets, False)
         except NotConfiguredError as exc:
-            return UnconfiguredSender(str(exc))
+            sender = UnconfiguredSender(str(exc))
+        if self.round_trip is None:
+            return sender
+        return RoundTripSender(sender, lambda: self.round_trip_check(settings, secrets))
+
+    def round_trip_check(
+        self, settings: Settings, secrets: SecretReader, *, allow_env: bool = False
+    ) -> ConnectionCheck:
+        if self.round_trip is None:
+            return self.check_connection(settings, secrets)
+        try:
+            return self.round_trip(settings, secrets, allow_env)
+        except Exception as exc:  # "Test connection" reports; it never fails the dialog
+            return ConnectionCheck(False, ConnectionState.OFFLINE, f"The test failed ({type(exc).__name__}).")
 
     def check_connection(self, settings: Settings, secrets: SecretReader) -> ConnectionCheck:
         """Settings' "Test connection": never raises; missing secrets are a plain NOT_CONFIGURED."""
@@ -140,3 +156,21 @@ class UnconfiguredSender:
 
     def close(self) -> None:
         pass
+
+
+class RoundTripSender:
+    """A sender whose test_connection() is the provider's round-trip check (see ProviderSpec.round_trip)."""
+
+    def __init__(self, sender: ClosableSender, check: Callable[[], ConnectionCheck]) -> None:
+        self._sender = sender
+        self._check = check
+        self.name = sender.name
+
+    def send_text(self, to: str, text: str) -> SendResult:
+        return self._sender.send_text(to, text)
+
+    def test_connection(self) -> ConnectionCheck:
+        return self._check()
+
+    def close(self) -> None:
+        self._sender.close()

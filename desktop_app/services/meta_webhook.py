@@ -19,6 +19,7 @@ from desktop_app.providers.meta_cloud.signature import SIGNATURE_HEADER
 from desktop_app.providers.meta_cloud.webhook import answer_verification, check_delivery
 from desktop_app.services.book_writer import BookWriter
 from desktop_app.services.connections import NotConfiguredError, ProviderSpec, SecretReader, SourceContext
+from desktop_app.services.meta_check import round_trip
 from desktop_app.services.meta_registration import RegistrationReport, register_webhook
 from desktop_app.services.secrets import SECRET_ENV
 from desktop_app.services.settings import Settings
@@ -370,4 +371,5 @@ META = ProviderSpec(
     build_sender=build_sender,
     build_source=MetaConnection,
     preflight=preflight,
+    round_trip=lambda settings, secrets, allow_env: round_trip(settings, secrets, allow_env=allow_env),
 )

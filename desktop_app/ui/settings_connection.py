@@ -252,6 +252,8 @@ class ConnectionTab(QWidget):
         self.test_button.setEnabled(True)
         if error or not isinstance(check, ConnectionCheck):
             self.test_result.setText(f"⚠ {error or 'The test gave no answer.'}")
+        elif check.message[:1] in "✓✗":  # one line per link of the round trip, each already marked
+            self.test_result.setText(check.message)
         else:
             self.test_result.setText(("✓ " if check.ok else "⚠ ") + check.message)
 

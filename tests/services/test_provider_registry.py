@@ -32,7 +32,8 @@ def test_without_credentials_there_is_no_running_sender_and_test_connection_says
     settings = Settings(provider=name)
     assert spec.running_sender(settings, SecretStore()) is None
     sender = spec.sender_for(settings, SecretStore())
-    assert isinstance(sender, UnconfiguredSender)
+    assert isinstance(sender, UnconfiguredSender) or spec.round_trip is not None
+    assert sender.test_connection().state is ConnectionState.NOT_CONFIGURED
     check = spec.check_connection(settings, SecretStore())
     assert (check.ok, check.state) == (False, ConnectionState.NOT_CONFIGURED)
     assert "Settings → Connection" in check.message

@@ -226,38 +226,30 @@ def test_tunnel_start_copy_and_stop(qtbot, window, runtime, memory_keyring, tmp_
     again.reject()
 
 
-@pytest.fixture
-def fake_graph(meta_fixtures: Path):
-    from tests.integration.meta.fake_graph import FakeGraph
-
-    graph = FakeGraph(meta_fixtures / "graph-api-responses").start()
-    yield graph
-    graph.stop()
-
-
 def test_test_connection_against_meta_uses_the_typed_token_without_saving_it(
-    qtbot, window, runtime, memory_keyring, fake_graph
+    qtbot, window, runtime, memory_keyring
 ):
-    from tests.integration.meta.fake_graph import ACCESS_TOKEN, API_VERSION, PHONE_NUMBER_ID
+    from tests.fakes.graph_api import ACCESS_TOKEN, API_VERSION, NUMBERS, FakeGraphApi
 
-    runtime.settings.meta_graph_url = fake_graph.base_url
-    runtime.settings.meta_api_version = API_VERSION
-    dialog = window.open_settings(provider="meta")
-    connection = dialog.connection
-    qtbot.keyClicks(connection.phone_number_id, PHONE_NUMBER_ID)
-    qtbot.keyClicks(connection.secret_fields["meta.access_token"], ACCESS_TOKEN)
+    with FakeGraphApi() as graph:
+        runtime.settings.meta_graph_url = graph.base_url
+        runtime.settings.meta_api_version = API_VERSION
+        dialog = window.open_settings(provider="meta")
+        connection = dialog.connection
+        qtbot.keyClicks(connection.phone_number_id, next(iter(NUMBERS)))
+        qtbot.keyClicks(connection.secret_fields["meta.access_token"], ACCESS_TOKEN)
 
-    with qtbot.waitSignal(connection.test_connection().done, timeout=10_000):
-        pass
-    assert connection.test_result.text().startswith("✓ Connected to")
-    [check] = [r for r in fake_graph.requests if r.method == "GET"]
-    assert check.headers.get("Authorization") == f"Bearer {ACCESS_TOKEN}"
-    assert memory_keyring.store == {}  # testing does not save anything
+        with qtbot.waitSignal(connection.test_connection().done, timeout=10_000):
+            pass
+        first, second = connection.test_result.text().splitlines()[:2]
+        assert first.startswith("✓ The access token works") and second.startswith("✓ Phone number id")
+        assert all(c.headers.get("authorization") == f"Bearer {ACCESS_TOKEN}" for c in graph.calls)
+        assert memory_keyring.store == {}  # testing does not save anything
 
-    fake_graph.answer(401, "error-190-expired-token.json")
-    with qtbot.waitSignal(connection.test_connection().done, timeout=10_000):
-        pass
-    assert connection.test_result.text().startswith("⚠ ")
+        connection.secret_fields["meta.access_token"].setText("EAAexpired")
+        with qtbot.waitSignal(connection.test_connection().done, timeout=10_000):
+            pass
+        assert connection.test_result.text().startswith("✗ Access token")
     assert "token" in connection.test_result.text().lower()
     dialog.reject()
 

@@ -8,6 +8,7 @@ so it travels only in a form body or an Authorization header, never in a URL).
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,6 +166,23 @@ class SetupClient:
         if response.ok:
             return body
         raise _plain_error(response.status_code, body, app=app, callback=callback, app_id=self._app_id)
+
+
+def probe_callback(callback_url: str, verify_token: str, *, timeout: float = 10.0) -> str | None:
+    """Do what Meta does before it delivers: GET the callback with a challenge. None = answered right."""
+    challenge = secrets.token_hex(8)
+    params = {"hub.mode": "subscribe", "hub.challenge": challenge, "hub.verify_token": verify_token}
+    try:
+        response = requests.get(callback_url, params=params, timeout=(5.0, timeout))
+    except requests.RequestException as exc:
+        return f"no answer ({type(exc).__name__})"
+    if response.status_code == 403:
+        return "it refused the verify token (the one saved here differs from the running app's)"
+    if response.status_code != 200:
+        return f"it answered HTTP {response.status_code}"
+    if response.text != challenge:
+        return "it answered, but not with Meta's challenge (is another program on that address?)"
+    return None
 
 
 def _plain_error(
