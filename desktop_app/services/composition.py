@@ -98,6 +98,7 @@ class House:
             clock=clock,
         )
         self.source: InboundSource | None = None
+        self.clock = clock
         self._closed = False
         self.writer.start()
 
@@ -123,6 +124,7 @@ class House:
             host=host,
             port=port,
             pace=pace,
+            clock=self.clock,
         )
         source = self.provider.build_source(context)
         source.start()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Protocol
 
 from desktop_app.domain.ports import ConsentBookPort
@@ -64,6 +65,7 @@ class SourceContext:
     host: str | None = None  # `serve --host` / `--port` override the settings
     port: int | None = None
     pace: float = 1.0  # a simulated source's speed (the demo; tests run it fast)
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # the house's clock (tests inject theirs)
 
     @property
     def listen_host(self) -> str:

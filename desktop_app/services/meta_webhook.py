@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 META_PATH = "/webhook"
 LAST_DELIVERY_CURSOR = "meta.last_delivery_at"
 REPLY_NUMBER_CURSOR = "meta.phone_number_id"  # the last number Meta delivered for: the next start's fallback
-STALE_AFTER = timedelta(days=3)  # Meta gives up on undelivered webhooks after 7 days
+STALE_AFTER = timedelta(days=1)  # then the owner is told; Meta gives up after META_RETRY_WINDOW
+META_RETRY_WINDOW = timedelta(days=7)
 _PERSIST_EVERY_SECONDS = 60.0
 Submit = Callable[[Sequence[ProviderEvent]], "Future[IngestResult]"]
 
@@ -158,7 +159,12 @@ class MetaWebhookService:
         max_body_bytes: int = MAX_BODY_BYTES,
         remember_deliveries: bool = True,
         numbers: ReplyNumbers | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        on_first_delivery: Callable[[], None] | None = None,
     ) -> None:
+        self._clock = clock
+        self._on_first_delivery = on_first_delivery
+        self._delivered_once = False
         self.writer = writer
         self.server = WebhookServer(host, port, max_body_bytes=max_body_bytes)
         self._remember = remember_deliveries
@@ -207,6 +213,10 @@ class MetaWebhookService:
 
     def _delivered(self) -> None:
         """Remember (at most once a minute) that Meta reached us, for the 'unreachable' warning."""
+        with self._lock:
+            first, self._delivered_once = not self._delivered_once, True
+        if first and self._on_first_delivery is not None:
+            self._on_first_delivery()
         if not self._remember:
             return
         now = time.monotonic()
@@ -215,7 +225,7 @@ class MetaWebhookService:
                 return
             self._persisted_at = now
         book = self.writer.book
-        stamp = datetime.now(UTC).isoformat()
+        stamp = self._clock().isoformat()
         # On the writer, not this request thread; the 200 does not wait for it.
         self.writer.submit(lambda: book.set_cursor(LAST_DELIVERY_CURSOR, stamp)).add_done_callback(
             _log_cursor_failure
@@ -229,7 +239,11 @@ def _log_cursor_failure(future: Future[None]) -> None:
 
 
 def unreachable_warning(book: CursorStore, now: datetime | None = None) -> str | None:
-    """A sentence for the owner when Meta has not reached the app for days, else None."""
+    """A sentence for the owner when Meta has not reached the app for more than a day, else None.
+
+    It says since when and what that means: Meta retries a delivery for at most 7 days, so after a
+    week the oldest messages are lost for good.
+    """
     raw = book.get_cursor(LAST_DELIVERY_CURSOR)
     if not raw:
         return None
@@ -237,14 +251,28 @@ def unreachable_warning(book: CursorStore, now: datetime | None = None) -> str |
         last = datetime.fromisoformat(raw)
     except ValueError:
         return None
-    gap = (now or datetime.now(UTC)) - last
-    if gap < STALE_AFTER:
+    now = now or datetime.now(UTC)
+    gap = now - last
+    if gap <= STALE_AFTER:
         return None
+    since = _when(last)
+    days = f"{gap.days} day{'s' if gap.days != 1 else ''}"
+    if gap <= META_RETRY_WINDOW:
+        return (
+            f"Meta has not reached the app since {since} ({days}). Meta retries each message for at most "
+            f"7 days: keep the app (or `consent-desk serve`) and the tunnel running, or the messages sent "
+            f"since then are lost from {_when(last + META_RETRY_WINDOW)}."
+        )
     return (
-        f"Meta has not delivered anything for {gap.days} days. Messages Meta could not deliver are "
-        "lost after 7 days: keep the app (or `consent-desk serve`) and the tunnel running on an "
-        "always-on computer."
+        f"Meta has not reached the app since {since} ({days}). Meta retries each message for at most "
+        f"7 days, so messages customers sent between {since} and {_when(now - META_RETRY_WINDOW)} are "
+        "lost (an opt-out among them was never recorded). Keep the app (or `consent-desk serve`) and "
+        "the tunnel running on an always-on computer."
     )
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%d %b %Y %H:%M UTC")
 
 
 # --- the provider ----------------------------------------------------------------------------------
@@ -305,8 +333,10 @@ class MetaConnection:
             host=context.listen_host,
             port=context.listen_port,
             numbers=context.sender.numbers if isinstance(context.sender, GraphClient) else None,
+            clock=context.clock,
+            on_first_delivery=self._reached,
         )
-        self._warning = unreachable_warning(context.writer.book)
+        self._warning = unreachable_warning(context.writer.book, now=context.clock())
         self._context = context
         self.registration: RegistrationReport | None = None
         self.registered = threading.Event()  # set once registration has an answer (tests, `--check`)
@@ -316,9 +346,15 @@ class MetaConnection:
         host, port = self.service.start()
         self.description = f"Listening on http://{host}:{port}{META_PATH}"
         message = f"Waiting for Meta at http://{host}:{port}{META_PATH} (expose it with a tunnel)"
+        if self._warning:
+            log.warning("%s", self._warning)  # `serve`'s log says it too, not only the window
         self._report(ConnectionState.WEBHOOK_WAITING, self._warning or message)
         if self._context.settings.public_url.strip():
             self.register(self._context.settings.public_url)
+
+    def _reached(self) -> None:
+        stamp = self._context.clock().astimezone(UTC).strftime("%H:%M UTC")
+        self._report(ConnectionState.CONNECTED, f"Meta reached the app at {stamp}")
 
     def register(self, public_url: str) -> None:
         """Register `public_url` with Meta on a thread: our server must answer Meta's GET meanwhile."""
@@ -349,8 +385,12 @@ class MetaConnection:
             log.error("Registering the webhook failed unexpectedly (%s)", type(exc).__name__)
             report = RegistrationReport(False, ("Registering the webhook failed; see the log.",))
         self.registration = report
+        for line in report.lines:
+            log.info("Webhook registration: %s", line)
         state = ConnectionState.WEBHOOK_WAITING if report.ok else ConnectionState.NOT_CONFIGURED
         self._report(state, " ".join(report.lines))
+        if report.ok and self._warning:  # the gap still matters more than a registration that worked
+            self._report(ConnectionState.WEBHOOK_WAITING, self._warning)
         self.registered.set()
 
     description = "Meta webhook (not started)"
