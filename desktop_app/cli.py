@@ -77,8 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         paths.ensure()
     except DataFolderError as problem:
         return _tell_data_folder_problem(problem, gui=args.command is None)
-    setup_logging(paths.log_dir, verbose=verbose, console=args.command is not None)
     settings = Settings.load(paths.settings_path).apply_env()
+    setup_logging(paths.log_dir, verbose=verbose or settings.debug_logging, console=args.command is not None)
     if args.command is None:
         from desktop_app.app import run_gui
 

@@ -43,6 +43,7 @@ class Settings:
     lexicon_removals: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     keep_backups: int = 10
     minimize_to_tray: bool | None = None  # None = ask once
+    debug_logging: bool = False  # Settings → Advanced: detailed log lines, for a support request
 
     @classmethod
     def load(cls, path: Path) -> Settings:

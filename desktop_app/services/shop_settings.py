@@ -7,11 +7,13 @@ import copy
 import json
 import threading
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from desktop_app.domain.detection import Detector, Lexicon
 from desktop_app.domain.model import Verdict
 from desktop_app.providers.base import ConnectionCheck, ConnectionState, Sender
+from desktop_app.services.paths import AppPaths
 from desktop_app.services.settings import Settings
 
 if TYPE_CHECKING:
@@ -34,6 +36,9 @@ class SettingsHost(Protocol):
     settings: Settings
     secrets: SecretStore
     is_demo: bool
+
+    @property
+    def paths(self) -> AppPaths: ...
 
     @property
     def shop_name(self) -> str: ...
@@ -79,6 +84,10 @@ class ShopSettingsService:
     @property
     def is_demo(self) -> bool:
         return self._host.is_demo
+
+    @property
+    def log_folder(self) -> Path:
+        return self._host.paths.log_dir
 
     def save(self, settings: Settings) -> None:
         """Write the settings file and apply what takes effect at once (a write: off the UI thread)."""

@@ -1,12 +1,14 @@
-"""Settings: connection, automatic mode, confirmation messages, categories and keywords."""
+"""Settings: connection, automatic mode, confirmation messages, categories, keywords, data, advanced."""
 
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QRect, Qt, Signal
+from PySide6.QtCore import QEvent, QRect, QRegularExpression, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -14,6 +16,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -409,6 +412,96 @@ class DataTab(QWidget):
         self.result.setText(("✓ " if report.ok else "⚠ ") + report.message)
 
 
+API_VERSION = QRegularExpression(r"^v\d{1,3}\.\d{1,2}$")
+HOST_NAME = QRegularExpression(r"^[A-Za-z0-9]([A-Za-z0-9.:-]{0,252}[A-Za-z0-9])?$")
+
+
+class AdvancedTab(QWidget):
+    """The technical settings, kept here so the other tabs speak the shop's language."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        shop: ShopSettingsService,
+        connection: ConnectionTab,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.host = QLineEdit(settings.webhook_host)
+        self.host.setObjectName("webhookHost")
+        self.host.setAccessibleName("Webhook address to listen on")
+        self.host.setToolTip("127.0.0.1 keeps the webhook reachable only through the tunnel (recommended)")
+        self.host.setValidator(QRegularExpressionValidator(HOST_NAME, self.host))
+        # The port spin box stays the Connection tab's (its tunnel uses it); only its row moves here.
+        self.port = connection.port
+        webhook_form = connection.webhook_box.layout()
+        if isinstance(webhook_form, QFormLayout):
+            taken = webhook_form.takeRow(self.port)
+            label = taken.labelItem.widget() if taken.labelItem is not None else None
+            if label is not None:
+                label.setParent(None)  # gone from the Connection tab now, not at the next event loop
+                label.deleteLater()
+        self.api_version = QLineEdit(settings.meta_api_version)
+        self.api_version.setObjectName("graphApiVersion")
+        self.api_version.setAccessibleName("Meta Graph API version")
+        self.api_version.setToolTip("Like v24.0; change it only when Meta retires the version in use")
+        self.api_version.setValidator(QRegularExpressionValidator(API_VERSION, self.api_version))
+        self.log_folder = QLabel(str(shop.log_folder))
+        self.log_folder.setObjectName("logFolder")
+        self.log_folder.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.log_folder.setWordWrap(True)
+        open_logs = QPushButton("Open log folder")
+        open_logs.setAccessibleName("Open the folder with the log files")
+        open_logs.clicked.connect(
+            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(shop.log_folder)))
+        )
+        self.debug = QCheckBox("Detailed logging (for a support request; the log grows faster)")
+        self.debug.setObjectName("debugLogging")
+        self.debug.setChecked(settings.debug_logging)
+        self.problem = QLabel("")
+        self.problem.setObjectName("advancedProblem")
+        self.problem.setWordWrap(True)
+        for field in (self.host, self.api_version):
+            field.textChanged.connect(self._check)
+        webhook = QGroupBox("Webhook (Meta calls the app here, through the tunnel)")
+        form = QFormLayout(webhook)
+        form.addRow("Listen on address", self.host)
+        form.addRow("Local port", self.port)
+        meta = QGroupBox("Meta Cloud API")
+        meta_form = QFormLayout(meta)
+        meta_form.addRow("Graph API version", self.api_version)
+        logs = QGroupBox("Logs")
+        logs_layout = QVBoxLayout(logs)
+        logs_layout.addWidget(self.log_folder)
+        logs_layout.addWidget(open_logs, 0, Qt.AlignmentFlag.AlignLeft)
+        logs_layout.addWidget(self.debug)
+        layout = QVBoxLayout(self)
+        layout.addWidget(webhook)
+        layout.addWidget(meta)
+        layout.addWidget(logs)
+        layout.addWidget(self.problem)
+        layout.addStretch(1)
+        self._check()
+
+    def problems(self) -> list[str]:
+        found = []
+        if not self.host.hasAcceptableInput():
+            found.append("The webhook address must be an address like 127.0.0.1 or a host name.")
+        if not self.api_version.hasAcceptableInput():
+            found.append("The Graph API version looks like v24.0.")
+        return found
+
+    def _check(self) -> None:
+        self.problem.setText(" ".join(f"⚠ {p}" for p in self.problems()))
+
+    def apply(self, settings: Settings) -> None:
+        settings.webhook_host = self.host.text().strip() or settings.webhook_host
+        settings.meta_api_version = self.api_version.text().strip() or settings.meta_api_version
+        if settings.debug_logging != self.debug.isChecked():  # takes effect at once, and at each start
+            settings.debug_logging = self.debug.isChecked()
+            logging.getLogger().setLevel(logging.DEBUG if settings.debug_logging else logging.INFO)
+
+
 class NoKeychainError(RuntimeError):
     """Secrets were typed but there is no keychain to keep them: nothing is saved."""
 
@@ -438,6 +531,8 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self.keywords, "Keywords")
         self.data = DataTab(services.consent_book, ops)
         self.tabs.addTab(self.data, "Data")
+        self.advanced = AdvancedTab(settings, self.shop, self.connection)
+        self.tabs.addTab(self.advanced, "Advanced")
         self.error = QLabel("")
         self.error.setObjectName("settingsError")
         self.error.setWordWrap(True)
@@ -458,8 +553,13 @@ class SettingsDialog(QDialog):
 
     def save(self) -> bool:
         """Secrets to the keychain (or nowhere), the rest to the settings file; both off the UI thread."""
+        problems = self.advanced.problems()
+        if problems:
+            self.tabs.setCurrentWidget(self.advanced)
+            self.show_error(" ".join(problems) + " Nothing was saved.")
+            return False
         new = self.shop.current()
-        for tab in (self.connection, self.automatic, self.confirmations, self.keywords):
+        for tab in (self.connection, self.automatic, self.confirmations, self.keywords, self.advanced):
             tab.apply(new)
         provider_changed = new.provider != self.shop.provider
         typed = self.connection.typed_secrets()

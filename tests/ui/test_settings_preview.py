@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QRect, Qt
 
-from tests.ui.conftest import settle, write
+from tests.ui.conftest import settle
 
 ANA = "15550101234"
 
 
 def confirm_opt_out(qtbot, window, runtime, customers, text: str) -> str:
+    """What the sender really sends for a clear opt-out (automatic mode: no undo hold before it leaves)."""
+    runtime.settings.auto_mode = True
     customers.say(ANA, "Ana Souza", text)
-    review = window.services.review
-    write(window.services, lambda: review.confirm_many([d.id for d in review.pending().items]))
     qtbot.waitUntil(lambda: len(runtime.sender.sent) == 1, timeout=5000)
     return runtime.sender.sent[0][1]
 
