@@ -48,7 +48,7 @@ def test_advanced_values_are_saved(qtbot, window, runtime) -> None:
     try:
         dialog = window.open_settings()
         advanced = dialog.advanced
-        advanced.host.setText("0.0.0.0")
+        advanced.host.setText("localhost")
         advanced.port.setValue(9100)
         advanced.api_version.setText("v25.0")
         advanced.debug.setChecked(True)
@@ -57,7 +57,7 @@ def test_advanced_values_are_saved(qtbot, window, runtime) -> None:
         settle(qtbot, window)
         qtbot.waitUntil(lambda: runtime.settings.meta_api_version == "v25.0")
         saved = runtime.settings
-        assert (saved.webhook_host, saved.webhook_port, saved.debug_logging) == ("0.0.0.0", 9100, True)
+        assert (saved.webhook_host, saved.webhook_port, saved.debug_logging) == ("localhost", 9100, True)
         assert root.level == logging.DEBUG
     finally:
         root.setLevel(level)
