@@ -17,6 +17,8 @@ from desktop_app.services.headless import install_stop_handlers, log_result, res
 from desktop_app.services.provider_registry import SERVABLE, provider_spec
 from desktop_app.services.secrets import SECRET_ENV, SecretStore
 from desktop_app.services.settings import Settings
+from desktop_app.services.tunnel import TunnelError
+from desktop_app.services.tunnel_keeper import AUTHTOKEN_SECRET, TunnelKeeper, TunnelStatus, choose_backend
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,15 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         help=(
             "the public https address that reaches this server (a tunnel's); with the App ID set, "
             "the webhook <URL>/webhook is registered with Meta whenever it is new or changed"
+        ),
+    )
+    parser.add_argument(
+        "--tunnel",
+        action="store_true",
+        help=(
+            "open a public tunnel from inside the app (ngrok's agent, with the authtoken from the "
+            "keychain or CONSENT_DESK_NGROK_AUTHTOKEN and the static domain from Settings or "
+            "CONSENT_DESK_NGROK_DOMAIN; else cloudflared on PATH), keep it up and register its URL"
         ),
     )
     parser.add_argument(
@@ -120,10 +131,20 @@ def run_headless(args: argparse.Namespace, ctx: ServeContext, stop: threading.Ev
         where = getattr(args, "host", None) or settings.webhook_host
         print(f"Cannot listen on {where}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_LISTEN
+    keeper = None
+    if getattr(args, "tunnel", False):
+        try:
+            keeper = _open_tunnel(settings, secrets, source)
+        except TunnelError as exc:
+            house.close()
+            print(f"Cannot serve: the tunnel did not open: {exc}", file=sys.stderr)
+            return EXIT_NOT_CONFIGURED
     if getattr(args, "check", False):
         try:
             return _check(spec, settings, secrets, source)
         finally:
+            if keeper is not None:
+                keeper.stop()
             house.close()
     stop = stop or threading.Event()
     previous = install_stop_handlers(stop)
@@ -133,10 +154,35 @@ def run_headless(args: argparse.Namespace, ctx: ServeContext, stop: threading.Ev
         while not stop.wait(0.2):
             pass
     finally:
+        if keeper is not None:
+            keeper.stop()
         house.close()  # the source, then confirmations already due, then the writer
         restore_handlers(previous)
         print("Stopped.", flush=True)
     return 0
+
+
+def _open_tunnel(settings: Settings, secrets: SecretStore, source: InboundSource) -> TunnelKeeper:
+    """The tunnel to this server, kept up; each new public URL is registered with Meta."""
+    address = getattr(source, "address", None)
+    port = address[1] if address else settings.webhook_port
+    backend = choose_backend(secrets.get(AUTHTOKEN_SECRET, allow_env=True), settings.ngrok_domain)
+    register = getattr(source, "register", None)
+
+    def new_url(url: str) -> None:
+        settings.public_url = url  # this run only
+        print(f"Public URL: {url}/webhook", flush=True)
+        if callable(register):
+            register(url)
+
+    keeper = TunnelKeeper(backend, port, on_status=_print_tunnel, on_url=new_url)
+    keeper.start()
+    return keeper
+
+
+def _print_tunnel(status: TunnelStatus) -> None:
+    log.info("%s", status.describe())
+    print(f"[tunnel] {status.describe()}", file=sys.stderr, flush=True)
 
 
 def _check(spec: ProviderSpec, settings: Settings, secrets: SecretStore, source: InboundSource) -> int:

@@ -352,6 +352,11 @@ class MetaConnection:
         if self._context.settings.public_url.strip():
             self.register(self._context.settings.public_url)
 
+    @property
+    def address(self) -> tuple[str, int]:
+        """Where the server listens (the real port when 0 was asked for)."""
+        return self.service.server.address
+
     def _reached(self) -> None:
         stamp = self._context.clock().astimezone(UTC).strftime("%H:%M UTC")
         self._report(ConnectionState.CONNECTED, f"Meta reached the app at {stamp}")

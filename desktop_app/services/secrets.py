@@ -21,6 +21,7 @@ SECRET_ENV: Mapping[str, str] = {
     "meta.access_token": "CONSENT_DESK_META_ACCESS_TOKEN",
     "meta.app_secret": "CONSENT_DESK_META_APP_SECRET",
     "meta.verify_token": "CONSENT_DESK_META_VERIFY_TOKEN",
+    "ngrok.authtoken": "CONSENT_DESK_NGROK_AUTHTOKEN",
     "twilio.account_sid": "CONSENT_DESK_TWILIO_ACCOUNT_SID",
     "twilio.api_key": "CONSENT_DESK_TWILIO_API_KEY",
     "twilio.api_secret": "CONSENT_DESK_TWILIO_API_SECRET",

@@ -29,6 +29,7 @@ class Settings:
     webhook_host: str = "127.0.0.1"
     webhook_port: int = 8787
     public_url: str = ""  # the tunnel's https URL, used for Twilio signature checks
+    ngrok_domain: str = ""  # ngrok's free static domain: the same public URL after every restart
     meta_graph_url: str = "https://graph.facebook.com"
     meta_api_version: str = "v24.0"
     meta_phone_number_id: str = ""  # optional: replies go out from the number each customer wrote to
@@ -96,6 +97,7 @@ class Settings:
             "CONSENT_DESK_META_APP_ID": "meta_app_id",
             "CONSENT_DESK_META_WABA_ID": "meta_waba_id",
             "CONSENT_DESK_PUBLIC_URL": "public_url",
+            "CONSENT_DESK_NGROK_DOMAIN": "ngrok_domain",
             "CONSENT_DESK_TWILIO_BASE_URL": "twilio_base_url",
             "CONSENT_DESK_TWILIO_FROM": "twilio_from",
         }
