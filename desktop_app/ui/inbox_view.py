@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -144,10 +144,19 @@ class InboxView(QWidget):
         self.filter_group.button(position).setChecked(True)
         self._apply_query()
 
-    def _reload_list(self, keep_rows: int = 0, then: Callable[[], None] | None = None) -> None:
-        """Read the list off the UI thread; a newer reload makes this one's result stale."""
+    def _reload_list(
+        self, keep_rows: int = 0, then: Callable[[], None] | None = None, *, keep_order: bool = False
+    ) -> None:
+        """Read the list off the UI thread; a newer reload makes this one's result stale.
+
+        With `keep_order` (after the owner's own action) rows already shown keep their places, so the
+        row just clicked does not jump away under the pointer; the next new message re-sorts.
+        """
+        shown = [item.contact_key for item in self.model.items()] if keep_order else []
 
         def loaded(rows: Loaded[ConversationItem]) -> None:
+            if shown:
+                rows = (in_previous_order(rows[0], shown), *rows[1:])
             self.model.apply_loaded(rows)
             self._reselect()
             if then is not None:
@@ -155,9 +164,9 @@ class InboxView(QWidget):
 
         self.ops.run_read(self.model.load_query(keep_rows), loaded, key="inbox-list")
 
-    def refresh(self) -> None:
+    def refresh(self, *, keep_order: bool = False) -> None:
         """New messages or decisions: reload the list and the open conversation."""
-        self._reload_list(keep_rows=self.model.rowCount())
+        self._reload_list(keep_rows=self.model.rowCount(), keep_order=keep_order)
         if self._contact_key is not None:
             self._show(self._contact_key, mark_read=False)
 
@@ -328,7 +337,7 @@ class InboxView(QWidget):
             if key == self._contact_key:
                 self.thread_view.reply.clear()
             self.notice.emit("Reply sent.")
-            self.refresh()
+            self.refresh(keep_order=True)
         elif outcome.can_send_anyway:
             self.thread_view.show_offer_warning(outcome.reason, text)
         else:
@@ -358,3 +367,11 @@ class InboxView(QWidget):
 
     def _change_refused(self, error: BaseException) -> None:
         QMessageBox.warning(self, "Consent not changed", plain_failure(error))
+
+
+def in_previous_order(items: Sequence[ConversationItem], shown: Sequence[str]) -> list[ConversationItem]:
+    """Rows that were on screen in their old order; rows new to the list first, as read."""
+    place = {key: position for position, key in enumerate(shown)}
+    fresh = [item for item in items if item.contact_key not in place]
+    kept = sorted((item for item in items if item.contact_key in place), key=lambda i: place[i.contact_key])
+    return fresh + kept

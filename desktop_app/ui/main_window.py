@@ -345,17 +345,17 @@ class MainWindow(QMainWindow):
             self.tray.notify_many_opt_outs(len(keys))
 
     def book_changed(self) -> None:
-        """A decision in one view: bring every view up to date at once."""
-        self.refresh_all()
+        """A decision in one view: bring every view up to date at once (the inbox keeps its order)."""
+        self.refresh_all(keep_order=True)
 
     def idle(self) -> bool:
         """No refresh is scheduled and every background read and write has been delivered."""
         return self.ops.idle() and not self._refresh_timer.isActive() and not self._announce_timer.isActive()
 
-    def refresh_all(self) -> None:
+    def refresh_all(self, *, keep_order: bool = False) -> None:
         """Every read runs off the UI thread; a newer refresh supersedes one still running."""
         self.services.review.invalidate()
-        self.inbox_view.refresh()
+        self.inbox_view.refresh(keep_order=keep_order)
         for view in self._views.values():  # screens never opened have nothing to refresh
             if view.isVisible():
                 view.refresh()

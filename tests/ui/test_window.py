@@ -10,7 +10,7 @@ from tests.ui.conftest import settle
 
 
 def test_demo_says_so_in_the_title_and_a_banner(window):
-    assert window.windowTitle().startswith("Consent Desk — Demo")
+    assert window.windowTitle().startswith("Demo · ") and window.windowTitle().endswith("— Consent Desk")
     assert window.demo_banner.isVisible()
     assert (
         "Settings → Connection" in window.demo_banner.findChildren(type(window.status.connection))[0].text()
