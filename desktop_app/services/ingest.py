@@ -421,10 +421,23 @@ class IngestPipeline:
             self._confirm_later(jobs)
         return len(jobs)
 
-    def confirm_detection(self, det_id: int, decided_by: str = "owner") -> ConsentEventRecord | None:
-        """The owner's "Confirm opt-out": append the event, then the same confirmation logic."""
+    def confirm_detection(
+        self, det_id: int, decided_by: str = "owner", *, confirm_now: bool = True
+    ) -> ConsentEventRecord | None:
+        """The owner's "Confirm opt-out": append the event, then the same confirmation logic.
+
+        `confirm_now=False`: the caller holds the confirmation (the undo window) and sends it later
+        with `confirm_later`; if the app stops meanwhile, `resend_missing_confirmations` sends it.
+        """
         record = self.write(lambda: self.book.resolve_detection(det_id, confirm=True, decided_by=decided_by))
-        if record is not None and record.action is ConsentAction.OPT_OUT:
-            detection = self.book.detection(det_id)
-            self._confirm_later([(record, detection.language if detection else None)])
+        if confirm_now and record is not None and record.action is ConsentAction.OPT_OUT:
+            self.confirm_later(record, self.detected_language(det_id))
         return record
+
+    def detected_language(self, det_id: int) -> str | None:
+        detection = self.book.detection(det_id)
+        return detection.language if detection else None
+
+    def confirm_later(self, record: ConsentEventRecord, language: str | None) -> None:
+        """Send one opt-out's confirmation off the caller's thread (the network pool when there is one)."""
+        self._confirm_later([(record, language)])

@@ -9,15 +9,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from desktop_app.domain.model import ConsentAction, EventSource, NewConsentEvent
+from desktop_app.domain.model import ConsentAction, ConsentEventRecord, EventSource, NewConsentEvent
 from desktop_app.domain.records import DetectionRecord
+from desktop_app.services.confirmation_hold import ConfirmationHold
 from desktop_app.services.paging import Page, offset_of, page_of
 from desktop_app.services.wording import display_number, what_they_asked, who
 
 if TYPE_CHECKING:
-    from desktop_app.services.ui_ports import Confirmer, UiBook
+    from desktop_app.services.ui_ports import UiBook
 
 UNDO_DEPTH = 20
 PENDING_CAP = 200  # one review page: a refresh reads at most this many pending requests
@@ -26,15 +27,35 @@ PENDING_CAP = 200  # one review page: a refresh reads at most this many pending 
 @dataclass
 class _Undo:
     description: str
-    run: Callable[[], None]
+    run: Callable[[], str | None]  # a sentence when the undo could not (fully) be done
+
+
+class Confirmer(Protocol):
+    """The ingest pipeline's part in a confirmed request (services.ingest.IngestPipeline)."""
+
+    def confirm_detection(
+        self, det_id: int, decided_by: str = "owner", *, confirm_now: bool = True
+    ) -> ConsentEventRecord | None: ...
+
+    def detected_language(self, det_id: int) -> str | None: ...
+
+    def confirm_later(self, record: ConsentEventRecord, language: str | None) -> None: ...
 
 
 class ReviewService:
     """The owner's decisions on detected requests, with a short undo list."""
 
-    def __init__(self, book: UiBook, confirmer: Confirmer, auto_mode: Callable[[], bool]) -> None:
+    def __init__(
+        self,
+        book: UiBook,
+        confirmer: Confirmer,
+        auto_mode: Callable[[], bool],
+        hold: ConfirmationHold | None = None,
+    ) -> None:
         self._book = book
         self._confirmer = confirmer
+        # The confirmation of an owner's "Confirm" waits out the undo window before it leaves.
+        self.hold = hold or ConfirmationHold(confirmer.confirm_later)
         self._auto_mode = auto_mode
         self._undo: list[_Undo] = []
         self._lock = threading.Lock()
@@ -90,26 +111,40 @@ class ReviewService:
 
     # -- deciding (writes: run on the book writer) -----------------------------------------------
     def confirm(self, detection_id: int) -> str:
-        detection = self._decide(detection_id, confirm=True)
-        self._push_undo(f"confirmation for {who(detection)}", lambda: self._reverse_quietly(detection_id))
+        self.hold.release_all()  # the owner moved on: earlier confirmations leave now
+        detection, record = self._confirm_held(detection_id)
+        self._push_undo(
+            f"confirmation for {who(detection)}", lambda: self._take_back(detection_id, detection, record)
+        )
         return f"Recorded: {who(detection)} {what_they_asked(detection)}."
 
     def dismiss(self, detection_id: int) -> str:
+        self.hold.release_all()
         detection = self._decide(detection_id, confirm=False)
-        self._push_undo(f"dismissal for {who(detection)}", lambda: self._book.reopen_detection(detection_id))
+        self._push_undo(f"dismissal for {who(detection)}", lambda: self._reopen(detection_id))
         return f"Dismissed the request from {who(detection)}."
 
     def confirm_many(self, detection_ids: list[int]) -> str:
-        done = [self._decide(i, confirm=True) for i in detection_ids]
+        self.hold.release_all()
+        done = [(i, *self._confirm_held(i)) for i in detection_ids]
 
-        def undo() -> None:
-            for detection_id in detection_ids:
-                self._reverse_quietly(detection_id)
+        def undo() -> str | None:
+            refusals = [self._take_back(i, detection, record) for i, detection, record in done]
+            kept = [r for r in refusals if r]
+            if not kept:
+                return None
+            if len(kept) == 1:
+                return kept[0]
+            return (
+                f"{len(kept)} of them were already told no more messages will come and stay opted out; "
+                "only they can opt back in (by replying START)."
+            )
 
         self._push_undo(f"{len(done)} confirmations", undo)
         return f"Recorded {len(done)} request{'s' if len(done) != 1 else ''}."
 
     def dismiss_many(self, detection_ids: list[int]) -> str:
+        self.hold.release_all()
         done = [self._decide(i, confirm=False) for i in detection_ids]
 
         def undo() -> None:
@@ -132,9 +167,9 @@ class ReviewService:
         if not self._undo:
             return None
         entry = self._undo.pop()
-        entry.run()
+        refusal = entry.run()
         self.invalidate()
-        return f"Undone: {entry.description}."
+        return refusal or f"Undone: {entry.description}."
 
     def change_consent(self, contact_key: str, category: str, action: ConsentAction, reason: str) -> str:
         if not reason.strip():
@@ -172,11 +207,38 @@ class ReviewService:
         self.invalidate()
         return detection
 
-    def _reverse_quietly(self, detection_id: int) -> None:
+    def _confirm_held(self, detection_id: int) -> tuple[DetectionRecord, ConsentEventRecord | None]:
+        """Record the opt-out now; its confirmation waits in the hold for the undo window."""
+        detection = self._book.detection(detection_id)
+        if detection is None:
+            raise ValueError(f"That request (number {detection_id}) no longer exists.")
+        record = self._confirmer.confirm_detection(detection_id, decided_by="owner", confirm_now=False)
+        if record is not None and record.action is ConsentAction.OPT_OUT:
+            self.hold.hold(record, detection.language)
+        self.invalidate()
+        return detection, record
+
+    def _take_back(
+        self, detection_id: int, detection: DetectionRecord, record: ConsentEventRecord | None
+    ) -> str | None:
+        """Undo a confirmation while its confirmation has not left; after that, say why it can't be."""
+        opt_out = record is not None and record.action is ConsentAction.OPT_OUT
+        if record is not None and opt_out and not self.hold.take_back(record.id):
+            stored = self._book.event(record.id)
+            if self.hold.was_released(record.id) or (stored is not None and stored.confirmation_status):
+                name = who(detection)
+                return (
+                    f"Not undone: {name} was already told no more messages will come. "
+                    f"Only {name} can opt back in (by replying START)."
+                )
         self._book.reverse_detection(detection_id, decided_by="owner")
         self.invalidate()
+        return None
 
-    def _push_undo(self, description: str, run: Callable[[], None]) -> None:
+    def _reopen(self, detection_id: int) -> None:
+        self._book.reopen_detection(detection_id)
+
+    def _push_undo(self, description: str, run: Callable[[], str | None]) -> None:
         self._undo.append(_Undo(description, run))
         del self._undo[:-UNDO_DEPTH]
 

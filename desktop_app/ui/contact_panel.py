@@ -29,6 +29,15 @@ def history_line(event: ConsentEventRecord) -> str:
         else ("automatic mode" if event.decided_by.startswith("auto") else event.decided_by)
     )
     what = f"{action} {category_name(event.category).lower()}"
+    if event.source.value == "reversal":
+        # the ledger's note names row ids ("reverses ledger event 8 (detection 1)"): not for the owner
+        undone = "opt-out" if event.action.value == "opt_in" else "opt-in"
+        line = f"{full_time(event.occurred_at)} · {who.capitalize()} undid the {undone} above · {what}"
+        if event.evidence_text:
+            line += f"\n   (the request was “{event.evidence_text}”)"
+        if event.confirmation_status:
+            line += f"\n   Confirmation {event.confirmation_status}"
+        return line
     line = f"{full_time(event.occurred_at)} · {what} · {source_words(event.source.value)}, decided by {who}"
     if event.evidence_text:
         line += f"\n   “{event.evidence_text}”"
@@ -36,6 +45,8 @@ def history_line(event: ConsentEventRecord) -> str:
         line += f"\n   Note: {event.note}"
     if event.confirmation_status:
         line += f"\n   Confirmation {event.confirmation_status}"
+    elif event.action.value == "opt_out" and event.source.value in ("keyword", "phrase", "button"):
+        line += "\n   Confirmation not sent yet"  # e.g. held for the undo window, or no sender connected
     return line
 
 
@@ -54,17 +65,8 @@ class ContactPanel(QWidget):
         self.number.setForegroundRole(QPalette.ColorRole.PlaceholderText)
 
         self.consent_box = QGroupBox("Consent")
+        self.consent_form = QFormLayout(self.consent_box)
         self.reach_line = QLabel("")
-        self.reach_line.setObjectName("contactReach")
-        self.reach_line.setWordWrap(True)
-        self.reach_line.setAccessibleName("What may be sent")
-        bold = self.reach_line.font()
-        bold.setBold(True)
-        self.reach_line.setFont(bold)
-        consent_layout = QVBoxLayout(self.consent_box)
-        consent_layout.addWidget(self.reach_line)
-        self.consent_form = QFormLayout()
-        consent_layout.addLayout(self.consent_form)
         self.history_box = QGroupBox("History")
         self.history = QListWidget()
         self.history.setAccessibleName("Consent history")
@@ -109,7 +111,14 @@ class ContactPanel(QWidget):
         reach = what_may_be_sent(
             by_category, [s.category for s in states], name=category_name, when=full_time
         )
-        self.reach_line.setText(reach.sentence)
+        self.reach_line = QLabel(reach.sentence)  # the form's first row, rebuilt with the others
+        self.reach_line.setObjectName("contactReach")
+        self.reach_line.setWordWrap(True)
+        self.reach_line.setAccessibleName("What may be sent")
+        bold = self.reach_line.font()
+        bold.setBold(True)
+        self.reach_line.setFont(bold)
+        self.consent_form.addRow(self.reach_line)
         for state in states:
             if reach.everything_stopped and state.category != ALL and state.state != "opted_out":
                 # "No choice recorded" beside "All messages: opted out" would contradict it

@@ -25,6 +25,7 @@ def test_dashboard_charts_weekly_changes_by_source(qtbot, window, runtime, custo
     customers.say("15550109999", "Dana", "hello")
     review = window.services.review
     write(window.services, lambda: review.confirm_many([d.id for d in review.pending().items[:2]]))
+    review.hold.release_all()  # the undo window passes
     qtbot.waitUntil(lambda: len(runtime.sender.sent) == 2, timeout=5000)  # confirmations' own thread
     qtbot.keyClick(window.inbox_view.list, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
     settle(qtbot, window)

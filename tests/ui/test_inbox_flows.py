@@ -53,6 +53,7 @@ def test_a_pending_opt_out_stands_out_and_enter_confirms_it(qtbot, window, runti
     assert event.decided_by == "owner"
     assert event.evidence_text.startswith("Also, please stop the promo messages")
     # one confirmation goes out, from the confirmation thread (the window never waits on it)
+    window.services.review.hold.release_all()  # the undo window passes
     qtbot.waitUntil(lambda: [to for to, _text in runtime.sender.sent] == [key], timeout=5000)
     assert not banner.isVisible()
     assert window.tabs.tabText(1) == "Review"
@@ -106,6 +107,8 @@ def test_sending_marketing_to_an_opted_out_customer_is_stopped_before_it_leaves(
     window.refresh_all()
     open_row(qtbot, window, key)
     qtbot.keyClick(window.inbox_view.list, Qt.Key.Key_Return)
+    settle(qtbot, window)
+    window.services.review.hold.release_all()  # the undo window passes
     qtbot.waitUntil(lambda: len(runtime.sender.sent) == 1, timeout=5000)  # the confirmation
     confirmations = list(runtime.sender.sent)
     thread = window.inbox_view.thread_view
