@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVB
 from desktop_app.domain.records import DetectionRecord
 from desktop_app.services.ui_services import UiServices
 from desktop_app.ui.detection_table import make_detection_table, size_detection_columns
+from desktop_app.ui.empty_state import EmptyState
 from desktop_app.ui.models.detections import DetectionTableModel
 from desktop_app.ui.models.paged import Loaded
 from desktop_app.ui.ops import Ops, plain_failure
@@ -38,6 +39,11 @@ class AutoAppliedView(QWidget):
         self.table = make_detection_table("autoAppliedTable")
         self.table.setAccessibleName("Requests applied automatically")
         self.table.setModel(self.model)
+        self.empty_state = EmptyState(
+            self.table,
+            lambda: "Nothing was applied automatically yet. A tap on a Stop button, WhatsApp's own Stop "
+            "option and, in automatic mode, the clearest requests will be listed here.",
+        )
         size_detection_columns(self.table)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.table.doubleClicked.connect(self._open)

@@ -76,6 +76,7 @@ class BarChart(QWidget):
         self.series: list[ChartSeries] = []
         self.setAccessibleName(name)
         self.setMinimumHeight(260)
+        self.empty_text = f"Nothing yet in the last {WEEKS} weeks."
 
     def set_data(self, categories: Sequence[str], series: Sequence[ChartSeries]) -> None:
         self.categories = list(categories)
@@ -147,7 +148,14 @@ class BarChart(QWidget):
         painter.drawLine(plot.left(), plot.top(), plot.left(), plot.bottom())
         painter.drawLine(plot.right(), plot.top(), plot.right(), plot.bottom())
         self._draw_bars(painter, plot, slot, maximum)
+        if self.is_empty():
+            painter.setPen(blend(base, text, 0.6))
+            flags = int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap)
+            painter.drawText(plot, flags, self.empty_text)
         painter.end()
+
+    def is_empty(self) -> bool:
+        return self.top() == 0
 
     def _draw_bars(self, painter: QPainter, plot: QRect, slot: float, maximum: int) -> None:
         painter.setPen(Qt.PenStyle.NoPen)

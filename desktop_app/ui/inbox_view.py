@@ -26,6 +26,7 @@ from desktop_app.ui.background import BackgroundTask
 from desktop_app.ui.consent_change_dialog import ConsentChangeDialog
 from desktop_app.ui.contact_panel import ContactPanel
 from desktop_app.ui.conversation_delegate import ConversationDelegate
+from desktop_app.ui.empty_state import EmptyState
 from desktop_app.ui.icons import icon
 from desktop_app.ui.models.conversations import ConversationListModel
 from desktop_app.ui.models.paged import Loaded
@@ -90,6 +91,7 @@ class InboxView(QWidget):
         self.list.setObjectName("conversationList")
         self.list.setAccessibleName("Conversations")
         self.list.setModel(self.model)
+        self.empty_state = EmptyState(self.list, self._empty_text)
         self.list.setItemDelegate(ConversationDelegate(self.list))
         self.list.setUniformItemSizes(True)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -130,6 +132,16 @@ class InboxView(QWidget):
         self._reload_list()
 
     # -- list ----------------------------------------------------------------------------------
+    def _empty_text(self) -> str:
+        if self.search.text().strip():
+            return f"No conversation matches “{self.search.text().strip()}”."
+        chosen = FILTERS[max(self.filter_group.checkedId(), 0)][0]
+        if chosen is ConversationFilter.NEEDS_REVIEW:
+            return "All clear: no conversation is waiting for your review."
+        if chosen is ConversationFilter.OPTED_OUT:
+            return "Nobody has opted out."
+        return "No conversations yet. Messages your customers send to your WhatsApp number appear here."
+
     @property
     def contact_key(self) -> str | None:
         return self._contact_key
