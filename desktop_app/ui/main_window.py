@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Union
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QPoint, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         self.status.review_requested.connect(lambda: self.tabs.setCurrentIndex(REVIEW))
         self.status.reconnect_requested.connect(lambda: self.open_settings())
         self.toast = Toast(central)
+        central.installEventFilter(self)
         self.tray = Tray(self)
         self.tray.open_requested.connect(self.bring_to_front)
         self.tray.quit_requested.connect(self.quit_app)
@@ -265,9 +266,28 @@ class MainWindow(QMainWindow):
         """Something failed in the background or uncaught: said in the window, in plain words."""
         self.status.showMessage(f"⚠ {text}", 20_000)
         self.toast.show_message(text, "OK", self.toast.hide)
+        self._lift_toast()
 
     def _offer_undo(self, text: str) -> None:
         self.toast.show_message(text, "Undo", self.undo)
+        self._lift_toast()
+
+    def _lift_toast(self) -> None:
+        """Keep the toast above the reply box: the owner may be typing when it appears."""
+        toast, central = self.toast, self.centralWidget()
+        if central is None or not toast.isVisible() or self.tabs.currentIndex() != INBOX:
+            return
+        reply = self.inbox_view.thread_view.reply
+        if not reply.isVisible():
+            return
+        reply_top = reply.mapTo(central, QPoint(0, 0)).y()
+        if toast.geometry().bottom() >= reply_top - 8:
+            toast.move(toast.x(), max(0, reply_top - toast.height() - 12))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.centralWidget() and event.type() == QEvent.Type.Resize:
+            QTimer.singleShot(0, self._lift_toast)  # after the toast placed itself for the new size
+        return super().eventFilter(watched, event)
 
     # -- keyboard routing ------------------------------------------------------------------------
     def _typing(self) -> bool:
@@ -461,6 +481,7 @@ class MainWindow(QMainWindow):
             self.book_view.shutdown()
         self.inbox_view.shutdown()
         self.ops.shutdown()
+        self.services.review.hold.release_all()  # confirmations held for undo leave before the house closes
         self.services.shop.stop_tunnel()
         if self.settings_dialog is not None:
             self.settings_dialog.connection.shutdown()
