@@ -101,3 +101,12 @@ def test_an_export_to_a_read_only_folder_is_said_plainly(qtbot, window, read_onl
     qtbot.waitUntil(lambda: bool(seen), timeout=5000)
     assert f"could not be saved in {read_only_folder}" in seen[0]
     assert "Errno" not in seen[0] and ".part" not in seen[0]
+
+
+def test_times_under_a_bubble_are_readable(qapp) -> None:
+    from desktop_app.ui.bubble_delegate import footer_colour
+    from desktop_app.ui.palette import inbound_bubble, outbound_bubble
+
+    palette = qapp.palette()
+    for bubble in (inbound_bubble(palette), outbound_bubble(palette)):
+        assert contrast_ratio(footer_colour(palette, bubble), bubble) >= 4.5
