@@ -127,7 +127,7 @@ def _read_corpus(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
                 continue
             try:
                 row = json.loads(line)
-            except ValueError as exc:
+            except json.JSONDecodeError as exc:
                 problems.append(f"line {number}: not valid JSON ({exc.msg})")
                 continue
             if not isinstance(row, dict) or not isinstance(row.get("text"), str) or "label" not in row:

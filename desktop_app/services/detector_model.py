@@ -45,7 +45,8 @@ def load_second_opinion(folder: Path | None = None) -> SecondOpinion | None:
     low_level = model.predict
 
     def predict(line: str) -> Sequence[tuple[float, str]]:
-        return low_level(line, -1, 0.0, "strict")
+        predictions: Sequence[tuple[float, str]] = low_level(line, -1, 0.0, "strict")  # untyped binding
+        return predictions
 
     opt_in = meta.get("opt_in_threshold")
     return SecondOpinion(predict, float(meta["threshold"]), None if opt_in is None else float(opt_in))
