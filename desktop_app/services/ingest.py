@@ -383,8 +383,11 @@ class IngestPipeline:
         executor = self.confirmation_executor
         if executor is None:
             self._confirm_all(jobs)
-        else:
+            return
+        try:
             executor.submit(self._confirm_all, jobs)
+        except RuntimeError:  # the house is closing: with no confirmation row, the next start sends them
+            log.info("%d confirmation(s) left for the next start (shutting down)", len(jobs))
 
     def _confirm_all(self, jobs: list[tuple[ConsentEventRecord, str | None]]) -> None:
         for record, language in jobs:

@@ -82,7 +82,8 @@ def test_after_the_confirmation_left_ctrl_z_tells_the_owner_only_the_customer_ca
     assert len(runtime.book.history(key)) == 1
     shown = window.status.currentMessage()
     assert "Only Bruno Lima can opt back in" in shown and "START" in shown
-    assert window.inbox_view.contact.findChild(QLabel, "consent_all").isVisible()
+    panel = window.inbox_view.contact
+    qtbot.waitUntil(lambda: panel.findChild(QLabel, "consent_all").isVisible(), timeout=2000)
     window.grab().save("/tmp/h6_undo_refused.png")
 
 
@@ -93,4 +94,12 @@ def test_the_next_decision_lets_the_held_confirmation_go(qtbot, window, runtime,
     window.refresh_all()
     open_row(qtbot, window, other)
     qtbot.keyClick(window.inbox_view.list, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: [to for to, _text in runtime.sender.sent] == [key], timeout=5000)
+
+
+def test_closing_the_window_lets_held_confirmations_go(qtbot, window, runtime, customers):
+    _held_window(window, runtime)
+    key = _confirm_stop(qtbot, window, customers)
+    assert runtime.sender.sent == []
+    window.shutdown()
     qtbot.waitUntil(lambda: [to for to, _text in runtime.sender.sent] == [key], timeout=5000)
