@@ -20,7 +20,7 @@ for run in $(seq "$RUNS"); do
   app=$!
   # xdotool's own --sync polls twice a second; poll every 20 ms instead.
   for _ in $(seq 3000); do
-    xdotool search --onlyvisible --name "^Consent Desk" >/dev/null 2>&1 && break
+    xdotool search --onlyvisible --name "^Demo · .* — Consent Desk$" >/dev/null 2>&1 && break
     sleep 0.02
   done
   end=$(date +%s.%N)
