@@ -86,10 +86,13 @@ def rule_words(detection: DetectionRecord) -> str:
     source = detection.source.value if detection.source is not None else detection.rule.split(":", 1)[0]
     if source == "button":
         return "the customer tapped a Stop button"
+    opt_in = detection.kind.value == "opt_in"
     if source == "keyword":
-        return with_article(f"{language_name(detection.language)} stop word")
+        word = "start word" if opt_in else "stop word"
+        return with_article(f"{language_name(detection.language)} {word}")
     if source == "phrase":
-        return with_article(f"{language_name(detection.language)} sentence asking to stop")
+        asking = "asking to receive messages again" if opt_in else "asking to stop"
+        return with_article(f"{language_name(detection.language)} sentence {asking}")
     return source_words(source)
 
 

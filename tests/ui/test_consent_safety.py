@@ -102,3 +102,15 @@ def test_a_customer_who_stopped_everything_reads_as_stopped_everywhere(qtbot, wi
     assert "order updates messages" not in thread.warning.text()
     assert "Choose another kind" not in thread.warning.text()
     window.grab().save("/tmp/h6_stopped_everything.png")
+
+
+def test_marie_s_correction_closes_her_stop_and_the_banner_says_so(qtbot, window, customers):
+    key = customers.say("33612345678", "Marie Dubois", "STOP")
+    customers.say("33612345678", "Marie Dubois", "Pardon, erreur ! START")
+    window.refresh_all()
+    open_row(qtbot, window, key)
+    banner = window.inbox_view.thread_view.banner
+    assert banner.isVisible() and "Opt-in" in banner.headline.text()
+    assert banner.sentence.text().startswith("Marie Dubois took back their stop request")
+    assert "asking to stop" not in banner.details.text()
+    assert window.services.review.pending_count() == 1  # her STOP no longer waits
