@@ -80,6 +80,7 @@ SenderFactory = Callable[[Settings, SecretReader, bool], ClosableSender]  # (set
 SourceFactory = Callable[[SourceContext], InboundSource]
 Preflight = Callable[[Settings, SecretReader], list[str]]  # headless checks: raises or returns notes
 RoundTrip = Callable[[Settings, SecretReader, bool], ConnectionCheck]  # (settings, secrets, allow_env)
+Register = Callable[[Settings, SecretReader, str], ConnectionCheck]  # (settings, secrets, public URL)
 
 
 def _nothing_to_check(settings: Settings, secrets: SecretReader) -> list[str]:
@@ -102,6 +103,7 @@ class ProviderSpec:
     preflight: Preflight = _nothing_to_check  # `serve`, before the book opens (secrets may be env vars)
     servable: bool = True  # `consent-desk serve --provider <name>` runs it headless
     round_trip: RoundTrip | None = None  # a fuller "Test connection" than the sender's own, one line per link
+    register_webhook: Register | None = None  # tell the provider the public URL (Meta: its subscription)
 
     def running_sender(
         self, settings: Settings, secrets: SecretReader, *, allow_env: bool = False

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from desktop_app.domain.model import IngestResult, ProviderEvent, UnparsedPayload
-from desktop_app.providers.base import ConnectionState
+from desktop_app.providers.base import ConnectionCheck, ConnectionState
 from desktop_app.providers.meta_cloud.graph_client import GraphClient
 from desktop_app.providers.meta_cloud.reply_numbers import ReplyNumbers
 from desktop_app.providers.meta_cloud.signature import SIGNATURE_HEADER
@@ -417,4 +417,13 @@ META = ProviderSpec(
     build_source=MetaConnection,
     preflight=preflight,
     round_trip=lambda settings, secrets, allow_env: round_trip(settings, secrets, allow_env=allow_env),
+    register_webhook=lambda settings, secrets, url: registration_check(
+        register_webhook(settings, secrets, url)
+    ),
 )
+
+
+def registration_check(report: RegistrationReport) -> ConnectionCheck:
+    """A registration's lines as the ConnectionCheck the Settings window shows."""
+    state = ConnectionState.WEBHOOK_WAITING if report.ok else ConnectionState.NOT_CONFIGURED
+    return ConnectionCheck(report.ok, state, "\n".join(report.lines))

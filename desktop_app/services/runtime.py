@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from desktop_app.domain.detection import Detector
 from desktop_app.domain.model import IngestResult
 from desktop_app.domain.ports import ConsentBookPort
-from desktop_app.providers.base import ConnectionState, Sender
+from desktop_app.providers.base import ConnectionCheck, ConnectionState, Sender
 from desktop_app.providers.demo import BAKERY
 from desktop_app.services.book_key import EphemeralBookKeys, KeychainBookKeys
 from desktop_app.services.book_writer import BookWriter
@@ -133,6 +133,16 @@ class AppRuntime:
         except NotConfiguredError as exc:
             return UnconfiguredSender(str(exc))
         return spec.sender_for(settings, secrets)
+
+    def register_webhook(self, settings: Settings, secrets: SecretReader, public_url: str) -> ConnectionCheck:
+        """For Settings' tunnel: register its public URL with the provider (Meta's subscription)."""
+        try:
+            register = provider_spec(settings.provider).register_webhook
+        except NotConfiguredError as exc:
+            return ConnectionCheck(False, ConnectionState.NOT_CONFIGURED, str(exc))
+        if register is None:
+            return ConnectionCheck(True, ConnectionState.CONNECTED, "Nothing to register for this provider.")
+        return register(settings, secrets, public_url)
 
     def set_detector(self, detector: Detector) -> None:
         self.house.detector = detector

@@ -19,7 +19,7 @@ from desktop_app.services.settings import Settings
 if TYPE_CHECKING:
     from desktop_app.services.confirmations import ConfirmationTemplates
     from desktop_app.services.secrets import SecretStore
-    from desktop_app.services.tunnel import Tunnel
+    from desktop_app.services.tunnel_keeper import TunnelKeeper
     from desktop_app.services.ui_ports import UiBook
 
 SHOP_PLACEHOLDER = "{shop}"  # as in services.confirmations
@@ -47,6 +47,10 @@ class SettingsHost(Protocol):
 
     def sender_for(self, settings: Settings, secrets: SecretLookup) -> Sender: ...
 
+    def register_webhook(
+        self, settings: Settings, secrets: SecretLookup, public_url: str
+    ) -> ConnectionCheck: ...
+
 
 class ShopSettingsService:
     """Settings reads are instant; `save`, `save_secrets` and `add_category` write (run them off the UI)."""
@@ -55,7 +59,7 @@ class ShopSettingsService:
         self._host = host
         self._book = book
         self._templates = templates
-        self._tunnel: Tunnel | None = None
+        self._tunnel: TunnelKeeper | None = None
         self._base_lexicon: Lexicon | None = None
         self._lexicon_lock = threading.Lock()
         self._preview: tuple[str, Detector] | None = None  # (the keyword changes, their detector)
@@ -174,24 +178,34 @@ class ShopSettingsService:
             if callable(close):
                 close()
 
+    def register_webhook(
+        self, settings: Settings, typed_secrets: Mapping[str, str], public_url: str
+    ) -> ConnectionCheck:
+        """Tell the provider the tunnel's address (Meta: its webhook subscription); a network call."""
+        secrets = _OverlaySecrets(self._host.secrets, typed_secrets)
+        return self._host.register_webhook(settings, secrets, public_url)
+
     def tunnel_public_url(self) -> str | None:
         tunnel = self._tunnel
-        return tunnel.public_url if tunnel is not None and tunnel.running else None
+        return tunnel.url if tunnel is not None and tunnel.running else None
 
     def tunnel_running(self) -> bool:
         return self._tunnel is not None and self._tunnel.running
 
-    def start_tunnel(self, port: int) -> str:
-        """Blocks until the public address is known (run it off the UI thread)."""
-        from desktop_app.services.tunnel import INSTALL_HINT, Tunnel, find_tunnel_tool
+    def start_tunnel(self, port: int, authtoken: str | None = None, domain: str = "") -> str:
+        """Blocks until the public address is known (run it off the UI thread); kept up after drops.
 
-        tool = find_tunnel_tool()
-        if tool is None:
-            raise RuntimeError(INSTALL_HINT)
-        tunnel = Tunnel(tool, port)
-        tunnel.start()
-        self._tunnel = tunnel
-        return tunnel.callback_url() or ""
+        ngrok's built-in agent with an authtoken (typed now or in the keychain), else a tunnel program
+        on PATH; raises TunnelError saying how to get one.
+        """
+        from desktop_app.services.tunnel_keeper import AUTHTOKEN_SECRET, TunnelKeeper, choose_backend
+
+        token = authtoken or self._host.secrets.get(AUTHTOKEN_SECRET)
+        backend = choose_backend(token, domain or self._host.settings.ngrok_domain)
+        keeper = TunnelKeeper(backend, port)
+        url = keeper.start()
+        self._tunnel = keeper
+        return url + "/webhook"
 
     def stop_tunnel(self) -> None:
         """Stop the tunnel process (if any) and wait for it."""

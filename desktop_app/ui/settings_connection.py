@@ -5,22 +5,26 @@ from __future__ import annotations
 import secrets as token_generator
 from collections.abc import Callable
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_app.providers.base import ConnectionCheck
+from desktop_app.services.connection_fields import HELP, normalised_sender, problem
 from desktop_app.services.settings import Settings
 from desktop_app.services.shop_settings import ShopSettingsService
 from desktop_app.ui.background import BackgroundTask
@@ -31,24 +35,11 @@ PROVIDERS = (
     ("meta", "WhatsApp Cloud API (Meta)"),
     ("twilio", "Twilio"),
 )
-# secret name -> (label, where to find it)
-META_SECRETS = {
-    "meta.access_token": (
-        "Access token",
-        "Meta Business Settings → System users → Generate token (permanent)",
-    ),
-    "meta.app_secret": ("App secret", "developers.facebook.com → your app → App settings → Basic"),
-    "meta.verify_token": ("Verify token", "Any text you choose; paste the same in Meta's Webhooks page"),
-}
-TWILIO_SECRETS = {
-    "twilio.account_sid": ("Account SID", "Twilio Console → Account info (starts with AC)"),
-    "twilio.api_key": (
-        "API key SID",
-        "Twilio Console → Account → API keys → Create (starts with SK); recommended",
-    ),
-    "twilio.api_secret": ("API key secret", "Shown once when you create the API key"),
-    "twilio.auth_token": ("Auth token", "Twilio Console → Account info → Auth token (if you use no API key)"),
-}
+META_SECRETS = ("meta.access_token", "meta.app_secret", "meta.verify_token")
+TWILIO_SECRETS = ("twilio.account_sid", "twilio.api_key", "twilio.api_secret", "twilio.auth_token")
+TUNNEL_SECRETS = ("ngrok.authtoken",)
+HINT_STYLE = "color: palette(placeholder-text);"
+PROBLEM_STYLE = "color: #a11;"
 
 
 class ConnectionTab(QWidget):
@@ -60,6 +51,7 @@ class ConnectionTab(QWidget):
         self.ops = ops
         self.settings = settings  # what the dialog started from (a copy; `apply` writes into another)
         self.tasks: list[BackgroundTask] = []
+        self._tested_provider = settings.provider
 
         self.provider_group = QButtonGroup(self)
         provider_box = QGroupBox("How messages reach Consent Desk")
@@ -80,26 +72,28 @@ class ConnectionTab(QWidget):
         self.keychain_label.setWordWrap(True)
 
         self.secret_fields: dict[str, QLineEdit] = {}
+        self.hints: dict[str, QLabel] = {}
+        self.checked_fields: dict[str, QLineEdit] = {}
         self.meta_box = QGroupBox("WhatsApp Cloud API")
         meta_form = QFormLayout(self.meta_box)
-        self.phone_number_id = QLineEdit(settings.meta_phone_number_id)
-        self.phone_number_id.setAccessibleName("Phone number ID")
-        self.phone_number_id.setToolTip("WhatsApp Manager → Phone numbers → your number → Phone number ID")
-        meta_form.addRow("Phone number ID", self.phone_number_id)
-        self._secret_rows(meta_form, META_SECRETS)
-        generate = QPushButton("Make one for me")
-        generate.setAccessibleName("Generate a verify token")
-        generate.clicked.connect(
+        self._secret_rows(meta_form, ("meta.access_token",))
+        self.app_id = self._setting_row(meta_form, "meta_app_id", settings.meta_app_id)
+        self._secret_rows(meta_form, ("meta.app_secret", "meta.verify_token"))
+        self.generate_token = QPushButton("Make one for me")
+        self.generate_token.setAccessibleName("Generate a verify token")
+        self.generate_token.clicked.connect(
             lambda: self.secret_fields["meta.verify_token"].setText(token_generator.token_urlsafe(24))
         )
-        meta_form.addRow("", generate)
+        meta_form.addRow("", self.generate_token)
+        self.waba_id = self._setting_row(meta_form, "meta_waba_id", settings.meta_waba_id)
+        self.phone_number_id = self._setting_row(
+            meta_form, "meta_phone_number_id", settings.meta_phone_number_id
+        )
 
         self.twilio_box = QGroupBox("Twilio")
         twilio_form = QFormLayout(self.twilio_box)
-        self.twilio_from = QLineEdit(settings.twilio_from)
-        self.twilio_from.setAccessibleName("Your WhatsApp sender")
-        self.twilio_from.setPlaceholderText("whatsapp:+15550100100")
-        twilio_form.addRow("WhatsApp sender", self.twilio_from)
+        self.twilio_from = self._setting_row(twilio_form, "twilio_from", settings.twilio_from)
+        self.twilio_from.setPlaceholderText("+15550100100")
         self._secret_rows(twilio_form, TWILIO_SECRETS)
         self.poll_seconds = QSpinBox()
         self.poll_seconds.setRange(2, 600)
@@ -117,9 +111,15 @@ class ConnectionTab(QWidget):
         self.port.setAccessibleName("Webhook port")
         self.port.setToolTip("The local port the app listens on; the tunnel forwards Meta's calls to it")
         webhook_form.addRow("Local port", self.port)
+        self._secret_rows(webhook_form, TUNNEL_SECRETS)
+        self.ngrok_domain = self._setting_row(webhook_form, "ngrok_domain", settings.ngrok_domain)
         self.tunnel_button = QPushButton("Start tunnel")
         self.tunnel_button.setAccessibleName("Start or stop the tunnel")
         self.tunnel_button.clicked.connect(self.toggle_tunnel)
+        self.tunnel_status = QLabel("")
+        self.tunnel_status.setObjectName("tunnelStatus")
+        self.tunnel_status.setWordWrap(True)
+        self.tunnel_status.hide()
         self.callback_url = QLineEdit(settings.public_url + "/webhook" if settings.public_url else "")
         self.callback_url.setReadOnly(True)
         self.callback_url.setAccessibleName("Callback URL")
@@ -127,7 +127,7 @@ class ConnectionTab(QWidget):
         copy_url = QPushButton("Copy")
         copy_url.setAccessibleName("Copy the callback URL")
         copy_url.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.callback_url.text()))
-        copy_token = QPushButton("Copy verify token")
+        copy_token = QPushButton("Copy verify token")  # for registering by hand, without the App ID
         copy_token.setAccessibleName("Copy the verify token")
         copy_token.clicked.connect(self._copy_verify_token)
         url_row = QHBoxLayout()
@@ -139,13 +139,21 @@ class ConnectionTab(QWidget):
             self.tunnel_button.setText("Stop tunnel")
             self.callback_url.setText(running_url + "/webhook")
         webhook_form.addRow(self.tunnel_button)
+        webhook_form.addRow(self.tunnel_status)
         webhook_form.addRow("Callback URL", url_row)
         steps = QLabel(
-            "In Meta's dashboard: WhatsApp → Configuration → Webhook → Edit. 1) Paste the callback URL. "
-            "2) Paste the verify token. 3) Subscribe to the “messages” and “user_preferences” fields."
+            "With the App ID and App Secret filled in, the app registers this address with Meta itself "
+            "(for “messages” and “user_preferences”) each time the tunnel starts. With a free ngrok "
+            "static domain the address never changes."
         )
         steps.setWordWrap(True)
+        steps.setStyleSheet(HINT_STYLE)
         webhook_form.addRow(steps)
+        self.registration_result = QLabel("")
+        self.registration_result.setObjectName("registrationResult")
+        self.registration_result.setWordWrap(True)
+        self.registration_result.hide()
+        webhook_form.addRow(self.registration_result)
 
         self.test_button = QPushButton("Test connection")
         self.test_button.setObjectName("testConnection")
@@ -158,7 +166,18 @@ class ConnectionTab(QWidget):
         test_row.addWidget(self.test_button)
         test_row.addWidget(self.test_result, 1)
 
-        layout = QVBoxLayout(self)
+        # The fields and their hints need more height than a laptop screen gives the dialog: scroll.
+        content = QWidget()
+        scroll = QScrollArea()
+        scroll.setObjectName("connectionScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        layout = QVBoxLayout(content)
         layout.addWidget(provider_box)
         layout.addWidget(self.keychain_label)
         layout.addWidget(self.meta_box)
@@ -174,22 +193,60 @@ class ConnectionTab(QWidget):
             lambda error: self._keychain_answered(((False, plain_failure(error)), {})),
         )
 
-    def _secret_rows(self, form: QFormLayout, secrets: dict[str, tuple[str, str]]) -> None:
-        for name, (label, where) in secrets.items():
+    def _secret_rows(self, form: QFormLayout, names: tuple[str, ...]) -> None:
+        for name in names:
+            help_ = HELP[name]
             field = QLineEdit()
             field.setObjectName(name.replace(".", "_"))
             field.setEchoMode(QLineEdit.EchoMode.Password)
-            field.setAccessibleName(label)
-            field.setToolTip(where)
-            field.setPlaceholderText(where)
+            field.setAccessibleName(help_.label)
+            field.setToolTip(help_.where)
+            field.setPlaceholderText("Paste it here")
             self.secret_fields[name] = field
-            form.addRow(label, field)
+            self._checked_row(form, name, field)
+
+    def _setting_row(self, form: QFormLayout, key: str, value: str) -> QLineEdit:
+        field = QLineEdit(value)
+        field.setObjectName(key)
+        field.setAccessibleName(HELP[key].label)
+        field.setToolTip(HELP[key].where)
+        self._checked_row(form, key, field)
+        return field
+
+    def _checked_row(self, form: QFormLayout, key: str, field: QLineEdit) -> None:
+        """The field, and under it where to find its value, or what is wrong with what was typed."""
+        hint = QLabel(HELP[key].where)
+        hint.setObjectName(f"hint_{key.replace('.', '_')}")
+        hint.setWordWrap(True)
+        hint.setStyleSheet(HINT_STYLE)
+        self.hints[key] = hint
+        self.checked_fields[key] = field
+        field.textChanged.connect(lambda _text, key=key: self._validate(key))
+        form.addRow(HELP[key].label, field)
+        form.addRow("", hint)
+        self._validate(key)
+
+    def _validate(self, key: str) -> str | None:
+        found = problem(key, self.checked_fields[key].text())
+        hint = self.hints[key]
+        hint.setText(f"⚠ {found}" if found else HELP[key].where)
+        hint.setStyleSheet(PROBLEM_STYLE if found else HINT_STYLE)
+        return found
+
+    def problems(self) -> list[str]:
+        """What is wrong with the typed values of the chosen provider (nothing invalid is saved)."""
+        provider = self.provider()
+        keys = [k for k in self.checked_fields if k.startswith(provider) or k.startswith("ngrok")]
+        if provider != "meta":
+            keys = [k for k in keys if not k.startswith("ngrok")]
+        return [found for key in keys if (found := self._validate(key))]
 
     def _keychain_answered(self, answer: tuple[tuple[bool, str], dict[str, bool]]) -> None:
         """The keychain may be slow (or ask to be unlocked): it answers here, on the UI thread."""
         (available, message), saved = answer
         self.keychain_ok = available
         self.keychain_label.setText(("✓ " if available else "⚠ ") + message)
+        self.generate_token.setEnabled(available)
         for name, field in self.secret_fields.items():
             if not available:
                 field.setEnabled(False)
@@ -211,6 +268,8 @@ class ConnectionTab(QWidget):
         self.meta_box.setVisible(provider == "meta")
         self.webhook_box.setVisible(provider == "meta")
         self.twilio_box.setVisible(provider == "twilio")
+        if provider != self._tested_provider:  # a result about another provider would mislead
+            self.test_result.clear()
 
     def typed_secrets(self) -> dict[str, str]:
         return {
@@ -218,13 +277,17 @@ class ConnectionTab(QWidget):
         }
 
     def apply(self, settings: Settings) -> None:
+        """Write the typed values into `settings`; a value that does not fit keeps the saved one."""
         settings.provider = self.provider()
-        settings.meta_phone_number_id = self.phone_number_id.text().strip()
-        settings.twilio_from = self.twilio_from.text().strip()
+        for key, field in self.checked_fields.items():
+            if key in self.secret_fields or problem(key, field.text()) is not None:
+                continue
+            value = field.text().strip()
+            setattr(settings, key, normalised_sender(value) if key == "twilio_from" else value)
         settings.twilio_poll_seconds = float(self.poll_seconds.value())
         settings.webhook_port = self.port.value()
         public_url = self.shop.tunnel_public_url()
-        if public_url:  # Twilio checks signatures against the public address
+        if public_url:  # Twilio checks signatures against the public address; Meta registers it
             settings.public_url = public_url
 
     def _copy_verify_token(self) -> None:
@@ -240,6 +303,7 @@ class ConnectionTab(QWidget):
         return task.start()
 
     def test_connection(self) -> BackgroundTask:
+        self._tested_provider = self.provider()
         settings = Settings(**self.settings.to_dict())
         self.apply(settings)
         typed = self.typed_secrets()
@@ -250,6 +314,13 @@ class ConnectionTab(QWidget):
 
     def _tested(self, check: object, error: str) -> None:
         self.test_button.setEnabled(True)
+        if not self.keychain_ok and isinstance(check, ConnectionCheck) and not check.ok:
+            # The fields are disabled: asking to "enter the access token" would send the owner in circles.
+            self.test_result.setText(
+                "⚠ The system keychain is not available, so the tokens and secrets cannot be entered "
+                "here yet. " + self.keychain_label.text().removeprefix("⚠ ")
+            )
+            return
         if error or not isinstance(check, ConnectionCheck):
             self.test_result.setText(f"⚠ {error or 'The test gave no answer.'}")
         elif check.message[:1] in "✓✗":  # one line per link of the round trip, each already marked
@@ -266,17 +337,41 @@ class ConnectionTab(QWidget):
         self.tunnel_button.setEnabled(False)
         self.tunnel_button.setText("Starting tunnel…")
         port, shop = self.port.value(), self.shop
-        self._run(lambda: shop.start_tunnel(port), self._tunnel_started)
+        authtoken = self.secret_fields["ngrok.authtoken"].text().strip() or None
+        domain = (
+            self.ngrok_domain.text().strip()
+            if problem("ngrok_domain", self.ngrok_domain.text()) is None
+            else ""
+        )
+        self._run(lambda: shop.start_tunnel(port, authtoken, domain), self._tunnel_started)
 
     def _tunnel_started(self, url: object, error: str) -> None:
         self.tunnel_button.setEnabled(True)
         if error:
             self.tunnel_button.setText("Start tunnel")
-            self.callback_url.setPlaceholderText(error)
-            self.callback_url.setToolTip(error)
+            self.tunnel_status.setText(f"⚠ The tunnel did not start: {error}")
+            self.tunnel_status.show()
             return
         self.tunnel_button.setText("Stop tunnel")
+        self.tunnel_status.hide()
         self.callback_url.setText(str(url))
+        if self.provider() == "meta" and self.app_id.text().strip():
+            self.register_webhook(str(url).removesuffix("/webhook"))
+
+    def register_webhook(self, public_url: str) -> BackgroundTask:
+        """Tell Meta the tunnel's address (off the UI thread: Meta calls it back before it answers)."""
+        settings = Settings(**self.settings.to_dict())
+        self.apply(settings)
+        typed, shop = self.typed_secrets(), self.shop
+        self.registration_result.setText("Registering the address with Meta…")
+        self.registration_result.show()
+        return self._run(lambda: shop.register_webhook(settings, typed, public_url), self._registered)
+
+    def _registered(self, check: object, error: str) -> None:
+        if error or not isinstance(check, ConnectionCheck):
+            self.registration_result.setText(f"⚠ {error or 'Meta gave no answer.'}")
+        else:
+            self.registration_result.setText(check.message)
 
     def shutdown(self) -> None:
         for task in list(self.tasks):
