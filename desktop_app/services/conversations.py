@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from desktop_app.domain.model import CategoryState, ConsentEventRecord, Decision
 from desktop_app.domain.records import DetectionRecord, MessageRecord
+from desktop_app.services.applied import PreferenceChangeReader, as_row
 from desktop_app.services.paging import Page, offset_of, page_of
 from desktop_app.services.wording import display_number, trigger_text
 
@@ -79,6 +80,13 @@ class ConversationService:
 
     def categories(self) -> list[str]:
         return list(self._book.categories())
+
+    def whatsapp_preference_changes(self, limit: int) -> list[DetectionRecord]:
+        """What customers chose in WhatsApp's own menu, newest first, as rows of "Applied automatically"."""
+        book = self._book
+        if not isinstance(book, PreferenceChangeReader):
+            return []
+        return [as_row(event, name) for event, name in book.preference_changes(limit)]
 
     def conversations(
         self,

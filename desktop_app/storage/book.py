@@ -37,7 +37,18 @@ from desktop_app.domain.records import (
     VerifyResult,
     WeekStats,
 )
-from desktop_app.storage import backup, dsr, exchange, integrity, migrate, reads, restore, review, stats
+from desktop_app.storage import (
+    applied,
+    backup,
+    dsr,
+    exchange,
+    integrity,
+    migrate,
+    reads,
+    restore,
+    review,
+    stats,
+)
 from desktop_app.storage.anchor import anchor_path, observe, trailer, write_sidecar
 from desktop_app.storage.anchor_keeper import AnchorKeeper
 from desktop_app.storage.checkpoint import Checkpointer, CheckpointPolicy
@@ -404,6 +415,11 @@ class ConsentBook:
     def auto_applied_detections(self, limit: int = 200) -> list[DetectionRecord]:
         with self._reading() as conn:
             return reads.detections_with_status(conn, "auto_applied", limit, newest_first=True)
+
+    def preference_changes(self, limit: int = 200) -> list[tuple[ConsentEventRecord, str | None]]:
+        """Changes customers made in WhatsApp's own menu (no detection stands for them), newest first."""
+        with self._reading() as conn:
+            return applied.preference_changes(conn, limit)
 
     def detection(self, det_id: int) -> DetectionRecord | None:
         with self._reading() as conn:

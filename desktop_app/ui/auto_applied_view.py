@@ -7,6 +7,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from desktop_app.domain.records import DetectionRecord
+from desktop_app.services.applied import applied_page, is_whatsapp_option
 from desktop_app.services.ui_services import UiServices
 from desktop_app.ui.detection_table import make_detection_table, size_detection_columns
 from desktop_app.ui.empty_state import EmptyState
@@ -32,8 +33,16 @@ class AutoAppliedView(QWidget):
         heading.setFont(font)
         self.explanation = QLabel()
         self.explanation.setWordWrap(True)
+        conversations = services.conversations
+        # Exact signals and automatic decisions, plus what customers chose in WhatsApp's own menu.
         self.model = DetectionTableModel(
-            lambda after, limit: review.auto_applied(after=after, limit=limit), parent=self
+            lambda after, limit: applied_page(
+                lambda n: review.auto_applied(limit=n).items,
+                conversations.whatsapp_preference_changes,
+                after,
+                limit,
+            ),
+            parent=self,
         )
         self.model.read_pages_with(ops.run_page_read)  # scrolling never reads on the UI thread
         self.table = make_detection_table("autoAppliedTable")
@@ -85,7 +94,8 @@ class AutoAppliedView(QWidget):
                 "without you: a tap on a Stop button, or WhatsApp's own Stop option."
             )
         self.explanation.setText(
-            text + " If one is wrong, select it and press Reverse: a reversal is added to the consent book."
+            text + " If one is wrong, select it and press Reverse: a reversal is added to the consent book. "
+            "A choice made in WhatsApp's own menu can only be changed by the customer."
         )
         self._update_buttons()
 
@@ -94,12 +104,19 @@ class AutoAppliedView(QWidget):
         return [d for d in (self.model.item(r) for r in rows) if d is not None]
 
     def _update_buttons(self, *_args: object) -> None:
-        self.reverse_button.setEnabled(len(self.selected()) == 1)
+        chosen = self.selected()
+        customer_own = len(chosen) == 1 and is_whatsapp_option(chosen[0])
+        self.reverse_button.setEnabled(len(chosen) == 1 and not customer_own)
+        self.reverse_button.setToolTip(
+            "The customer chose this in WhatsApp itself; only they can change it there"
+            if customer_own
+            else "Adds a reversal to the consent book; the original entry stays"
+        )
 
     def reverse_selected(self) -> QMessageBox | None:
         """Ask first (without blocking the window); the reversal is a new ledger entry."""
         chosen = self.selected()
-        if len(chosen) != 1:
+        if len(chosen) != 1 or is_whatsapp_option(chosen[0]):
             return None
         detection = chosen[0]
         box = QMessageBox(
