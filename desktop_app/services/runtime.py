@@ -32,6 +32,7 @@ from desktop_app.storage.book import ConsentBook
 
 if TYPE_CHECKING:
     from desktop_app.services.qtbridge import RuntimeBridge
+    from desktop_app.services.tunnel_keeper import TunnelStatus
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,8 @@ class AppRuntime:
         self._demo_pace = demo_pace
         self.connection_state = ConnectionState.NOT_CONFIGURED.value
         self.connection_message = ""
+        self.tunnel_status = ""  # "Tunnel up since 09:12 UTC: https://…" while a tunnel runs
+        self._tunnel_url: str | None = None
         self.last_event_at: str | None = None
         paths.ensure()
         if self.is_demo:
@@ -203,7 +206,26 @@ class AppRuntime:
     def _set_state(self, state: str, message: str) -> None:
         self.connection_state, self.connection_message = state, message
         if self.bridge is not None:
-            self.bridge.report_connection(state, message)
+            tunnel = self.tunnel_status
+            self.bridge.report_connection(
+                state, f"{message} · {tunnel}" if tunnel and message else message or tunnel
+            )
+
+    def report_tunnel(self, status: TunnelStatus) -> None:
+        """The tunnel's state (up, reconnecting, down, since when) joins the connection line; any thread."""
+        self.tunnel_status = status.describe()
+        log.info("%s", self.tunnel_status)
+        self._set_state(self.connection_state, self.connection_message)
+
+    def tunnel_url_changed(self, url: str) -> None:
+        """A tunnel came back on a new address (no static domain): Meta must be told it again."""
+        previous, self._tunnel_url = self._tunnel_url, url
+        if previous is None or previous == url:
+            return  # the first address is registered by whoever started the tunnel
+        self.settings.public_url = url
+        register = getattr(self.house.source, "register", None)
+        if callable(register):
+            register(url)
 
     def report_state(self, state: str, message: str) -> None:
         """For pollers and servers: called from any thread."""

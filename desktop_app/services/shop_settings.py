@@ -19,7 +19,7 @@ from desktop_app.services.settings import Settings
 if TYPE_CHECKING:
     from desktop_app.services.confirmations import ConfirmationTemplates
     from desktop_app.services.secrets import SecretStore
-    from desktop_app.services.tunnel_keeper import TunnelKeeper
+    from desktop_app.services.tunnel_keeper import TunnelKeeper, TunnelStatus
     from desktop_app.services.ui_ports import UiBook
 
 SHOP_PLACEHOLDER = "{shop}"  # as in services.confirmations
@@ -50,6 +50,10 @@ class SettingsHost(Protocol):
     def register_webhook(
         self, settings: Settings, secrets: SecretLookup, public_url: str
     ) -> ConnectionCheck: ...
+
+    def report_tunnel(self, status: TunnelStatus) -> None: ...
+
+    def tunnel_url_changed(self, url: str) -> None: ...
 
 
 class ShopSettingsService:
@@ -202,7 +206,9 @@ class ShopSettingsService:
 
         token = authtoken or self._host.secrets.get(AUTHTOKEN_SECRET)
         backend = choose_backend(token, domain or self._host.settings.ngrok_domain)
-        keeper = TunnelKeeper(backend, port)
+        keeper = TunnelKeeper(
+            backend, port, on_status=self._host.report_tunnel, on_url=self._host.tunnel_url_changed
+        )
         url = keeper.start()
         self._tunnel = keeper
         return url + "/webhook"

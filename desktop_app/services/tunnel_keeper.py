@@ -30,6 +30,10 @@ NGROK_HINT = (
 )
 
 
+CHECK_SECONDS = 5.0  # how often a running tunnel is looked at
+FIRST_BACKOFF_SECONDS = 1.0
+
+
 class TunnelState(StrEnum):
     UP = "up"
     RECONNECTING = "reconnecting"
@@ -161,8 +165,8 @@ class TunnelKeeper:
         on_status: Callable[[TunnelStatus], None] | None = None,
         on_url: Callable[[str], None] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        check_seconds: float = 5.0,
-        first_backoff_seconds: float = 1.0,
+        check_seconds: float | None = None,
+        first_backoff_seconds: float | None = None,
         max_backoff_seconds: float = 60.0,
     ) -> None:
         self.backend = backend
@@ -170,8 +174,10 @@ class TunnelKeeper:
         self._on_status = on_status
         self._on_url = on_url
         self._clock = clock
-        self._check = check_seconds
-        self._first_backoff = first_backoff_seconds
+        self._check = CHECK_SECONDS if check_seconds is None else check_seconds
+        self._first_backoff = (
+            FIRST_BACKOFF_SECONDS if first_backoff_seconds is None else first_backoff_seconds
+        )
         self._max_backoff = max_backoff_seconds
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None

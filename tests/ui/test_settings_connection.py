@@ -5,7 +5,7 @@ from __future__ import annotations
 import keyring.backends.fail
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox, QLabel
 
 from desktop_app.services.secrets import SecretStore
 from tests.fakes.graph_api import ACCESS_TOKEN, API_VERSION, APP_ID, APP_SECRET, FakeGraphApi
@@ -124,4 +124,32 @@ def test_registering_the_tunnels_address_with_meta_from_the_window(qtbot, window
         result = connection.registration_result.text()
         assert "could not reach http://127.0.0.1:9/webhook" in result and APP_SECRET not in result
     assert memory_keyring.store == {}
+    dialog.reject()
+
+
+@pytest.mark.expect_log("desktop_app.services.tunnel_keeper", "WARNING", "dropped")
+def test_the_status_bar_shows_the_tunnel_up_reconnecting_and_back(qtbot, window, monkeypatch):
+    from desktop_app.services import tunnel_keeper
+    from tests.fakes.tunnel import FakeTunnel
+
+    tunnel = FakeTunnel("https://corner-shop.ngrok-free.app")
+    monkeypatch.setattr(tunnel_keeper, "choose_backend", lambda authtoken, domain="": tunnel)
+    monkeypatch.setattr(tunnel_keeper, "CHECK_SECONDS", 0.02)
+    monkeypatch.setattr(tunnel_keeper, "FIRST_BACKOFF_SECONDS", 0.02)
+    dialog = window.open_settings(provider="meta")
+    connection = dialog.connection
+    qtbot.mouseClick(connection.tunnel_button, Qt.MouseButton.LeftButton)
+    state = window.findChild(QLabel, "connectionState")
+    qtbot.waitUntil(lambda: "Tunnel up since" in state.text(), timeout=10_000)
+    assert "https://corner-shop.ngrok-free.app" in state.text()
+    assert connection.callback_url.text() == "https://corner-shop.ngrok-free.app/webhook"
+
+    tunnel.drop(then_fail=50)
+    qtbot.waitUntil(lambda: "Tunnel reconnecting since" in state.text(), timeout=10_000)
+    window.statusBar().grab().save("/tmp/h9-status-reconnecting.png")
+    tunnel.failures = 0
+    qtbot.waitUntil(lambda: "Tunnel up since" in state.text(), timeout=10_000)
+
+    qtbot.mouseClick(connection.tunnel_button, Qt.MouseButton.LeftButton)  # stop
+    qtbot.waitUntil(lambda: "Tunnel down since" in state.text(), timeout=10_000)
     dialog.reject()
