@@ -1,10 +1,11 @@
-"""The "Applied automatically" list: automatic detections and WhatsApp's own Stop option, newest first."""
+"""Reads beyond UiBook: WhatsApp's own Stop option for "Applied automatically", dashboard extras."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
+from desktop_app.domain.dashboard import DashboardExtras
 from desktop_app.domain.model import ConsentAction, ConsentEventRecord, EventSource, VerdictKind
 from desktop_app.domain.records import DetectionRecord
 from desktop_app.services.paging import Page, offset_of, page_of
@@ -16,6 +17,11 @@ WHATSAPP_OPTION_WORDS = "Used WhatsApp's own Stop option"
 @runtime_checkable
 class PreferenceChangeReader(Protocol):
     def preference_changes(self, limit: int) -> list[tuple[ConsentEventRecord, str | None]]: ...
+
+
+@runtime_checkable
+class DashboardReader(Protocol):
+    def dashboard_extras(self, weeks: int) -> DashboardExtras: ...
 
 
 def is_whatsapp_option(row: DetectionRecord) -> bool:

@@ -7,9 +7,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from desktop_app.domain.dashboard import DashboardExtras
 from desktop_app.domain.model import CategoryState, ConsentEventRecord, Decision
 from desktop_app.domain.records import DetectionRecord, MessageRecord
-from desktop_app.services.applied import PreferenceChangeReader, as_row
+from desktop_app.services.applied import DashboardReader, PreferenceChangeReader, as_row
 from desktop_app.services.paging import Page, offset_of, page_of
 from desktop_app.services.wording import display_number, trigger_text
 
@@ -80,6 +81,11 @@ class ConversationService:
 
     def categories(self) -> list[str]:
         return list(self._book.categories())
+
+    def dashboard_extras(self, weeks: int) -> DashboardExtras | None:
+        """Confirmation speed and top languages for the dashboard (None from a book without them)."""
+        book = self._book
+        return book.dashboard_extras(weeks) if isinstance(book, DashboardReader) else None
 
     def whatsapp_preference_changes(self, limit: int) -> list[DetectionRecord]:
         """What customers chose in WhatsApp's own menu, newest first, as rows of "Applied automatically"."""

@@ -16,6 +16,7 @@ from typing import IO, TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine
 
 from desktop_app.domain.consent import decide, effective_may_send, iso_utc, parse_iso
+from desktop_app.domain.dashboard import DashboardExtras
 from desktop_app.domain.model import (
     ALL,
     DEFAULT_CATEGORIES,
@@ -40,6 +41,7 @@ from desktop_app.domain.records import (
 from desktop_app.storage import (
     applied,
     backup,
+    dashboard,
     dsr,
     exchange,
     integrity,
@@ -616,6 +618,11 @@ class ConsentBook:
     def weekly_stats(self, weeks: int = 12) -> list[WeekStats]:
         with self._raw_reading() as raw:
             return stats.weekly_stats(raw, weeks, self.now())
+
+    def dashboard_extras(self, weeks: int = 12) -> DashboardExtras:
+        """Share of owed confirmations sent within 5 minutes, and the languages requests came in."""
+        with self._raw_reading() as raw:
+            return dashboard.dashboard_extras(raw, weeks, self.now())
 
 
 if TYPE_CHECKING:  # mypy proves the book is what the services expect of it

@@ -10,10 +10,11 @@ from PySide6.QtCore import QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent, QPalette, QShowEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from desktop_app.domain.dashboard import DashboardExtras
 from desktop_app.domain.records import WeekStats
 from desktop_app.services.review import label_for
 from desktop_app.services.ui_services import UiServices
-from desktop_app.ui.explain import source_words
+from desktop_app.ui.explain import language_name, source_words
 from desktop_app.ui.ops import Ops
 from desktop_app.ui.palette import blend
 
@@ -229,14 +230,21 @@ class DashboardView(QWidget):
     def __init__(self, services: UiServices, ops: Ops, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.consent_book = services.consent_book
+        self.conversations = services.conversations
         self.review = services.review
         self.ops = ops
         pending_tile, self.pending_value, self.pending_note = _tile("Waiting for your review")
         rate_tile, self.rate_value, self.rate_note = _tile("Confirmations delivered")
         week_tile, self.week_value, self.week_note = _tile("Opt-outs this week")
+        speed_tile, self.speed_value, self.speed_note = _tile("Confirmed within 5 minutes")
+        languages_tile, self.languages_value, self.languages_note = _tile("Top languages")
+        self.languages_value.setWordWrap(True)
+        smaller = self.languages_value.font()
+        smaller.setPointSizeF(smaller.pointSizeF() / 1.6)  # names, not a number: they must fit the tile
+        self.languages_value.setFont(smaller)
         tiles = QHBoxLayout()
-        for tile in (pending_tile, week_tile, rate_tile):
-            tiles.addWidget(tile)
+        for tile in (pending_tile, week_tile, rate_tile, speed_tile, languages_tile):
+            tiles.addWidget(tile, 1)
 
         self.changes_chart = BarChart(
             "Opt-outs and opt-ins per week", "Opt-outs and opt-ins per week", stacked=False
@@ -262,13 +270,21 @@ class DashboardView(QWidget):
     def refresh(self) -> None:
         """The stats are read off the UI thread; only the newest refresh is drawn."""
         self.loaded = True
-        consent_book, review = self.consent_book, self.review
+        consent_book, review, conversations = self.consent_book, self.review, self.conversations
         self.ops.run_read(
-            lambda: (consent_book.weekly_stats(WEEKS), review.pending_count()), self._show, key="dashboard"
+            lambda: (
+                consent_book.weekly_stats(WEEKS),
+                review.pending_count(),
+                conversations.dashboard_extras(WEEKS),
+            ),
+            self._show,
+            key="dashboard",
         )
 
-    def _show(self, result: tuple[list[WeekStats], int]) -> None:
-        stats, pending = result
+    def _show(self, result: tuple[list[WeekStats], int, DashboardExtras | None]) -> None:
+        stats, pending, extras = result
+        if extras is not None:
+            self._show_extras(extras)
         self.pending_value.setText(label_for(pending))
         self.pending_note.setText("All clear." if not pending else "Open the Review tab to decide.")
         this_week = stats[-1] if stats else None
@@ -283,6 +299,25 @@ class DashboardView(QWidget):
             else "No confirmation sent yet."
         )
         self._draw(stats)
+
+    def _show_extras(self, extras: DashboardExtras) -> None:
+        speed = extras.speed
+        share = speed.share
+        self.speed_value.setText("—" if share is None else f"{share:.0%}")
+        self.speed_note.setText(
+            f"{speed.within_five_minutes} of {speed.owed} customers who asked to stop were confirmed "
+            f"within 5 minutes (last {WEEKS} weeks)"
+            if speed.owed
+            else "Nobody has asked to stop yet."
+        )
+        top = extras.top_languages[:3]
+        self.languages_value.setText(", ".join(language_name(entry.language) for entry in top) or "—")
+        self.languages_note.setText(
+            f"Requests in the last {WEEKS} weeks: "
+            + " · ".join(f"{language_name(e.language)} {e.requests}" for e in extras.top_languages)
+            if extras.top_languages
+            else "No requests yet."
+        )
 
     def _draw(self, stats: list[WeekStats]) -> None:
         labels = [f"{s.week_start.day} {s.week_start.strftime('%b')}" for s in stats]

@@ -49,3 +49,68 @@ def test_legend_rows_keep_order_and_fit() -> None:
     assert legend_rows([50, 50, 50], room=200, gap=10) == [[0, 1, 2]]
     assert legend_rows([120, 90, 30], room=200, gap=10) == [[0], [1, 2]]
     assert legend_rows([], room=200, gap=10) == []
+
+
+@pytest.fixture
+def demo(qtbot):
+    from desktop_app.services.paths import AppPaths
+    from desktop_app.services.qtbridge import RuntimeBridge
+    from desktop_app.services.runtime import AppRuntime
+    from desktop_app.services.settings import Settings
+    from desktop_app.services.ui_services import ui_services_for
+    from desktop_app.ui.main_window import MainWindow
+
+    bridge = RuntimeBridge()
+    settings = Settings(auto_mode=True)
+    runtime = AppRuntime(AppPaths.resolve(), settings, demo=True, bridge=bridge, demo_pace=0.02)
+    runtime.start()
+    main = MainWindow(ui_services_for(runtime), first_run=False)
+    qtbot.addWidget(main)
+    main.resize(1400, 860)
+    main.show()
+    yield main, runtime
+    main.shutdown()
+    runtime.stop()
+    bridge.deleteLater()
+
+
+def test_the_demo_delivers_its_confirmations_and_shows_speed_and_languages(qtbot, demo) -> None:
+    from desktop_app.ui.main_window import DASHBOARD
+    from tests.ui.conftest import settle
+
+    main, runtime = demo
+    qtbot.waitUntil(runtime.source.finished.is_set, timeout=30_000)
+    sent = len(runtime.sender.sent)
+    assert sent > 0
+    qtbot.waitUntil(
+        lambda: sum(s.confirmations_delivered for s in runtime.book.weekly_stats(1)) == sent, timeout=10_000
+    )
+    main.tabs.setCurrentIndex(DASHBOARD)
+    main.refresh_all()
+    settle(qtbot, main)
+    dashboard = main.dashboard_view
+    assert dashboard.rate_value.text() == "100%"  # the demo 'delivers' what it is sent, like a provider
+    assert dashboard.speed_value.text().endswith("%") and dashboard.speed_value.text() != "0%"
+    assert "within 5 minutes" in dashboard.speed_note.text()
+    languages = dashboard.languages_value.text()
+    assert "English" in languages and languages.count(",") <= 2
+    qtbot.wait(50)
+    main.grab().save("/tmp/h7-dashboard-demo.png")
+
+
+def test_a_confirmation_that_left_late_does_not_count_as_within_five_minutes(
+    qtbot, window, runtime, customers
+) -> None:
+    from desktop_app.ui.main_window import DASHBOARD
+    from tests.ui.conftest import settle
+
+    runtime.settings.auto_mode = True
+    customers.say("15550101234", "Ana Souza", "STOP")  # written two hours ago, confirmed only now
+    qtbot.waitUntil(lambda: len(runtime.sender.sent) == 1, timeout=5000)
+    window.tabs.setCurrentIndex(DASHBOARD)
+    window.refresh_all()
+    settle(qtbot, window)
+    dashboard = window.dashboard_view
+    assert dashboard.speed_value.text() == "0%"
+    assert dashboard.speed_note.text().startswith("0 of 1 customers")
+    assert "English 1" in dashboard.languages_note.text()
