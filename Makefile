@@ -86,4 +86,4 @@ start-time:
 	bash packaging/linux/start-time.sh dist/consent-desk/consent-desk 7
 
 clean:
-	rm -rf build dist .pytest_cache .ruff_cache
+	rm -rf build dist .pytest_cache .ruff_cache .mypy_cache
