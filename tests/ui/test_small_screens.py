@@ -110,3 +110,18 @@ def test_times_under_a_bubble_are_readable(qapp) -> None:
     palette = qapp.palette()
     for bubble in (inbound_bubble(palette), outbound_bubble(palette)):
         assert contrast_ratio(footer_colour(palette, bubble), bubble) >= 4.5
+
+
+def test_the_verify_result_uses_glyphs_a_stock_linux_font_has(qtbot, window) -> None:
+    from PySide6.QtGui import QFont, QRawFont
+
+    dialog = window.open_settings(tab=5)
+    dialog.data.verify()
+    qtbot.waitUntil(lambda: "Checking" not in dialog.data.result.text(), timeout=5000)
+    text = dialog.data.result.text()
+    assert "History intact" in text
+    stock = QRawFont.fromFont(QFont("DejaVu Sans"))  # what a stock Linux install has, without emoji fonts
+    assert stock.isValid()
+    missing = [ch for ch in text if ord(ch) > 127 and not stock.supportsCharacter(ord(ch))]
+    assert missing == []
+    dialog.reject()
