@@ -176,7 +176,7 @@ class ConsentBookView(QWidget):
 
     def _verified(self, report: VerifyReport) -> None:
         self.verify_button.setEnabled(True)
-        prefix = "✅" if report.ok else "⚠"
+        prefix = "✓" if report.ok else "⚠"  # in every stock font; ✅ needs an emoji font
         self.verify_result.setText(f"{prefix} {report.message}")
         self.notice.emit(report.message)
 
