@@ -13,7 +13,12 @@ from PySide6.QtWidgets import (
 )
 
 CHOICES = (
-    ("demo", "Try the demo", "See how it works with a pretend bakery and its customers. No account needed."),
+    (
+        "demo",
+        "Try the demo",
+        "See how it works with a pretend bakery and its customers. No account needed; "
+        "it starts afresh each time, so nothing you do in it is kept.",
+    ),
     ("meta", "Connect WhatsApp Cloud API", "Use your own WhatsApp Business number through Meta."),
     ("twilio", "Connect through Twilio", "Your WhatsApp number is managed by Twilio."),
 )

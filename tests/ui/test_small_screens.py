@@ -125,3 +125,10 @@ def test_the_verify_result_uses_glyphs_a_stock_linux_font_has(qtbot, window) -> 
     missing = [ch for ch in text if ord(ch) > 127 and not stock.supportsCharacter(ord(ch))]
     assert missing == []
     dialog.reject()
+
+
+def test_the_first_run_choice_says_the_demo_is_not_kept(qtbot) -> None:
+    from desktop_app.ui.first_run import CHOICES
+
+    demo = next(text for key, _title, text in CHOICES if key == "demo")
+    assert "starts afresh each time" in demo
