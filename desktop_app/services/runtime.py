@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,7 +34,7 @@ from desktop_app.storage.book import ConsentBook
 
 if TYPE_CHECKING:
     from desktop_app.services.qtbridge import RuntimeBridge
-    from desktop_app.services.tunnel_keeper import TunnelStatus
+    from desktop_app.services.tunnel_keeper import TunnelKeeper, TunnelStatus
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,7 @@ class AppRuntime:
         self.connection_message = ""
         self.tunnel_status = ""  # "Tunnel up since 09:12 UTC: https://…" while a tunnel runs
         self._tunnel_url: str | None = None
+        self.tunnel: TunnelKeeper | None = None
         self.last_event_at: str | None = None
         paths.ensure()
         if self.is_demo:
@@ -182,6 +185,7 @@ class AppRuntime:
             self.house.start_source(self._report, pace=self._demo_pace)
         except NotConfiguredError as exc:
             self._set_state(ConnectionState.NOT_CONFIGURED.value, str(exc))
+            return
         except OSError as exc:
             log.warning("Could not start the %s connection: %s", self.settings.provider, exc)
             self._set_state(
@@ -189,9 +193,58 @@ class AppRuntime:
                 f"Could not listen on port {self.settings.webhook_port} ({exc.strerror or exc}). "
                 "Choose another port in Settings → Connection.",
             )
+            return
+        self.start_tunnel_if_set_up()
+
+    def start_tunnel_if_set_up(self) -> threading.Thread | None:
+        """Meta with an ngrok authtoken saved: open the tunnel at start-up (a thread) and keep it up."""
+        if self.is_demo or self.settings.provider != "meta" or self.tunnel is not None:
+            return None
+        from desktop_app.services.tunnel_keeper import AUTHTOKEN_SECRET
+
+        try:
+            authtoken = self.secrets.get(AUTHTOKEN_SECRET)
+        except Exception as exc:  # a locked keychain: the owner can still start it from Settings
+            log.info("No tunnel at start-up: the keychain did not answer (%s)", type(exc).__name__)
+            return None
+        if not authtoken:
+            return None
+        thread = threading.Thread(
+            target=self._open_tunnel, args=(authtoken,), name="tunnel-start", daemon=True
+        )
+        thread.start()
+        return thread
+
+    def _open_tunnel(self, authtoken: str) -> None:
+        from desktop_app.services.tunnel import TunnelError
+        from desktop_app.services.tunnel_keeper import (
+            TunnelKeeper,
+            TunnelState,
+            TunnelStatus,
+            choose_backend,
+        )
+
+        port = self.settings.webhook_port
+        address = getattr(self.house.source, "address", None)
+        if address:
+            port = address[1]
+        try:
+            backend = choose_backend(authtoken, self.settings.ngrok_domain)
+            keeper = TunnelKeeper(
+                backend, port, on_status=self.report_tunnel, on_url=self._register_public_url
+            )
+            keeper.start()
+        except TunnelError as exc:
+            log.warning("The tunnel did not open at start-up: %s", exc)
+            self.report_tunnel(TunnelStatus(TunnelState.DOWN, datetime.now(UTC), detail=str(exc)))
+            return
+        self.tunnel = keeper
 
     def stop(self) -> None:
-        """Stops the source, lets due confirmations finish, stops the writer; then closes the book."""
+        """Stops the tunnel, the source, then due confirmations and the writer; then closes the book."""
+        tunnel, self.tunnel = self.tunnel, None
+        if tunnel is not None:
+            tunnel.stop()
         self.house.close()
         self.book.close()
 
@@ -218,10 +271,15 @@ class AppRuntime:
         self._set_state(self.connection_state, self.connection_message)
 
     def tunnel_url_changed(self, url: str) -> None:
-        """A tunnel came back on a new address (no static domain): Meta must be told it again."""
+        """The Settings tunnel's address; the first is registered by the dialog, a later new one here."""
         previous, self._tunnel_url = self._tunnel_url, url
-        if previous is None or previous == url:
-            return  # the first address is registered by whoever started the tunnel
+        if previous is not None and previous != url:
+            self._register_public_url(url)
+
+    def _register_public_url(self, url: str) -> None:
+        """A tunnel on an address Meta was not given: register it through the running source."""
+        if url == self.settings.public_url:
+            return  # the source registered the saved address when it started
         self.settings.public_url = url
         register = getattr(self.house.source, "register", None)
         if callable(register):

@@ -51,6 +51,8 @@ class SettingsHost(Protocol):
         self, settings: Settings, secrets: SecretLookup, public_url: str
     ) -> ConnectionCheck: ...
 
+    tunnel: TunnelKeeper | None  # the running app's tunnel (started at start-up or from Settings)
+
     def report_tunnel(self, status: TunnelStatus) -> None: ...
 
     def tunnel_url_changed(self, url: str) -> None: ...
@@ -63,7 +65,6 @@ class ShopSettingsService:
         self._host = host
         self._book = book
         self._templates = templates
-        self._tunnel: TunnelKeeper | None = None
         self._base_lexicon: Lexicon | None = None
         self._lexicon_lock = threading.Lock()
         self._preview: tuple[str, Detector] | None = None  # (the keyword changes, their detector)
@@ -190,11 +191,11 @@ class ShopSettingsService:
         return self._host.register_webhook(settings, secrets, public_url)
 
     def tunnel_public_url(self) -> str | None:
-        tunnel = self._tunnel
+        tunnel = self._host.tunnel
         return tunnel.url if tunnel is not None and tunnel.running else None
 
     def tunnel_running(self) -> bool:
-        return self._tunnel is not None and self._tunnel.running
+        return self._host.tunnel is not None and self._host.tunnel.running
 
     def start_tunnel(self, port: int, authtoken: str | None = None, domain: str = "") -> str:
         """Blocks until the public address is known (run it off the UI thread); kept up after drops.
@@ -210,7 +211,7 @@ class ShopSettingsService:
             backend, port, on_status=self._host.report_tunnel, on_url=self._host.tunnel_url_changed
         )
         url = keeper.start()
-        self._tunnel = keeper
+        self._host.tunnel = keeper  # the running app's: the one it started itself, or this one
         return url + "/webhook"
 
     def stop_tunnel(self) -> None:
@@ -219,7 +220,7 @@ class ShopSettingsService:
 
     def detach_tunnel(self) -> Callable[[], None]:
         """Forget the tunnel now; the returned call stops its process (it may wait: run it off the UI)."""
-        tunnel, self._tunnel = self._tunnel, None
+        tunnel, self._host.tunnel = self._host.tunnel, None
         return tunnel.stop if tunnel is not None else _nothing
 
 
