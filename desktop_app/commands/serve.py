@@ -44,7 +44,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
             "Run the provider connection and the ingest pipeline without the window. Secrets come from "
             "the system keychain or, on servers without one, from the environment variables "
             + ", ".join(
-                SECRET_ENV[name] for name in ("meta.app_secret", "meta.verify_token", "meta.access_token")
+                SECRET_ENV[name]
+                for name in ("meta.app_secret", "meta.verify_token", "meta.access_token", "ngrok.authtoken")
             )
             + " (never written anywhere)."
         ),
