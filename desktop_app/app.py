@@ -26,16 +26,20 @@ def freeze_startup_heap() -> None:
     gc.freeze()
 
 
-def tell_startup_problem(message: str) -> None:
-    """A plain message box before any window exists (the folder or the book cannot be used)."""
-    from PySide6.QtWidgets import QApplication
-
-    from desktop_app.ui.restore_dialog import tell_problem
+def tell_data_folder_problem(problem: DataFolderError) -> None:
+    """A plain message box before any window exists: which folder, why, and what to do."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
     app.setApplicationDisplayName(APP_NAME)
-    tell_problem(message)
+    box = QMessageBox(QMessageBox.Icon.Critical, "Consent Desk cannot start", "")
+    box.setText(f"Consent Desk cannot write to its data folder: {problem.reason}.")
+    box.setInformativeText(
+        f"{problem.folder}\n\nNothing was changed. Make this folder writable, or start Consent Desk "
+        "with --data-dir pointing to a folder you can write to."
+    )
+    box.exec()
 
 
 def run_gui(paths: AppPaths, settings: Settings, *, force_demo: bool = False) -> int:
@@ -68,7 +72,7 @@ def run_gui(paths: AppPaths, settings: Settings, *, force_demo: bool = False) ->
         )
     except OSError as exc:  # e.g. the demo's sub-folder, or the book file itself, is read-only
         log.error("Cannot open the consent book in %s: %s", paths.data_dir, exc)
-        tell_problem(str(DataFolderError(paths.data_dir, exc)))
+        tell_data_folder_problem(DataFolderError(paths.data_dir, exc))
         return EXIT_NO_BOOK
     if runtime is None:
         return EXIT_NO_BOOK

@@ -103,9 +103,9 @@ def _tell_data_folder_problem(problem: DataFolderError, *, gui: bool) -> int:
     """One plain sentence on stderr and, for the window, a message box before anything else shows."""
     print(f"consent-desk: {problem}", file=sys.stderr)
     if gui:
-        from desktop_app.app import tell_startup_problem
+        from desktop_app.app import tell_data_folder_problem
 
-        tell_startup_problem(str(problem))
+        tell_data_folder_problem(problem)
     return EXIT_DATA_FOLDER
 
 

@@ -87,14 +87,14 @@ def test_the_window_tells_the_problem_before_anything_else(
     def read_and_close() -> None:
         modal = QApplication.activeModalWidget()
         assert isinstance(modal, QMessageBox)
-        seen.append(modal.windowTitle() + " | " + modal.text())
+        seen.append(" | ".join((modal.windowTitle(), modal.text(), modal.informativeText())))
         modal.close()
 
     QTimer.singleShot(0, read_and_close)
     assert main(["--data-dir", str(read_only_mount)]) == EXIT_DATA_FOLDER
     assert len(seen) == 1
     assert "Consent Desk cannot start" in seen[0]
-    assert "the disk it is on is read-only" in seen[0]
+    assert "the disk it is on is read-only" in seen[0] and str(read_only_mount) in seen[0]
     assert QApplication.topLevelWidgets() == [] or not any(
         w.isVisible() for w in QApplication.topLevelWidgets()
     )
