@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import replace
@@ -65,6 +66,7 @@ RECOVERY_WINDOW = timedelta(days=2)
 # An opt-in the model reads this soon after the customer's own STOP takes that STOP back.
 CORRECTION_WINDOW = timedelta(hours=24)
 RECENT_STOPS_KEPT = 10_000
+_WORD = re.compile(r"[^\W_]+")
 
 
 class IngestPipeline:
@@ -105,6 +107,8 @@ class IngestPipeline:
         # Customers whose STOP this session saw (key -> when they sent it): a later message the
         # model reads as an opt-in ("Pardon, erreur ! START") takes that STOP back. Writer thread only.
         self._recent_stops: dict[str, datetime] = {}
+        self._keywords: frozenset[str] = frozenset()
+        self._keywords_of: Detector | None = None
 
     @property
     def sender(self) -> Sender | None:
@@ -314,7 +318,24 @@ class IngestPipeline:
         if verdict.kind is not VerdictKind.OPT_IN or not verdict.rule.startswith("model:"):
             return False
         stop_at = self._recent_stops.get(key)
-        return stop_at is not None and timedelta(0) <= msg.occurred_at - stop_at <= CORRECTION_WINDOW
+        if stop_at is None or not timedelta(0) <= msg.occurred_at - stop_at <= CORRECTION_WINDOW:
+            return False
+        # The model alone is not enough to opt someone back in: the message must say START (or its
+        # equivalent in a lexicon language) in so many words.
+        words = " " + " ".join(_WORD.findall((msg.text or "").casefold())) + " "
+        return any(f" {keyword} " in words for keyword in self._opt_in_keywords())
+
+    def _opt_in_keywords(self) -> frozenset[str]:
+        detector = self._detector
+        if self._keywords_of is not detector:
+            lexicon = detector.lexicon
+            self._keywords = frozenset(
+                " ".join(_WORD.findall(word.casefold()))
+                for lang in lexicon.languages
+                for word in lexicon.words(lang, "opt_in")
+            ) - {""}
+            self._keywords_of = detector
+        return self._keywords
 
     def _status(self, uow: UnitOfWork, status: StatusUpdate, batch: Batch, time_note: str | None) -> None:
         if not uow.apply_status(status):

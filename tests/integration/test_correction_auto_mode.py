@@ -63,3 +63,13 @@ def test_an_opt_in_long_after_a_stop_is_not_a_correction(tmp_path: Path) -> None
         pipeline.ingest([_message(1, MARIE, "STOP", 0)])
         pipeline.ingest([_message(2, MARIE, "Pardon, erreur ! START", 60 * 48)])
         assert sorted(d.kind.value for d in book.pending_detections()) == ["opt_in", "opt_out"]
+
+
+def test_a_model_opt_in_without_a_start_word_opts_nobody_back_in(tmp_path: Path) -> None:
+    with ConsentBook.open(tmp_path / "book.sqlite3", default_region="US") as book:
+        pipeline = _pipeline(book, auto=True)
+        pipeline.ingest([_message(1, MARIE, "STOP", 0)])
+        pipeline.ingest([_message(2, MARIE, "désolée, je me suis trompée", 2)])  # the model: opt-in
+        assert not book.may_send(MARIE, MARKETING).allowed  # still opted out
+        [waiting] = book.pending_detections()  # it waits for the owner instead
+        assert waiting.rule.startswith("model:")
