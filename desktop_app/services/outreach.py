@@ -40,8 +40,12 @@ class SendOutcome:
     can_send_anyway: bool = False  # the owner may send it as a non-promotional reply
 
 
+def utc_minutes(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%-d %b %Y, %H:%M UTC")
+
+
 def _when(moment: datetime | None) -> str:
-    return moment.astimezone(UTC).strftime("%-d %b %Y, %H:%M UTC") if moment else "an earlier date"
+    return utc_minutes(moment) if moment else "an earlier date"
 
 
 class OutreachService:
@@ -73,7 +77,7 @@ class OutreachService:
             f"this reply reads like an offer ({reading.trigger_words()}), and this customer asked "
             f"on {_when(marketing.since)}{how} not to receive promotions"
         )
-        return SendOutcome(False, reason, None, reading.triggers, can_send_anyway=True)
+        return SendOutcome(False, reason, marketing.since, reading.triggers, can_send_anyway=True)
 
     def send_reply(
         self, contact_key: str, text: str, category: str, *, as_non_promotional: bool = False

@@ -351,7 +351,7 @@ class InboxView(QWidget):
             self.notice.emit("Reply sent.")
             self.refresh(keep_order=True)
         elif outcome.can_send_anyway:
-            self.thread_view.show_offer_warning(outcome.reason, text)
+            self.thread_view.show_offer_warning(outcome.reason, text, outcome.since)
         else:
             self.thread_view.show_send_warning(outcome.reason, outcome.since)
 

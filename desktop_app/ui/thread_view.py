@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
@@ -19,6 +21,7 @@ from PySide6.QtWidgets import (
 from desktop_app.domain.model import CategoryState
 from desktop_app.domain.reach import Reach, what_may_be_sent
 from desktop_app.domain.records import DetectionRecord, MessageRecord
+from desktop_app.services.outreach import utc_minutes
 from desktop_app.ui.bubble_delegate import BubbleDelegate
 from desktop_app.ui.explain import category_name
 from desktop_app.ui.models.thread import ThreadModel
@@ -218,9 +221,11 @@ class ThreadView(QWidget):
         self.warning.show()
         self.send_button.setEnabled(False)
 
-    def show_offer_warning(self, reason: str, text: str) -> None:
+    def show_offer_warning(self, reason: str, text: str, since: datetime | None = None) -> None:
         """A reply that reads like an offer to someone who stopped offers: not sent; the owner may
         still send it as a non-promotional reply (this exact text), after reading why."""
+        if since is not None:  # the owner's own clock, as everywhere else in the window
+            reason = reason.replace(f"on {utc_minutes(since)}", f"on {full_time(since)}")
         self.warning.setText(
             f"⊘ Not sent: {reason}. Rewrite it without the offer, or send it anyway if it is not one."
         )

@@ -48,6 +48,7 @@ def test_an_offer_typed_as_an_order_update_is_not_sent_to_a_marketing_opt_out(
     warning = thread.warning.text()
     assert "Not sent" in warning and "“sale”" in warning
     assert "please stop the promo messages" in warning  # how they opted out, and when
+    assert "UTC" not in warning  # in the owner's own time, like the rest of the window
     assert thread.send_anyway_button.isVisible()
     assert thread.reply.toPlainText() == BIG_SALE  # the owner's text is kept
 
