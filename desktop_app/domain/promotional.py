@@ -77,6 +77,10 @@ class PromoLexicon:
     currency_codes: tuple[str, ...]
     languages: tuple[str, ...] = ()
     _price: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    # first word -> entries starting with it; prefix entries (head, entry) are tried on every word
+    _index: tuple[dict[str, list[_Entry]], tuple[tuple[str, _Entry], ...]] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         symbols = "|".join(re.escape(s) for s in sorted(self.currency_symbols, key=len, reverse=True))
@@ -87,6 +91,15 @@ class PromoLexicon:
         if codes:
             alternatives += [rf"\b(?:{codes})\.?\s?\d[\d.,]*", rf"{_NUMBER}\s?(?:{codes})\b"]
         object.__setattr__(self, "_price", re.compile("|".join(alternatives) or r"(?!)"))
+        by_first: dict[str, list[_Entry]] = {}
+        by_prefix: list[tuple[str, _Entry]] = []
+        for entry in self.entries:
+            head = entry.parts[0]
+            if head.endswith("*"):
+                by_prefix.append((head[:-1], entry))
+            else:
+                by_first.setdefault(head, []).append(entry)
+        object.__setattr__(self, "_index", (by_first, tuple(by_prefix)))
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, object]) -> PromoLexicon:
@@ -132,8 +145,11 @@ class PromoLexicon:
             found += [(m.start(), m.end()) for m in pattern.finditer(folded)]
         tokens = list(_TOKEN.finditer(folded))
         words = [match.group() for match in tokens]
-        for start in range(len(words)):
-            for entry in self.entries:
+        by_first, by_prefix = self._index
+        for start, word in enumerate(words):
+            candidates = list(by_first.get(word, ()))
+            candidates += [entry for head, entry in by_prefix if word.startswith(head)]
+            for entry in candidates:
                 if entry.matches_at(words, start):
                     end = start + len(entry.parts) - 1
                     found.append((tokens[start].start(), tokens[end].end()))
