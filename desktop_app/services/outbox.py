@@ -9,8 +9,9 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
-from desktop_app.domain.model import ConsentAction, ConsentEventRecord, Decision
+from desktop_app.domain.model import MARKETING, ConsentAction, ConsentEventRecord, Decision
 from desktop_app.domain.ports import UnitOfWorkPort
+from desktop_app.domain.promotional import looks_promotional
 from desktop_app.providers.base import Sender, SendResult
 
 log = logging.getLogger(__name__)
@@ -18,6 +19,8 @@ T = TypeVar("T")
 
 CONFIRMATION_CATEGORY = "confirmation"  # stored on the outbound message row, not a consent category
 SENDING = "sending"
+# The outbound kind of a reply the owner sent as non-promotional after the offer warning.
+OVERRIDE_KIND = "text:owner_says_not_promotional"
 
 
 class ConsentGate(Protocol):
@@ -85,6 +88,16 @@ class GuardedOutbox:
             return SendResult(
                 ok=False, error_message=f"Not sent: {decision.reason}", recipient_opted_out=True
             )
+        if category != MARKETING and kind != OVERRIDE_KIND and looks_promotional(text).promotional:
+            # the type is the sender's word; an offer to someone who stopped offers stays here
+            marketing = self.book.may_send(to, MARKETING)
+            if not marketing.allowed:
+                log.info("Blocked a %s message that reads like an offer: %s", category, marketing.reason)
+                return SendResult(
+                    ok=False,
+                    error_message=f"Not sent: it reads like an offer and the customer {marketing.reason}",
+                    recipient_opted_out=True,
+                )
         if self.sender is None:
             return SendResult(ok=False, error_message="No provider is connected; nothing was sent.")
         result = self._reported(self.sender.send_text(self.book.resolve_key(to), text))

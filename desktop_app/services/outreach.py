@@ -15,20 +15,22 @@ from typing import TYPE_CHECKING, Protocol
 from desktop_app.domain.model import MARKETING
 from desktop_app.domain.promotional import PromoLexicon, looks_promotional
 from desktop_app.providers.base import SendResult
+from desktop_app.services.outbox import OVERRIDE_KIND
 
 if TYPE_CHECKING:
     from desktop_app.services.ui_ports import UiBook
 
 log = logging.getLogger(__name__)
 
-# The outbound message's kind when the owner sent a promotional-looking reply past the warning.
-OVERRIDE_KIND = "text:owner_says_not_promotional"
 
 
 class ReplyOutbox(Protocol):
     """The guarded outbox (services.outbox.GuardedOutbox), which keeps the kind on the outbound row."""
 
     def send(self, to: str, text: str, category: str, *, kind: str = "text") -> SendResult: ...
+
+
+__all__ = ["OVERRIDE_KIND", "OutreachService", "ReplyOutbox", "SendOutcome"]
 
 
 @dataclass(frozen=True, slots=True)
