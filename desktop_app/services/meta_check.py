@@ -91,7 +91,7 @@ def _webhook(client: SetupClient, settings: Settings, app_secret: str) -> tuple[
         return f"{PROBLEM} Webhook: {exc}", fallback
     if subscription is None or not subscription.callback_url:
         return (
-            f"{PROBLEM} Webhook: Meta has none for this app yet (start the tunnel, or serve --public-url)",
+            f"{PROBLEM} Webhook: Meta has none for this app yet; start the tunnel and the app registers it",
             fallback,
         )
     missing = subscription.missing_fields

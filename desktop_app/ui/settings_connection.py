@@ -164,7 +164,7 @@ class ConnectionTab(QWidget):
         self.test_result.setWordWrap(True)
         test_row = QHBoxLayout()
         test_row.addWidget(self.test_button)
-        test_row.addWidget(self.test_result, 1)
+        test_row.addStretch(1)
 
         # The fields and their hints need more height than a laptop screen gives the dialog: scroll.
         content = QWidget()
@@ -184,6 +184,7 @@ class ConnectionTab(QWidget):
         layout.addWidget(self.twilio_box)
         layout.addWidget(self.webhook_box)
         layout.addLayout(test_row)
+        layout.addWidget(self.test_result)  # under the button: one line per link of the round trip
         layout.addStretch(1)
         self._provider_changed()
         names = list(self.secret_fields)

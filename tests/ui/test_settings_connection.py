@@ -153,3 +153,22 @@ def test_the_status_bar_shows_the_tunnel_up_reconnecting_and_back(qtbot, window,
     qtbot.mouseClick(connection.tunnel_button, Qt.MouseButton.LeftButton)  # stop
     qtbot.waitUntil(lambda: "Tunnel down since" in state.text(), timeout=10_000)
     dialog.reject()
+
+
+def test_test_connection_shows_one_line_per_link(qtbot, window, runtime):
+    with FakeGraphApi() as graph:
+        runtime.settings.meta_graph_url = graph.base_url
+        runtime.settings.meta_api_version = API_VERSION
+        dialog = window.open_settings(provider="meta")
+        connection = dialog.connection
+        qtbot.keyClicks(connection.secret_fields["meta.access_token"], ACCESS_TOKEN)
+        qtbot.keyClicks(connection.app_id, APP_ID)
+        qtbot.keyClicks(connection.secret_fields["meta.app_secret"], APP_SECRET)
+        with qtbot.waitSignal(connection.test_connection().done, timeout=10_000):
+            pass
+    lines = connection.test_result.text().splitlines()
+    assert [line[:1] for line in lines] == ["✓", "✓", "✗", "✗"]
+    assert "Meta has none for this app yet" in lines[2] and "start the tunnel" in lines[3]
+    qtbot.wait(50)  # the four lines laid out
+    connection.test_result.parentWidget().grab().save("/tmp/h9-test-connection.png")
+    dialog.reject()
