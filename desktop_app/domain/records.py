@@ -118,6 +118,33 @@ class ImportReport:
 
 
 @dataclass(frozen=True, slots=True)
+class ImportPreview:
+    """The start of an opt-out file as the importer reads it, before anything is imported."""
+
+    encoding: str | None  # as detected, e.g. "utf-8", "cp1252"; None when the file is empty
+    delimiter: str | None  # , ; tab or |
+    header: list[str]
+    rows: list[tuple[int, list[str]]]  # (line number, values) of the first rows
+    problem: str | None = None  # why the file cannot be imported at all (no phone column, empty)
+
+
+@dataclass(frozen=True, slots=True)
+class ContactConsentRow:
+    """One line of the consent table: a contact and their state in every category."""
+
+    contact_key: str
+    name: str | None
+    states: dict[str, str]  # category -> opted_out | opted_in; a category missing here has no choice
+    since: datetime | None  # when their latest recorded choice was made
+    source: str | None  # how that latest choice was made
+    position: tuple[str, str, str] = ("", "", "")  # opaque: where the next page of the table starts
+
+
+class ImportCancelledError(Exception):
+    """The owner cancelled an import: its transaction is rolled back, nothing from the file is kept."""
+
+
+@dataclass(frozen=True, slots=True)
 class WeekStats:
     week_start: datetime  # Monday 00:00 UTC
     opt_outs: int

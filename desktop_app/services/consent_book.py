@@ -7,8 +7,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from desktop_app.domain.model import CategoryState, ConsentEventRecord
-from desktop_app.domain.records import ConsentRow, WeekStats
+from desktop_app.domain.consent import OPTED_IN, OPTED_OUT
+from desktop_app.domain.model import ALL, CategoryState, ConsentEventRecord
+from desktop_app.domain.records import ConsentRow, ContactConsentRow, WeekStats
 from desktop_app.services.paging import Page, offset_of, page_of
 
 if TYPE_CHECKING:
@@ -20,6 +21,27 @@ class ConsentFilter(StrEnum):
     OPTED_OUT = "opted_out"
     OPTED_IN = "opted_in"
     CHANGED_THIS_WEEK = "changed_this_week"
+
+
+@dataclass(frozen=True, slots=True)
+class ShownState:
+    """What one cell of the consent table says: the state that decides sending, and whether `all` set it."""
+
+    state: str  # opted_out | opted_in | "" (no choice recorded)
+    via_all: bool = False
+
+
+def shown_state(states: dict[str, str], category: str) -> ShownState:
+    """As the send gate decides (domain.consent.decide): an opt-out of everything covers every category."""
+    everything = states.get(ALL, "")
+    if category == ALL:
+        return ShownState(everything)
+    if everything == OPTED_OUT:
+        return ShownState(OPTED_OUT, via_all=states.get(category) != OPTED_OUT)
+    own = states.get(category, "")
+    if own:
+        return ShownState(own)
+    return ShownState(OPTED_IN, via_all=True) if everything == OPTED_IN else ShownState("")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +71,26 @@ class ConsentBookService:
 
     def count_consent(self, consent_filter: ConsentFilter, search: str = "") -> int:
         return int(self._book.count_consent(consent_filter.value, search or None))
+
+    def contact_page(
+        self,
+        consent_filter: ConsentFilter,
+        search: str = "",
+        *,
+        after: object | None = None,
+        limit: int = 200,
+    ) -> Page[ContactConsentRow]:
+        """Contacts, latest change first, with their state in every category (the table on screen)."""
+        position = after if isinstance(after, tuple) else None
+        rows = self._book.contact_consent_page(consent_filter.value, search or None, position, limit)
+        return Page(rows, rows[-1].position if len(rows) >= limit else None)
+
+    def count_contacts(self, consent_filter: ConsentFilter, search: str = "") -> int:
+        return int(self._book.count_contact_consent(consent_filter.value, search or None))
+
+    def categories(self) -> list[str]:
+        """The book's categories, built-in ones first (held in memory: cheap on any thread)."""
+        return list(self._book.categories())
 
     def contact_history(self, contact_key: str) -> tuple[list[CategoryState], list[ConsentEventRecord]]:
         return list(self._book.consent_state(contact_key).values()), self._book.history(contact_key)

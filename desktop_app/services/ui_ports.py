@@ -17,9 +17,12 @@ from desktop_app.domain.model import CategoryState, ConsentEventRecord
 from desktop_app.domain.ports import ConsentBookPort
 from desktop_app.domain.records import (
     ConsentRow,
+    ContactConsentRow,
     ContactRecord,
     ConversationSummary,
     DetectionRecord,
+    ImportPreview,
+    ImportReport,
     MessageRecord,
     VerifyResult,
     WeekStats,
@@ -55,6 +58,16 @@ class UiBook(ConsentBookPort, Protocol):
 
     def count_consent(self, filter: str = "all", search: str | None = None) -> int: ...
 
+    def contact_consent_page(
+        self,
+        filter: str = "all",
+        search: str | None = None,
+        after: tuple[str, str, str] | None = None,
+        limit: int = 200,
+    ) -> list[ContactConsentRow]: ...
+
+    def count_contact_consent(self, filter: str = "all", search: str | None = None) -> int: ...
+
     def pending_detections(self, limit: int | None = None) -> list[DetectionRecord]: ...
 
     def auto_applied_detections(self, limit: int = 200) -> list[DetectionRecord]: ...
@@ -73,6 +86,8 @@ class UiBook(ConsentBookPort, Protocol):
         cancelled: Callable[[], bool] | None = None,
     ) -> int: ...
 
+    def preview_import(self, path: Path, rows: int = 8) -> ImportPreview: ...
+
     def forbid_writes_from(self, thread: threading.Thread) -> None: ...
 
     # writes: the UI submits them to the book writer
@@ -83,6 +98,15 @@ class UiBook(ConsentBookPort, Protocol):
     def reopen_detection(self, det_id: int) -> None: ...
 
     def reverse_detection(self, det_id: int, decided_by: str = "owner") -> ConsentEventRecord: ...
+
+    def import_opt_outs(
+        self,
+        path: str | Path,
+        default_region: str | None = None,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> ImportReport: ...
 
 
 class Writer(Protocol):

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 from desktop_app.services.consent_book import ConsentBookService
 from desktop_app.services.conversations import ConversationService
 from desktop_app.services.exports import ExportService
+from desktop_app.services.imports import ImportService
 from desktop_app.services.outreach import OutreachService
 from desktop_app.services.review import ReviewService
 from desktop_app.services.shop_settings import SettingsHost, ShopSettingsService
@@ -70,6 +71,7 @@ class UiServices:
     review: ReviewService
     consent_book: ConsentBookService
     exports: ExportService
+    imports: ImportService
     outreach: OutreachService
     shop: ShopSettingsService
     writer: Writer
@@ -94,6 +96,7 @@ def ui_services_for(runtime: UiRuntime, *, ui_thread: threading.Thread | None = 
         review=review,
         consent_book=consent_book,
         exports=ExportService(book, consent_book),
+        imports=ImportService(book),
         outreach=OutreachService(book, runtime.pipeline.outbox),
         shop=ShopSettingsService(runtime, book, runtime.pipeline.confirmations.templates),
         writer=runtime.writer,

@@ -30,9 +30,11 @@ from desktop_app.domain.records import (
     BookError,
     BookReadOnlyError,
     ConsentRow,
+    ContactConsentRow,
     ContactRecord,
     ConversationSummary,
     DetectionRecord,
+    ImportPreview,
     ImportReport,
     MessageRecord,
     VerifyResult,
@@ -57,7 +59,7 @@ from desktop_app.storage.checkpoint import Checkpointer, CheckpointPolicy
 from desktop_app.storage.engine import BUSY_TIMEOUT_MS, make_engine, tune_reads
 from desktop_app.storage.errors import translate
 from desktop_app.storage.ledger import rebuild_state
-from desktop_app.storage.opt_out_import import OptOutReader
+from desktop_app.storage.opt_out_import import OptOutReader, preview_file
 from desktop_app.storage.proof import verify_book
 from desktop_app.storage.signing import BookKeyStore, KeyState, prepare_key
 from desktop_app.storage.uow import UnitOfWork
@@ -491,6 +493,21 @@ class ConsentBook:
         with self._reading() as conn:
             return reads.count_consent(conn, filter, search, self.now())
 
+    def contact_consent_page(
+        self,
+        filter: str = "all",
+        search: str | None = None,
+        after: tuple[str, str, str] | None = None,
+        limit: int = 200,
+    ) -> list[ContactConsentRow]:
+        """The consent table by contact (latest change first); `after` is the last row's `position`."""
+        with self._reading() as conn:
+            return reads.contact_consent_page(conn, filter, search, after, limit, self.now())
+
+    def count_contact_consent(self, filter: str = "all", search: str | None = None) -> int:
+        with self._reading() as conn:
+            return reads.count_contact_consent(conn, filter, search, self.now())
+
     def categories(self) -> list[str]:
         return list(self._categories)
 
@@ -586,15 +603,29 @@ class ConsentBook:
                 raw, exchange.LEDGER_EXPORT, fp, fmt, total, progress, cancelled, trailer(observe(raw))
             )
 
-    def import_opt_outs(self, path: str | Path, default_region: str | None = None) -> ImportReport:
+    def import_opt_outs(
+        self,
+        path: str | Path,
+        default_region: str | None = None,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> ImportReport:
         """Append an opt-out per good row, all in one transaction; bad rows are reported by line.
 
-        Re-importing changes nothing. A file that cannot be read to its end (ImportFileError) or a
-        book error commits nothing from it.
+        Re-importing changes nothing. A file that cannot be read to its end (ImportFileError), a
+        Cancel (`cancelled()` true: ImportCancelledError) or a book error commits nothing from it.
+        `progress(bytes read, file size)` is called every few hundred rows.
         """
         report = ImportReport()
         reader = OptOutReader(
-            Path(path), default_region or self.default_region, self._categories, self.now(), report
+            Path(path),
+            default_region or self.default_region,
+            self._categories,
+            self.now(),
+            report,
+            progress,
+            cancelled,
         )
         with self.unit_of_work() as uow:
             for new in reader.events():
@@ -603,6 +634,10 @@ class ConsentBook:
                 else:
                     report.imported += 1
         return report
+
+    def preview_import(self, path: str | Path, rows: int = 8) -> ImportPreview:
+        """How `import_opt_outs` would read this file (encoding, delimiter, first rows); writes nothing."""
+        return preview_file(Path(path), rows)
 
     # data-subject requests ------------------------------------------------------------------------------
     def export_contact(self, key_or_phone: str) -> dict[str, Any]:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from desktop_app.domain.consent import iso_utc, parse_iso
 from desktop_app.domain.model import ALL, ConsentAction, EventSource, NewConsentEvent
 from desktop_app.domain.phone import PhoneNumberError, normalize_phone
-from desktop_app.domain.records import ImportReport
+from desktop_app.domain.records import ImportCancelledError, ImportPreview, ImportReport
 from desktop_app.storage import csv_source
 from desktop_app.storage.csv_source import MAX_FIELD_CHARS, PhysicalLines, Record
 
@@ -18,9 +19,13 @@ PHONE_HEADERS = ("phone", "phone_number", "number", "mobile", "msisdn", "whatsap
 _DATE_HEADERS = ("occurred_at", "date", "opted_out_at", "unsubscribed_at", "timestamp", "created_at")
 _CATEGORY_HEADERS = ("category", "scope", "list")
 _LOOKS_LIKE_PHONE = re.compile(r"^\s*(?:\+|00)?[\d\s().\-/]{7,}\s*$")
+CHECK_EVERY = 500  # rows between two looks at Cancel (and two progress reports)
+
+Progress = Callable[[int, int], None]  # (bytes read, file size)
+Cancelled = Callable[[], bool]
 
 
-class ImportFileError(Exception):
+class ImportFileError(ValueError):
     """The file could not be read to its end: nothing from it may be committed."""
 
     def __init__(self, line: int, reason: str) -> None:
@@ -52,6 +57,47 @@ def _choose_delimiter(sample: str) -> str:
     return sniffed or ","
 
 
+def _no_phone_column(header: Sequence[str]) -> str:
+    seen = ", ".join(repr(h) for h in header[:8]) or "nothing readable"
+    return f"no phone column (found {seen}; expected one of: {', '.join(PHONE_HEADERS)})"
+
+
+def _printable(fields: list[str]) -> list[str]:
+    """Values for a preview: a byte the encoding has no letter for is shown as U+FFFD."""
+    if not csv_source.undecodable(fields):
+        return fields
+    return ["".join("\ufffd" if "\udc80" <= ch <= "\udcff" else ch for ch in field) for field in fields]
+
+
+def preview_file(path: Path, limit: int = 8) -> ImportPreview:
+    """The header and first rows as the importer reads them (encoding, delimiter), importing nothing."""
+    try:
+        with path.open("rb") as raw:
+            sample = raw.read(csv_source.SAMPLE_BYTES)
+            if not sample.strip():
+                return ImportPreview(None, None, [], [], "the file is empty")
+            encoding = csv_source.detect_encoding(sample)
+            delimiter = _choose_delimiter(csv_source.sniff_sample(sample, encoding))
+            raw.seek(0)
+            with csv_source.open_text(raw, encoding) as text:
+                records = csv_source.read_records(PhysicalLines(text), delimiter)
+                first = next(records, None)
+                if first is None:
+                    return ImportPreview(encoding, delimiter, [], [], "the file has no rows")
+                header = _printable(first.fields)
+                phone = _pick(header, PHONE_HEADERS) if first.error is None else None
+                problem = _no_phone_column(header) if phone is None else None
+                rows: list[tuple[int, list[str]]] = []
+                for record in records:
+                    if len(rows) >= limit:
+                        break
+                    values = _printable(record.fields) if record.error is None else [f"⚠ {record.error}"]
+                    rows.append((record.first_line, values))
+    except (OSError, UnicodeError) as exc:
+        raise ImportFileError(1, f"could not read the file ({exc})") from exc
+    return ImportPreview(encoding, delimiter, header, rows, problem)
+
+
 class OptOutReader:
     """Streams one file: `events()` yields good rows as ledger events and fills `report` as it goes."""
 
@@ -62,8 +108,12 @@ class OptOutReader:
         categories: Sequence[str],
         now: datetime,
         report: ImportReport,
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
     ) -> None:
         self.path = path
+        self.progress = progress
+        self.cancelled = cancelled
         self.region = default_region
         self.categories = categories
         self.now = now
@@ -82,10 +132,23 @@ class OptOutReader:
             encoding = csv_source.detect_encoding(sample)
             raw.seek(0)
             lines = PhysicalLines(csv_source.open_text(raw, encoding))
+            size = os.fstat(raw.fileno()).st_size
             try:
-                yield from self._rows(lines, encoding, csv_source.sniff_sample(sample, encoding))
+                for count, event in enumerate(
+                    self._rows(lines, encoding, csv_source.sniff_sample(sample, encoding)), 1
+                ):
+                    if count % CHECK_EVERY == 0:
+                        self._check_in(raw.tell(), size)
+                    yield event
+                self._check_in(size, size)  # a Cancel pressed during the last rows still counts
             except (OSError, UnicodeError) as exc:  # the disk, not the data: the whole import is off
                 raise ImportFileError(lines.line_count + 1, f"could not read the file ({exc})") from exc
+
+    def _check_in(self, done: int, size: int) -> None:
+        if self.cancelled is not None and self.cancelled():
+            raise ImportCancelledError(f"the import of {self.path.name} was cancelled")
+        if self.progress is not None:
+            self.progress(min(done, size), size)
 
     def _rows(self, lines: PhysicalLines, encoding: str, sample: str) -> Iterator[NewConsentEvent]:
         delimiter = _choose_delimiter(sample)
@@ -109,13 +172,7 @@ class OptOutReader:
         header = first.fields
         phone = _pick(header, PHONE_HEADERS) if first.error is None else None
         if phone is None:
-            seen = ", ".join(repr(h) for h in header[:8]) or "nothing readable"
-            self.report.errors.append(
-                (
-                    first.first_line,
-                    f"no phone column (found {seen}; expected one of: {', '.join(PHONE_HEADERS)})",
-                )
-            )
+            self.report.errors.append((first.first_line, _no_phone_column(header)))
             return False
         self._header, self._phone = header, phone
         self._category = _pick(header, _CATEGORY_HEADERS)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, func, or_, select, text
 from sqlalchemy.orm import Session
 
-from desktop_app.domain.consent import OPTED_IN, OPTED_OUT, UNKNOWN
+from desktop_app.domain.consent import OPTED_IN, OPTED_OUT, UNKNOWN, iso_utc, parse_iso
 from desktop_app.domain.model import (
     CategoryState,
     ConsentAction,
@@ -20,6 +20,7 @@ from desktop_app.domain.model import (
 )
 from desktop_app.domain.records import (
     ConsentRow,
+    ContactConsentRow,
     ContactRecord,
     ConversationSummary,
     DetectionRecord,
@@ -354,3 +355,87 @@ def consent_page(
 def count_consent(conn: Connection, filter: str, search: str | None, now: datetime) -> int:
     query = select(func.count()).select_from(ConsentStateRow)
     return int(conn.execute(query.where(*_consent_where(filter, search, now))).scalar_one())
+
+
+# The consent table, one row per contact: the row of their latest change (the one no other of their
+# rows is later than) walked down ix_consent_state_changed_at, newest first, so a page reads ~limit
+# rows whatever the book's size; the next page starts after the last row's (changed_at, key, category).
+_LATEST_PER_CONTACT = """
+SELECT {columns} FROM consent_state s
+WHERE NOT EXISTS (SELECT 1 FROM consent_state t WHERE t.contact_key = s.contact_key
+    AND (t.changed_at > s.changed_at OR (t.changed_at = s.changed_at AND t.category > s.category)))
+{where}
+"""
+_PAGE_COLUMNS = (
+    "s.contact_key, (SELECT c.name FROM contacts c WHERE c.key = s.contact_key), "
+    "s.since, s.source, s.changed_at, s.category"
+)
+_PAGE_ORDER = "\nORDER BY s.changed_at DESC, s.contact_key DESC, s.category DESC LIMIT :limit"
+# `+u.state`: look the contact's few rows up by primary key; the state index would scan the table
+_HAS_STATE = (
+    "AND EXISTS (SELECT 1 FROM consent_state u WHERE u.contact_key = s.contact_key AND +u.state = :state)"
+)
+_MATCHING = (
+    "AND s.contact_key IN (SELECT key FROM contacts WHERE key LIKE :pattern ESCAPE '\\' "
+    "OR name LIKE :pattern ESCAPE '\\')"
+)
+
+
+def _contact_filter(
+    filter: str, search: str | None, now: datetime, *, per_row: bool = False
+) -> tuple[list[str], dict[str, Any]]:
+    """SQL conditions on `s` for a filter; `per_row`: on any of a contact's rows (COUNT DISTINCT)."""
+    if filter not in CONSENT_FILTERS:
+        raise ValueError(f"unknown consent filter {filter!r}; use one of {CONSENT_FILTERS}")
+    where: list[str] = []
+    params: dict[str, Any] = {}
+    if filter in ("opted_out", "opted_in"):
+        where.append("AND s.state = :state" if per_row else _HAS_STATE)
+        params["state"] = OPTED_OUT if filter == "opted_out" else OPTED_IN
+    elif filter == "changed_this_week":
+        where.append("AND s.changed_at >= :cutoff")  # their latest change is this week iff any is
+        params["cutoff"] = iso_utc(now - timedelta(days=7))
+    if search and search.strip():
+        where.append(_MATCHING)
+        params["pattern"] = like_pattern(search)
+    return where, params
+
+
+def contact_consent_page(
+    conn: Connection,
+    filter: str,
+    search: str | None,
+    after: tuple[str, str, str] | None,
+    limit: int,
+    now: datetime,
+) -> list[ContactConsentRow]:
+    """Contacts with a recorded choice, latest change first, each with their state in every category."""
+    where, params = _contact_filter(filter, search, now)
+    if after is not None:
+        where.append("AND (s.changed_at, s.contact_key, s.category) < (:at, :key, :category)")
+        params.update(at=after[0], key=after[1], category=after[2])
+    params["limit"] = limit
+    query = _LATEST_PER_CONTACT.format(columns=_PAGE_COLUMNS, where="\n".join(where)) + _PAGE_ORDER
+    latest = conn.exec_driver_sql(query, params).all()
+    if not latest:
+        return []
+    keys = [row[0] for row in latest]
+    states: dict[str, dict[str, str]] = {key: {} for key in keys}
+    marks = ", ".join("?" for _ in keys)
+    for key, category, state in conn.exec_driver_sql(
+        f"SELECT contact_key, category, state FROM consent_state WHERE contact_key IN ({marks})",  # noqa: S608 - only ?s
+        tuple(keys),
+    ):
+        states[key][category] = state
+    return [
+        ContactConsentRow(key, name, states[key], parse_iso(since), source, (changed_at, key, category))
+        for key, name, since, source, changed_at, category in latest
+    ]
+
+
+def count_contact_consent(conn: Connection, filter: str, search: str | None, now: datetime) -> int:
+    """How many contacts the table shows under this filter (a COUNT over their latest rows)."""
+    where, params = _contact_filter(filter, search, now, per_row=True)
+    # distinct keys from the primary key or the state / changed_at index: no per-contact lookups
+    query = "SELECT count(DISTINCT s.contact_key) FROM consent_state s WHERE 1 " + "\n".join(where)  # noqa: S608
+    return int(conn.exec_driver_sql(query, params).scalar_one())

@@ -23,17 +23,19 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.model import CategoryState, ConsentEventRecord
-from desktop_app.domain.records import ConsentRow
+from desktop_app.domain.records import ContactConsentRow
 from desktop_app.services.consent_book import ConsentFilter, VerifyReport
 from desktop_app.services.ui_services import UiServices
 from desktop_app.services.wording import display_number
 from desktop_app.ui.export_worker import ExportJob
 from desktop_app.ui.history_dialog import HistoryDialog
 from desktop_app.ui.icons import icon
+from desktop_app.ui.import_dialog import ImportDialog
 from desktop_app.ui.models.consent_table import ConsentTableModel
 from desktop_app.ui.models.paged import Loaded
 from desktop_app.ui.ops import Ops, plain_failure
 
+EXPORT_FILTERS = ("Spreadsheet, CSV (*.csv)", "JSON (*.json)")
 FILTERS = (
     (ConsentFilter.ALL, "Everyone"),
     (ConsentFilter.OPTED_OUT, "Opted out"),
@@ -50,6 +52,8 @@ class ConsentBookView(QWidget):
         super().__init__(parent)
         self.consent_book = services.consent_book
         self.exports = services.exports
+        self.imports = services.imports
+        self.import_dialog: ImportDialog | None = None
         self.ops = ops
         self.job: ExportJob | None = None
         self.history_dialog: HistoryDialog | None = None
@@ -76,9 +80,16 @@ class ConsentBookView(QWidget):
         self.filter.currentIndexChanged.connect(lambda _i: self.apply_query())
         self.count = QLabel()
         self.count.setObjectName("consentCount")
-        self.export_button = QPushButton("Export CSV…")
-        self.export_button.setAccessibleName("Export the consent book to CSV")
+        self.export_button = QPushButton("Export…")
+        self.export_button.setObjectName("consentExport")
+        self.export_button.setAccessibleName("Export the consent book (CSV or JSON)")
+        self.export_button.setToolTip("Save the choices shown as a spreadsheet (CSV) or as JSON")
         self.export_button.clicked.connect(self.ask_export_path)
+        self.import_button = QPushButton("Import…")
+        self.import_button.setObjectName("consentImport")
+        self.import_button.setAccessibleName("Import opt-outs from another tool's CSV file")
+        self.import_button.setToolTip("Add the opt-outs another tool collected (a CSV file of phone numbers)")
+        self.import_button.clicked.connect(self.open_import)
         self.verify_button = QPushButton("Verify history")
         self.verify_button.setAccessibleName("Verify the consent history is intact")
         self.verify_button.setToolTip("Checks that no entry of the consent book was edited or removed")
@@ -106,8 +117,7 @@ class ConsentBookView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((200, 160, 130, 140, 170, 220)):
-            header.resizeSection(column, width)
+        self._size_columns()
         self.table.doubleClicked.connect(self.show_history)
 
         bar = QHBoxLayout()
@@ -115,6 +125,7 @@ class ConsentBookView(QWidget):
         bar.addWidget(self.filter)
         bar.addWidget(self.count, 1)
         bar.addWidget(self.verify_button)
+        bar.addWidget(self.import_button)
         bar.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
@@ -135,7 +146,17 @@ class ConsentBookView(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
+        categories = self.consent_book.categories()
+        if categories != self.model.categories:  # a category was added in Settings: a new column
+            self.model.set_categories(categories)
+            self._size_columns()
         self._reload(keep_rows=self.model.rowCount())
+
+    def _size_columns(self) -> None:
+        header = self.table.horizontalHeader()
+        widths = [200, 160] + [120] * len(self.model.categories) + [170]
+        for column, width in enumerate(widths):
+            header.resizeSection(column, width)
 
     def _reload(self, keep_rows: int) -> None:
         """The rows and their COUNT are read off the UI thread; only the newest reload is shown."""
@@ -143,10 +164,10 @@ class ConsentBookView(QWidget):
         rows, total = self.model.load_query(keep_rows), self.model.total_query()
         self.ops.run_read(lambda: (rows(), total()), self._show_rows, key="consent-book")
 
-    def _show_rows(self, result: tuple[Loaded[ConsentRow], int]) -> None:
+    def _show_rows(self, result: tuple[Loaded[ContactConsentRow], int]) -> None:
         loaded, total = result
         self.model.apply_loaded(loaded)
-        self.count.setText(f"{total:,} recorded choice{'s' if total != 1 else ''}")
+        self.count.setText(f"{total:,} customer{'s' if total != 1 else ''}")
 
     def show_history(self, index: object = None) -> None:
         row = self.table.currentIndex().row()
@@ -184,23 +205,48 @@ class ConsentBookView(QWidget):
         self.verify_button.setEnabled(True)
         self.verify_result.setText(f"⚠ The check could not run: {plain_failure(error)}")
 
+    # -- import --------------------------------------------------------------------------------
+    def open_import(self) -> ImportDialog:
+        """Consent book → Import…: the dialog previews, imports on the book writer and lists refused lines."""
+        if self.import_dialog is not None:
+            self.import_dialog.raise_()
+            return self.import_dialog
+        dialog = ImportDialog(self.imports, self.ops, parent=self)
+        dialog.imported.connect(lambda _report: self.refresh())
+        dialog.finished.connect(self._import_closed)
+        self.import_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _import_closed(self, _result: int) -> None:
+        dialog, self.import_dialog = self.import_dialog, None
+        if dialog is not None:
+            dialog.deleteLater()
+
     # -- export --------------------------------------------------------------------------------
     def ask_export_path(self) -> QFileDialog:
         dialog = QFileDialog(
-            self, "Export the consent book", str(Path.home() / "consent-book.csv"), "CSV (*.csv)"
+            self, "Export the consent book", str(Path.home() / "consent-book.csv"), ";;".join(EXPORT_FILTERS)
         )
         dialog.setObjectName("exportFileDialog")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix("csv")
         dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+
+        def chosen_filter(name: str) -> None:  # the suffix follows the chosen format
+            dialog.setDefaultSuffix("json" if name == EXPORT_FILTERS[1] else "csv")
+
+        dialog.filterSelected.connect(chosen_filter)
         dialog.fileSelected.connect(lambda name: self.export_to(Path(name)))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
 
     def export_to(self, path: Path) -> None:
+        """CSV, or JSON when the file's name ends in .json; both as filtered on screen."""
         if self.job is not None:
             return
+        fmt = "json" if path.suffix.lower() == ".json" else "csv"
         consent_filter, search = self.model.query
         self.progress = QProgressDialog("Exporting the consent book…", "Cancel", 0, 0, self)
         self.progress.setObjectName("exportProgress")
@@ -213,7 +259,7 @@ class ConsentBookView(QWidget):
         self.progress.setWindowModality(Qt.WindowModality.NonModal)
         self.job = ExportJob(
             lambda target, report, cancelled: self.exports.export_consent(
-                target, consent_filter, search, report, cancelled
+                target, consent_filter, search, report, cancelled, fmt=fmt
             ),
             path,
             self,

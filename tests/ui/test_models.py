@@ -62,8 +62,8 @@ def test_detection_and_consent_models_pass_the_model_tester(qtmodeltester, runti
     consent.set_query(ConsentFilter.OPTED_OUT, "")
     qtmodeltester.check(consent, force_py=True)
     assert consent.total() == 4
-    assert consent.data(consent.index(0, 3)) == "Opted out"
-    assert consent.headerData(3, Qt.Orientation.Horizontal) == "Choice"
+    assert consent.data(consent.index(0, 2)) == "Opted out"  # a column per category: they stopped everything
+    assert consent.headerData(2, Qt.Orientation.Horizontal) == "All messages"
 
 
 def test_thread_model_passes_the_model_tester(qtmodeltester, runtime, customers):
