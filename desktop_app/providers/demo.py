@@ -142,9 +142,9 @@ class DemoSimulator:
         return self._thread is not None and self._thread.is_alive()
 
     def queue_status(self, status: StatusUpdate, after: float = 1.5) -> None:
-        """The demo 'delivers' what the shop sends, a moment later."""
+        """The demo 'delivers' what the shop sends, a moment later (sooner when the demo runs faster)."""
         with self._lock:
-            self._pending_statuses.append((after, status))
+            self._pending_statuses.append((after * min(self._pace, 1.0), status))
 
     def _next_id(self) -> str:
         return f"demo.{self._run_id}.{next(self._counter)}"

@@ -107,3 +107,17 @@ def test_a_failing_sink_does_not_kill_the_demo() -> None:
     finally:
         simulator.stop()
     assert len(calls) == 1 + len(BAKERY.live)
+
+
+def test_a_faster_demo_delivers_sooner() -> None:
+    sink = RecordingSink()
+    simulator = DemoSimulator(sink, pace=0.02)
+    sender = DemoSender(simulator)
+    simulator.start()
+    try:
+        sent_at = time.monotonic()
+        sender.send_text("+15550101234", "You won't receive more offers.")
+        assert wait_for(lambda: any(isinstance(e, StatusUpdate) for e in sink.events))
+        assert time.monotonic() - sent_at < 1.0  # 1.5 s at pace 1: a screenshot at pace 0.02 sees it
+    finally:
+        simulator.stop()
