@@ -159,14 +159,16 @@ class ConsentBookView(QWidget):
             header.resizeSection(column, width)
 
     def _reload(self, keep_rows: int) -> None:
-        """The rows and their COUNT are read off the UI thread; only the newest reload is shown."""
+        """Rows and COUNT are read off the UI thread, apart: the page (~2 ms) need not wait for the COUNT
+        (~50-80 ms over 100,000 customers). Only the newest reload of each is shown."""
         self.loaded = True
-        rows, total = self.model.load_query(keep_rows), self.model.total_query()
-        self.ops.run_read(lambda: (rows(), total()), self._show_rows, key="consent-book")
+        self.ops.run_read(self.model.load_query(keep_rows), self._show_rows, key="consent-book")
+        self.ops.run_read(self.model.total_query(), self._show_count, key="consent-count")
 
-    def _show_rows(self, result: tuple[Loaded[ContactConsentRow], int]) -> None:
-        loaded, total = result
+    def _show_rows(self, loaded: Loaded[ContactConsentRow]) -> None:
         self.model.apply_loaded(loaded)
+
+    def _show_count(self, total: int) -> None:
         self.count.setText(f"{total:,} customer{'s' if total != 1 else ''}")
 
     def show_history(self, index: object = None) -> None:

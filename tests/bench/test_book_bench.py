@@ -286,4 +286,14 @@ def test_verify_and_ui_queries(big_book: ConsentBook) -> None:
     timed("consent_page(all) first 200", lambda: big_book.consent_page(limit=200))
     timed("count_consent(opted_out)", lambda: big_book.count_consent("opted_out"))
     timed("consent_page(search=key)", lambda: big_book.consent_page(search=key_of(12345)[2:]))
+    # the window's table: a row per contact, a column per category (keyset pages: the same cost at any depth)
+    first = timed("contact_consent_page(all) first 200", lambda: big_book.contact_consent_page(limit=200))
+    assert len({row.contact_key for row in first}) == len(first) == 200
+    deep = first[-1].position
+    for _ in range(49):  # 10,000 contacts down, as scrolling would get there
+        deep = big_book.contact_consent_page(after=deep, limit=200)[-1].position
+    timed("contact_consent_page(all) 10,000 down", lambda: big_book.contact_consent_page(after=deep))
+    timed("contact_consent_page(opted_out) first 200", lambda: big_book.contact_consent_page("opted_out"))
+    timed("count_contact_consent(all)", big_book.count_contact_consent)
+    timed("count_contact_consent(opted_out)", lambda: big_book.count_contact_consent("opted_out"))
     timed("weekly_stats(12)", big_book.weekly_stats)
