@@ -259,13 +259,15 @@ def unreachable_warning(book: CursorStore, now: datetime | None = None) -> str |
     days = f"{gap.days} day{'s' if gap.days != 1 else ''}"
     if gap <= META_RETRY_WINDOW:
         return (
-            f"Meta has not reached the app since {since} ({days}). Meta retries each message for at most "
-            f"7 days: keep the app (or `consent-desk serve`) and the tunnel running, or the messages sent "
-            f"since then are lost from {_when(last + META_RETRY_WINDOW)}."
+            f"Meta has not reached the app since {since} ({days}): messages it cannot deliver within 7 days "
+            f"are lost. Meta retries each message for at most 7 days: keep the app (or `consent-desk "
+            f"serve`) and the tunnel running, or the messages sent since then are lost from "
+            f"{_when(last + META_RETRY_WINDOW)}."
         )
     return (
-        f"Meta has not reached the app since {since} ({days}). Meta retries each message for at most "
-        f"7 days, so messages customers sent between {since} and {_when(now - META_RETRY_WINDOW)} are "
+        f"Meta has not reached the app since {since} ({days}): some messages are lost. Meta retries "
+        f"each message for at most 7 days, so messages customers sent between {since} and "
+        f"{_when(now - META_RETRY_WINDOW)} are "
         "lost (an opt-out among them was never recorded). Keep the app (or `consent-desk serve`) and "
         "the tunnel running on an always-on computer."
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QStatusBar, QWidget
 
 STATE_WORDS = {
     "connected": ("●", "Connected"),
@@ -18,6 +18,16 @@ STATE_WORDS = {
     "demo": ("●", "Demo"),
 }
 NEEDS_ACTION = {"token_expired", "bad_credentials", "not_configured"}
+GAP_PREFIX = "Meta has not reached the app since"  # services.meta_webhook.unreachable_warning
+HEADLINE_CHARS = 110  # a longer message shows its first sentence; the tooltip has all of it
+
+
+def _headline(message: str) -> str:
+    """The first sentence of a long message (the status bar must never widen the window)."""
+    if len(message) <= HEADLINE_CHARS:
+        return message
+    end = message.find(". ")
+    return message[: end + 1] if end > 0 else message[:HEADLINE_CHARS].rstrip() + "…"
 
 
 class StatusBar(QStatusBar):
@@ -29,6 +39,7 @@ class StatusBar(QStatusBar):
         self.connection = QLabel()
         self.connection.setObjectName("connectionState")
         self.connection.setAccessibleName("Connection")
+        self.connection.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.reconnect = QPushButton("Reconnect…")
         self.reconnect.setObjectName("reconnectButton")
         self.reconnect.setFlat(True)
@@ -41,7 +52,7 @@ class StatusBar(QStatusBar):
         self.pending.setFlat(True)
         self.pending.setAccessibleName("Requests to review")
         self.pending.clicked.connect(self.review_requested)
-        self.addWidget(self.connection)
+        self.addWidget(self.connection, 1)  # takes the free width, never more (Ignored policy)
         self.addWidget(self.reconnect)
         self.addPermanentWidget(self.last_event)
         self.addPermanentWidget(self.pending)
@@ -51,10 +62,12 @@ class StatusBar(QStatusBar):
     def set_connection(self, state: str, message: str) -> None:
         symbol, words = STATE_WORDS.get(state, ("○", state))
         text = f"{symbol} {words}"
-        if message.startswith(words):
-            text = f"{symbol} {message}"
+        if message.startswith(GAP_PREFIX):  # more important than the state: say it first, in its words
+            text = f"⚠ {_headline(message)}"
+        elif message.startswith(words):
+            text = f"{symbol} {_headline(message)}"
         elif message:
-            text += f" · {message}"
+            text += f" · {_headline(message)}"
         self.connection.setText(text)
         self.connection.setToolTip(message)
         self.reconnect.setVisible(state in NEEDS_ACTION)

@@ -172,3 +172,25 @@ def test_test_connection_shows_one_line_per_link(qtbot, window, runtime):
     qtbot.wait(50)  # the four lines laid out
     connection.test_result.parentWidget().grab().save("/tmp/h9-test-connection.png")
     dialog.reject()
+
+
+def test_a_gap_in_deliveries_is_said_in_the_window(qtbot, window, runtime):
+    from datetime import UTC, datetime, timedelta
+
+    from desktop_app.services.meta_webhook import LAST_DELIVERY_CURSOR, unreachable_warning
+
+    class _Cursor:
+        def get_cursor(self, name: str) -> str | None:
+            return (
+                datetime(2026, 3, 1, 8, 30, tzinfo=UTC).isoformat() if name == LAST_DELIVERY_CURSOR else None
+            )
+
+    warning = unreachable_warning(_Cursor(), now=datetime(2026, 3, 1, 8, 30, tzinfo=UTC) + timedelta(days=3))
+    assert warning is not None
+    runtime.report_state("webhook_waiting", warning)
+    state = window.findChild(QLabel, "connectionState")
+    qtbot.waitUntil(lambda: "since 01 Mar 2026 08:30 UTC (3 days)" in state.text(), timeout=5000)
+    assert "cannot deliver within 7 days are lost" in state.text() and state.text().startswith("⚠")
+    assert "at most 7 days" in state.toolTip()
+    assert window.statusBar().width() <= window.width()  # a long message never widens the window
+    window.statusBar().grab().save("/tmp/h9-status-gap.png")
