@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -73,6 +74,8 @@ def test_import_previews_imports_and_lists_every_refused_line(qtbot, window, tmp
     assert dialog.result_label.text().startswith("⚠ Imported 3 opt-outs.")
     assert "2 lines were not imported" in dialog.result_label.text()
     assert dialog.close_button.text() == "Close"
+    if os.environ.get("CONSENT_DESK_SCREENSHOTS") == "1":  # the README's picture of this dialog
+        dialog.grab().save(str(Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "import.png"))
 
     settle(qtbot, window)
     consent = window.services.consent_book
