@@ -37,8 +37,8 @@ def no_keychain_message(platform: str = sys.platform, environ: Mapping[str, str]
     if not environ.get("DBUS_SESSION_BUS_ADDRESS"):
         return (
             f"{missing} The app is running outside a desktop session, where the keychain lives. "
-            "Start it from your desktop, or install gnome-keyring (sudo apt install gnome-keyring) "
-            "and start it with `make run`, which then opens a keychain of its own."
+            "Start Consent Desk from your desktop, or install gnome-keyring (sudo apt install "
+            "gnome-keyring) and start it again with “make run”, which then opens a keychain of its own."
         )
     return (
         f"{missing} Install a keychain (sudo apt install gnome-keyring, or KWallet / KeePassXC), "
