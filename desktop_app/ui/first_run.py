@@ -54,10 +54,22 @@ class FirstRunDialog(QDialog):
             layout.addWidget(button)
             layout.addWidget(note)
         self.buttons["demo"].setChecked(True)
+        self.keychain_note = QLabel()  # shown when there is no system keychain (asked off the UI thread)
+        self.keychain_note.setObjectName("firstRunKeychain")
+        self.keychain_note.setWordWrap(True)
+        self.keychain_note.hide()
+        layout.addWidget(self.keychain_note)
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         box.button(QDialogButtonBox.StandardButton.Ok).setText("Continue")
         box.accepted.connect(self.accept)
         layout.addWidget(box)
+
+    def show_keychain_problem(self, message: str) -> None:
+        """Connecting a number needs the keychain for its tokens; the demo does not."""
+        self.keychain_note.setText(f"⚠ To connect a number (the demo works without): {message}")
+        self.keychain_note.show()
+        self.setMinimumWidth(max(self.minimumWidth(), 480))  # a long sentence: wrap it on a wider dialog
+        self.adjustSize()
 
     def choice(self) -> str:
         for value, button in self.buttons.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
@@ -435,6 +436,13 @@ class MainWindow(QMainWindow):
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
         self.first_run_dialog = dialog
+
+        def keychain_answered(answer: tuple[bool, str]) -> None:
+            if not answer[0] and self.first_run_dialog is dialog:
+                with contextlib.suppress(RuntimeError):  # closed (and deleted) before the keychain answered
+                    dialog.show_keychain_problem(answer[1])
+
+        self.ops.run_read(self.services.shop.keychain_available, keychain_answered)
         return dialog
 
     def _first_run_chosen(self, choice: str) -> None:
