@@ -37,6 +37,7 @@ bench: $(STAMP)
 
 dist: $(STAMP)
 	$(BIN)/pyinstaller --noconfirm --clean build.spec
+	@if [ "$$(uname -s)" = Linux ]; then bash packaging/linux/trim-icu.sh dist/consent-desk; fi
 	@du -sh dist/consent-desk
 
 selftest: dist
