@@ -14,7 +14,7 @@ if [ -z "$lib" ]; then
     echo "trim-icu: no libicudata in $bundle; nothing to do"
     exit 0
 fi
-for tool in icupkg genccode objcopy gcc; do
+for tool in icupkg genccode objcopy gcc strip; do
     command -v "$tool" >/dev/null || { echo "trim-icu: $tool is missing (apt-get install icu-devtools binutils gcc)" >&2; exit 1; }
 done
 soname=$(basename "$lib")                         # libicudata.so.73
@@ -33,6 +33,7 @@ fi
 icupkg -r "$work/drop.txt" "$work/icudt${major}l.dat" >/dev/null
 (cd "$work" && genccode -e "icudt${major}" -a gcc -d . "icudt${major}l.dat" >/dev/null)
 gcc -shared -nostdlib -Wl,-soname,"$soname" -o "$work/$soname" "$work/icudt${major}l_dat.S"
+strip --strip-unneeded "$work/$soname"  # as PyInstaller strips the rest (lintian: unstripped-binary-or-object)
 nm -D "$work/$soname" | grep -q " R icudt${major}_dat$" || { echo "trim-icu: rebuilt library lacks icudt${major}_dat" >&2; exit 1; }
 before=$(stat -c %s "$lib")
 install -m 0755 "$work/$soname" "$lib"
