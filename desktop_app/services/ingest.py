@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
-from desktop_app.domain.detection.corrections import corrects_previous
 from desktop_app.domain.model import (
     ConsentAction,
     ConsentEventRecord,
     ContactRef,
-    EventSource,
     InboundMessage,
     IngestResult,
-    NewConsentEvent,
     NumberChange,
     PreferenceChange,
     ProviderEvent,
@@ -39,14 +35,16 @@ from desktop_app.services.ingest_events import (
     classify_event,
     correction_explanation,
     described,
+    event_from_preference,
+    event_from_send_refusal,
     event_from_verdict,
     filed_at_bounded_time,
-    joined,
     normalized_key,
     provider_of,
     raw_of,
 )
 from desktop_app.services.outbox import GuardedOutbox
+from desktop_app.services.stop_memory import StopMemory
 
 if TYPE_CHECKING:
     from desktop_app.domain.detection import Detector
@@ -63,10 +61,6 @@ __all__ = ["IngestPipeline", "Prepared"]
 
 # Look this far back for confirmations that never left; older ones are past the reply window anyway.
 RECOVERY_WINDOW = timedelta(days=2)
-# An opt-in the model reads this soon after the customer's own STOP takes that STOP back.
-CORRECTION_WINDOW = timedelta(hours=24)
-RECENT_STOPS_KEPT = 10_000
-_WORD = re.compile(r"[^\W_]+")
 
 
 class IngestPipeline:
@@ -104,11 +98,7 @@ class IngestPipeline:
         )
         self.clock = clock
         self.confirmation_executor = confirmation_executor  # None: confirm on the calling thread
-        # Customers whose STOP this session saw (key -> when they sent it): a later message the
-        # model reads as an opt-in ("Pardon, erreur ! START") takes that STOP back. Writer thread only.
-        self._recent_stops: dict[str, datetime] = {}
-        self._keywords: frozenset[str] = frozenset()
-        self._keywords_of: Detector | None = None
+        self._stops = StopMemory()  # a later model-read opt-in may take a recent STOP back
 
     @property
     def sender(self) -> Sender | None:
@@ -283,8 +273,8 @@ class IngestPipeline:
             return
         if verdict.kind is VerdictKind.OPT_OUT:
             batch.opting_out[key] = None
-            self._remember_stop(key, msg.occurred_at)
-        takes_back = self._takes_back(key, msg, verdict)
+            self._stops.remember(key, msg.occurred_at)
+        takes_back = self._stops.takes_back(key, msg, verdict, self._detector)
         closed = takes_back and uow.supersede_pending_opt_outs(key, msg.occurred_at) > 0
         if closed:
             log.info("A correction closed the customer's earlier, undecided opt-out request(s)")
@@ -294,7 +284,7 @@ class IngestPipeline:
             # In automatic mode the correction is the opt-in it is: the customer ends opted in.
             automatic = settings.auto_mode
             verdict = replace(verdict, explanation=correction_explanation(closed, applied=automatic))
-            self._recent_stops.pop(key, None)
+            self._stops.forget(key)
         if not (exact or automatic):
             batch.result.detections.append(uow.add_detection(row_id, verdict, status="pending"))
             return
@@ -304,38 +294,6 @@ class IngestPipeline:
             batch.result.applied_event_ids.append(record.id)
             if record.action is ConsentAction.OPT_OUT:
                 batch.confirmations.append((record, verdict.language))
-
-    def _remember_stop(self, key: str, sent_at: datetime) -> None:
-        if len(self._recent_stops) >= RECENT_STOPS_KEPT:
-            self._recent_stops.pop(next(iter(self._recent_stops)))
-        self._recent_stops[key] = sent_at
-
-    def _takes_back(self, key: str, msg: InboundMessage, verdict: Verdict) -> bool:
-        """A correction of an earlier STOP: the detector's correction rules, or an opt-in read by the
-        model shortly after this customer's STOP (the model has no correction family of its own)."""
-        if corrects_previous(verdict):
-            return True
-        if verdict.kind is not VerdictKind.OPT_IN or not verdict.rule.startswith("model:"):
-            return False
-        stop_at = self._recent_stops.get(key)
-        if stop_at is None or not timedelta(0) <= msg.occurred_at - stop_at <= CORRECTION_WINDOW:
-            return False
-        # The model alone is not enough to opt someone back in: the message must say START (or its
-        # equivalent in a lexicon language) in so many words.
-        words = " " + " ".join(_WORD.findall((msg.text or "").casefold())) + " "
-        return any(f" {keyword} " in words for keyword in self._opt_in_keywords())
-
-    def _opt_in_keywords(self) -> frozenset[str]:
-        detector = self._detector
-        if self._keywords_of is not detector:
-            lexicon = detector.lexicon
-            self._keywords = frozenset(
-                " ".join(_WORD.findall(word.casefold()))
-                for lang in lexicon.languages
-                for word in lexicon.words(lang, "opt_in")
-            ) - {""}
-            self._keywords_of = detector
-        return self._keywords
 
     def _status(self, uow: UnitOfWork, status: StatusUpdate, batch: Batch, time_note: str | None) -> None:
         if not uow.apply_status(status):
@@ -347,20 +305,7 @@ class IngestPipeline:
             return
         category, source = opt_out
         key = uow.contact_key(status.recipient, authoritative=True)
-        record = uow.append_event(
-            NewConsentEvent(
-                contact_key=key,
-                category=category,
-                action=ConsentAction.OPT_OUT,
-                occurred_at=status.occurred_at,
-                source=source,
-                decided_by="customer",
-                evidence_message_id=status.provider_message_id,
-                evidence_text=status.error_title,
-                note=joined(f"send refused with error {status.error_code}", time_note),
-                dedupe_key=f"{status.provider}:send-error:{status.provider_message_id}",
-            )
-        )
+        record = uow.append_event(event_from_send_refusal(key, status, category, source, time_note))
         batch.touched[key] = None
         if record is not None:
             batch.result.applied_event_ids.append(record.id)
@@ -369,19 +314,7 @@ class IngestPipeline:
         self, uow: UnitOfWork, pref: PreferenceChange, batch: Batch, time_note: str | None
     ) -> None:
         key = uow.contact_key(pref.contact, authoritative=True)
-        record = uow.append_event(
-            NewConsentEvent(
-                contact_key=key,
-                category=pref.category,
-                action=pref.action,
-                occurred_at=pref.occurred_at,
-                source=EventSource.META_PREFERENCE,
-                decided_by="customer",
-                evidence_text=pref.detail,
-                note=time_note,
-                dedupe_key=pref.dedupe_key,
-            )
-        )
+        record = uow.append_event(event_from_preference(key, pref, time_note))
         batch.touched[key] = None
         if record is None:
             batch.result.duplicates += 1
@@ -403,8 +336,7 @@ class IngestPipeline:
     def _confirm_later(self, jobs: list[tuple[ConsentEventRecord, str | None]]) -> None:
         executor = self.confirmation_executor
         if executor is None:
-            self._confirm_all(jobs)
-            return
+            return self._confirm_all(jobs)
         try:
             executor.submit(self._confirm_all, jobs)
         except RuntimeError:  # the house is closing: with no confirmation row, the next start sends them
@@ -423,11 +355,8 @@ class IngestPipeline:
         if not settings.send_confirmations:
             return None
         return self.confirmations.confirm(
-            event_record,
-            language,
-            shop_name=settings.shop_name,
-            overrides=settings.confirmation_templates,
-            default_region=self.book.default_region,
+            event_record, language, shop_name=settings.shop_name,
+            overrides=settings.confirmation_templates, default_region=self.book.default_region,
         )
 
     def resend_missing_confirmations(self, now: datetime | None = None) -> int:
@@ -439,7 +368,11 @@ class IngestPipeline:
         """
         if not self.settings.send_confirmations:
             return 0
-        jobs = self.book.unconfirmed_opt_outs((now or self.clock()) - RECOVERY_WINDOW)
+        found = self.book.unconfirmed_opt_outs((now or self.clock()) - RECOVERY_WINDOW)
+        # An opt-out undone before its confirmation left (the undo window) must not be confirmed now.
+        jobs = [job for job in found if not self.book.may_send(job[0].contact_key, job[0].category).allowed]
+        if len(jobs) < len(found):
+            log.info("%d unsent confirmation(s) dropped: those opt-outs were undone", len(found) - len(jobs))
         if jobs:
             log.info("Sending %d confirmation(s) that had not gone out", len(jobs))
             self._confirm_later(jobs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,9 +22,13 @@ from desktop_app.services.settings import Settings
 from desktop_app.storage.book import ConsentBook
 
 
-def _pipeline(book: ConsentBook, sender: DemoSender | None) -> IngestPipeline:
+def _pipeline(
+    book: ConsentBook, sender: DemoSender | None, clock: Callable[[], datetime] | None = None
+) -> IngestPipeline:
     settings = Settings(auto_mode=True)
-    return IngestPipeline(book, build_detector(settings), settings, sender=sender)
+    if clock is None:
+        return IngestPipeline(book, build_detector(settings), settings, sender=sender)
+    return IngestPipeline(book, build_detector(settings), settings, sender=sender, clock=clock)
 
 
 def test_missing_confirmations_are_sent_once_at_the_next_start(tmp_path: Path) -> None:
@@ -64,5 +69,39 @@ def test_missing_confirmations_are_sent_once_at_the_next_start(tmp_path: Path) -
         assert spanish != next(text for to, text in sender.sent if to == "+15550105678")  # its language
         assert restarted.resend_missing_confirmations(now) == 0  # never twice
         assert len(sender.sent) == 2
+    finally:
+        book.close()
+
+
+def test_an_opt_out_undone_before_its_confirmation_left_is_not_confirmed_at_the_next_start(
+    tmp_path: Path,
+) -> None:
+    """The owner's undo inside the hold window reverses the opt-out; a restart must not say "stopped"."""
+    path = tmp_path / "book.sqlite3"
+    now = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+    book = ConsentBook.open(path)
+    try:
+        offline = _pipeline(book, None, lambda: now)  # the confirmation was held, then the app stopped
+        offline.ingest(
+            [
+                InboundMessage(
+                    "meta", "w.1", ContactRef("15550101234"), now - timedelta(minutes=5), text="STOP"
+                ),
+                InboundMessage(
+                    "meta", "w.2", ContactRef("15550105678"), now - timedelta(minutes=4), text="BAJA"
+                ),
+            ]
+        )
+        undone = next(d for d in book.auto_applied_detections() if d.contact_key == "+15550101234")
+        book.reverse_detection(undone.id)
+        assert book.may_send("+15550101234", "marketing").allowed
+    finally:
+        book.close()
+
+    book = ConsentBook.open(path)
+    try:
+        sender = DemoSender()
+        assert _pipeline(book, sender, lambda: now).resend_missing_confirmations(now) == 1
+        assert [to for to, _ in sender.sent] == ["+15550105678"]  # only the opt-out that still stands
     finally:
         book.close()
