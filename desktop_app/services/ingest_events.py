@@ -156,3 +156,36 @@ def event_from_verdict(
         note=time_note,
         dedupe_key=f"{msg.provider}:message:{msg.provider_message_id}",
     )
+
+
+def event_from_send_refusal(
+    key: str, status: StatusUpdate, category: str, source: EventSource, time_note: str | None
+) -> NewConsentEvent:
+    """A provider refused a send because the customer opted out (Twilio 21610, Meta 131050)."""
+    return NewConsentEvent(
+        contact_key=key,
+        category=category,
+        action=ConsentAction.OPT_OUT,
+        occurred_at=status.occurred_at,
+        source=source,
+        decided_by="customer",
+        evidence_message_id=status.provider_message_id,
+        evidence_text=status.error_title,
+        note=joined(f"send refused with error {status.error_code}", time_note),
+        dedupe_key=f"{status.provider}:send-error:{status.provider_message_id}",
+    )
+
+
+def event_from_preference(key: str, pref: PreferenceChange, time_note: str | None) -> NewConsentEvent:
+    """WhatsApp's own Stop / Resume option (Meta user_preferences), as the customer's explicit choice."""
+    return NewConsentEvent(
+        contact_key=key,
+        category=pref.category,
+        action=pref.action,
+        occurred_at=pref.occurred_at,
+        source=EventSource.META_PREFERENCE,
+        decided_by="customer",
+        evidence_text=pref.detail,
+        note=time_note,
+        dedupe_key=pref.dedupe_key,
+    )
