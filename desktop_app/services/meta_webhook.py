@@ -8,8 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeoutError
-from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from datetime import UTC, datetime
 
 from desktop_app.domain.model import IngestResult, ProviderEvent, UnparsedPayload
 from desktop_app.providers.base import ConnectionCheck, ConnectionState
@@ -20,6 +19,7 @@ from desktop_app.providers.meta_cloud.webhook import answer_verification, check_
 from desktop_app.services.book_writer import BookWriter
 from desktop_app.services.connections import NotConfiguredError, ProviderSpec, SecretReader, SourceContext
 from desktop_app.services.meta_check import round_trip
+from desktop_app.services.meta_gaps import LAST_DELIVERY_CURSOR, CursorStore, unreachable_warning
 from desktop_app.services.meta_registration import RegistrationReport, register_webhook
 from desktop_app.services.secrets import SECRET_ENV
 from desktop_app.services.settings import Settings
@@ -33,10 +33,7 @@ from desktop_app.services.webhook_server import (
 log = logging.getLogger(__name__)
 
 META_PATH = "/webhook"
-LAST_DELIVERY_CURSOR = "meta.last_delivery_at"
 REPLY_NUMBER_CURSOR = "meta.phone_number_id"  # the last number Meta delivered for: the next start's fallback
-STALE_AFTER = timedelta(days=1)  # then the owner is told; Meta gives up after META_RETRY_WINDOW
-META_RETRY_WINDOW = timedelta(days=7)
 _PERSIST_EVERY_SECONDS = 60.0
 Submit = Callable[[Sequence[ProviderEvent]], "Future[IngestResult]"]
 
@@ -135,12 +132,6 @@ class MetaWebhookRoute:
         self._submit(events).result(timeout=self._commit_timeout)
 
 
-class CursorStore(Protocol):
-    def get_cursor(self, name: str) -> str | None: ...
-
-    def set_cursor(self, name: str, value: str) -> None: ...
-
-
 class MetaWebhookService:
     """Server and Meta route in front of the book writer, started and stopped together (GUI and `serve`).
 
@@ -236,45 +227,6 @@ def _log_cursor_failure(future: Future[None]) -> None:
     exc = future.exception()
     if exc is not None:
         log.warning("Could not record the last delivery time (%s)", type(exc).__name__)
-
-
-def unreachable_warning(book: CursorStore, now: datetime | None = None) -> str | None:
-    """A sentence for the owner when Meta has not reached the app for more than a day, else None.
-
-    It says since when and what that means: Meta retries a delivery for at most 7 days, so after a
-    week the oldest messages are lost for good.
-    """
-    raw = book.get_cursor(LAST_DELIVERY_CURSOR)
-    if not raw:
-        return None
-    try:
-        last = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    now = now or datetime.now(UTC)
-    gap = now - last
-    if gap <= STALE_AFTER:
-        return None
-    since = _when(last)
-    days = f"{gap.days} day{'s' if gap.days != 1 else ''}"
-    if gap <= META_RETRY_WINDOW:
-        return (
-            f"Meta has not reached the app since {since} ({days}): messages it cannot deliver within 7 days "
-            f"are lost. Meta retries each message for at most 7 days: keep the app (or `consent-desk "
-            f"serve`) and the tunnel running, or the messages sent since then are lost from "
-            f"{_when(last + META_RETRY_WINDOW)}."
-        )
-    return (
-        f"Meta has not reached the app since {since} ({days}): some messages are lost. Meta retries "
-        f"each message for at most 7 days, so messages customers sent between {since} and "
-        f"{_when(now - META_RETRY_WINDOW)} are "
-        "lost (an opt-out among them was never recorded). Keep the app (or `consent-desk serve`) and "
-        "the tunnel running on an always-on computer."
-    )
-
-
-def _when(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%d %b %Y %H:%M UTC")
 
 
 # --- the provider ----------------------------------------------------------------------------------

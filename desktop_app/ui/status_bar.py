@@ -18,7 +18,7 @@ STATE_WORDS = {
     "demo": ("●", "Demo"),
 }
 NEEDS_ACTION = {"token_expired", "bad_credentials", "not_configured"}
-GAP_PREFIX = "Meta has not reached the app since"  # services.meta_webhook.unreachable_warning
+GAP_PREFIX = "Meta has not reached the app since"  # services.meta_gaps.unreachable_warning
 HEADLINE_CHARS = 110  # a longer message shows its first sentence; the tooltip has all of it
 
 
