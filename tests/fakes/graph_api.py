@@ -11,9 +11,11 @@ import json
 import secrets
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from tests.fakes.local_http import LocalHttpServer
 
 API_VERSION = "v24.0"
 ACCESS_TOKEN = "EAAshop-token-not-real"
@@ -49,25 +51,18 @@ class FakeGraphApi:
         self.verify_timeout = verify_timeout
         self.verification_answers: list[tuple[int, str]] = []  # what the callback answered Meta's GET
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="fake-graph-api", daemon=True
-        )
+        self._http = LocalHttpServer(self._handler_class(), "fake-graph-api")
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self._http.base_url
 
     def start(self) -> FakeGraphApi:
-        self._thread.start()
+        self._http.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
+        self._http.stop()
 
     def __enter__(self) -> FakeGraphApi:
         return self.start()

@@ -6,10 +6,12 @@ import json
 import threading
 from collections import deque
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.local_http import LocalHttpServer
 
 API_VERSION = "v24.0"
 PHONE_NUMBER_ID = "110022003300441"
@@ -34,25 +36,18 @@ class FakeGraph:
         self.requests: list[Recorded] = []
         self._queued: deque[tuple[int, str, dict[str, str]]] = deque()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="fake-graph", daemon=True
-        )
+        self._http = LocalHttpServer(self._handler_class(), "fake-graph")
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self._http.base_url
 
     def start(self) -> FakeGraph:
-        self._thread.start()
+        self._http.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
+        self._http.stop()
 
     def answer(self, status: int, fixture: str, headers: dict[str, str] | None = None) -> None:
         with self._lock:
