@@ -3,7 +3,9 @@
 # As root on Debian/Ubuntu we install what is missing; otherwise we say what to install.
 # The installers (make package / smoke-test / nsis / actionlint) build and check with Debian's tools.
 PACKAGING="dpkg-dev lintian desktop-file-utils appstream xvfb nsis npm icu-devtools"
-PKGS="$PACKAGING libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 dbus gnome-keyring libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 libxcb-shape0 libxcb-randr0 libxcb-render-util0 libxcb-image0 fonts-dejavu-core"
+# The preferences page (issue 16) is tested in a real headless browser.
+BROWSER="chromium chromium-driver"
+PKGS="$PACKAGING $BROWSER libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 dbus gnome-keyring libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 libxcb-shape0 libxcb-randr0 libxcb-render-util0 libxcb-image0 fonts-dejavu-core"
 command -v dpkg-query >/dev/null 2>&1 || exit 0
 missing=""
 for p in $PKGS; do

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from desktop_app.domain.journeys import OutgoingMessage
 
 
 class ConnectionState(StrEnum):
@@ -49,3 +52,13 @@ class Sender(Protocol):
     def send_text(self, to: str, text: str) -> SendResult: ...
 
     def test_connection(self) -> ConnectionCheck: ...
+
+
+@runtime_checkable
+class InteractiveSender(Protocol):
+    """A provider that can send reply buttons and list menus (Meta Cloud API; the demo).
+
+    Others get `OutgoingMessage.plain_text()` through `send_text`.
+    """
+
+    def send_interactive(self, to: str, message: OutgoingMessage) -> SendResult: ...

@@ -40,6 +40,13 @@ class Settings:
     twilio_poll_seconds: float = 5.0
     twilio_lookback_hours: float = 24.0
     confirmation_templates: dict[str, str] = field(default_factory=dict)  # language -> text
+    # Issue 16, the chat journeys (Settings → Messages to customers); on by default for a new install.
+    journey_transparency: bool = True  # one note on first contact: what we send, how to stop it
+    journey_scope_buttons: bool = True  # a full opt-out's confirmation asks "everything or only offers?"
+    journey_preferences: bool = True  # PREFERENCES answers with a menu, one row per category
+    journey_reminders: bool = True  # promotional replies carry a one-line "how to stop offers" footer
+    journey_page: bool = True  # the preferences page at <public URL>/p/<token> (needs a public URL)
+    journey_templates: dict[str, dict[str, str]] = field(default_factory=dict)  # language -> key -> text
     lexicon_additions: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     lexicon_removals: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     keep_backups: int = 10

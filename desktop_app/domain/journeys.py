@@ -1,0 +1,140 @@
+"""The chat journeys' vocabulary: reply-button and list messages, and the `cd:` payloads they send back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from desktop_app.domain.model import ALL, MARKETING
+
+SCOPE_ALL = "cd:scope:all"
+SCOPE_MARKETING = "cd:scope:marketing"
+TOGGLE_PREFIX = "cd:toggle:"
+JOURNEY_PREFIX = "cd:"
+
+# Cloud API limits for interactive messages (docs: interactive reply buttons / list messages).
+MAX_BUTTONS = 3
+MAX_BUTTON_TITLE = 20
+MAX_LIST_ROWS = 10
+MAX_ROW_TITLE = 24
+MAX_ROW_DESCRIPTION = 72
+MAX_LIST_BUTTON = 20
+MAX_BODY = 1024
+
+# Kinds of journey message, also the trigger's namespace in the journey log.
+TRANSPARENCY = "transparency"
+SCOPE_QUESTION = "scope_question"
+PREFERENCES_MENU = "preferences_menu"
+TOGGLE_ANSWER = "toggle_answer"
+SCOPE_ANSWER = "scope_answer"
+REMINDER = "reminder"
+JOURNEY_KINDS = (TRANSPARENCY, SCOPE_QUESTION, PREFERENCES_MENU, TOGGLE_ANSWER, SCOPE_ANSWER, REMINDER)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyButton:
+    id: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListRow:
+    id: str
+    title: str
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """One answer to a customer: plain text, or text with reply buttons, or a list menu.
+
+    Providers that cannot send interactive messages send `plain_text()` instead.
+    """
+
+    body: str
+    buttons: tuple[ReplyButton, ...] = ()
+    rows: tuple[ListRow, ...] = ()
+    list_button: str = ""  # the list's open button ("Choose")
+    footer: str = ""
+
+    def __post_init__(self) -> None:
+        if self.buttons and self.rows:
+            raise ValueError("a message has reply buttons or a list, not both")
+        if len(self.buttons) > MAX_BUTTONS:
+            raise ValueError(f"at most {MAX_BUTTONS} reply buttons")
+        if len(self.rows) > MAX_LIST_ROWS:
+            raise ValueError(f"at most {MAX_LIST_ROWS} list rows")
+
+    @property
+    def kind(self) -> str:
+        """'button', 'list' or 'text' (the Cloud API's interactive.type, or plain text)."""
+        if self.buttons:
+            return "button"
+        if self.rows:
+            return "list"
+        return "text"
+
+    def plain_text(self) -> str:
+        """The same message for a channel without interactive messages: options as lines to reply."""
+        lines = [self.body]
+        if self.buttons:
+            lines.append("")
+            lines.extend(f"• {button.title}" for button in self.buttons)
+        if self.rows:
+            lines.append("")
+            for row in self.rows:
+                lines.append(f"• {row.title}" + (f" — {row.description}" if row.description else ""))
+        if self.footer:
+            lines.extend(["", self.footer])
+        return "\n".join(lines)
+
+    def cloud_interactive(self) -> dict[str, Any]:
+        """The Cloud API `interactive` object (titles cut to their limits so Meta never refuses it)."""
+        interactive: dict[str, Any] = {"type": self.kind, "body": {"text": self.body[:MAX_BODY]}}
+        if self.footer:
+            interactive["footer"] = {"text": self.footer[:60]}
+        if self.buttons:
+            interactive["action"] = {
+                "buttons": [
+                    {"type": "reply", "reply": {"id": b.id, "title": b.title[:MAX_BUTTON_TITLE]}}
+                    for b in self.buttons
+                ]
+            }
+        elif self.rows:
+            section_rows = []
+            for row in self.rows:
+                item = {"id": row.id, "title": row.title[:MAX_ROW_TITLE]}
+                if row.description:
+                    item["description"] = row.description[:MAX_ROW_DESCRIPTION]
+                section_rows.append(item)
+            interactive["action"] = {
+                "button": (self.list_button or "Choose")[:MAX_LIST_BUTTON],
+                "sections": [{"title": self.list_button[:24] or "Choose", "rows": section_rows}],
+            }
+        else:
+            raise ValueError("a plain text message has no interactive form")
+        return interactive
+
+
+@dataclass(frozen=True, slots=True)
+class JourneyTap:
+    """What a `cd:` button or list row the customer tapped asks for."""
+
+    scope: str | None = None  # SCOPE_ALL / SCOPE_MARKETING choice after a full opt-out
+    toggle: str | None = None  # a category to switch from the preferences menu
+    payload: str = field(default="")
+
+
+def parse_tap(payload: str | None) -> JourneyTap | None:
+    """The tap behind a `cd:` payload; None for anything else (a shop's own buttons included)."""
+    if not payload or not payload.startswith(JOURNEY_PREFIX):
+        return None
+    if payload == SCOPE_ALL:
+        return JourneyTap(scope=ALL, payload=payload)
+    if payload == SCOPE_MARKETING:
+        return JourneyTap(scope=MARKETING, payload=payload)
+    if payload.startswith(TOGGLE_PREFIX):
+        category = payload[len(TOGGLE_PREFIX):].strip()
+        if category and len(category) <= 64 and category.replace("_", "").replace("-", "").isalnum():
+            return JourneyTap(toggle=category, payload=payload)
+    return None
