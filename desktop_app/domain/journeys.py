@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from desktop_app.domain.model import ALL, MARKETING
+from desktop_app.domain.consent import OPTED_OUT, decide
+from desktop_app.domain.model import ALL, MARKETING, CategoryState
 
 SCOPE_ALL = "cd:scope:all"
 SCOPE_MARKETING = "cd:scope:marketing"
@@ -138,3 +140,44 @@ def parse_tap(payload: str | None) -> JourneyTap | None:
         if category and len(category) <= 64 and category.replace("_", "").replace("-", "").isalnum():
             return JourneyTap(toggle=category, payload=payload)
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One ledger append a customer's choice needs: (category, opt_out?)."""
+
+    category: str
+    opt_out: bool
+
+
+def receiving(states: Mapping[str, CategoryState], category: str) -> bool:
+    """Whether the customer gets this category now (the gate's rule: `all` opted out blocks it)."""
+    return decide(states, category).allowed
+
+
+def changes_for_switch(
+    states: Mapping[str, CategoryState], categories: Sequence[str], category: str, want: bool
+) -> list[Change]:
+    """The appends that make `category` received (`want`) or not, leaving every other category as
+    the customer gets it now. Switching one category on while `all` is opted out lifts `all` and
+    keeps the others off explicitly."""
+    if category == ALL:
+        return [Change(ALL, not want)]
+    if receiving(states, category) == want:
+        return []
+    everything_off = not receiving(states, ALL)
+    if want and everything_off:
+        changes = [Change(ALL, False)]
+        changes += [Change(other, True) for other in categories if other not in (ALL, category)]
+        own = states.get(category)
+        if own is not None and own.state == OPTED_OUT:
+            changes.append(Change(category, False))
+        return changes
+    return [Change(category, not want)]
+
+
+def changes_for_scope(scope: str) -> list[Change]:
+    """After a full opt-out, "Only stop offers": everything allowed again except marketing."""
+    if scope == ALL:
+        return []
+    return [Change(ALL, False), Change(MARKETING, True)]
