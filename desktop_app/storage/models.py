@@ -210,6 +210,39 @@ class EventConfirmation(Base):
     status_at: Mapped[datetime | None] = mapped_column(UtcText)
 
 
+class JourneySend(Base):
+    """One chat-journey message to a customer (revision 0005): unique per (contact, kind, trigger)."""
+
+    __tablename__ = "journey_sends"
+    __table_args__ = (
+        UniqueConstraint("contact_key", "kind", "trigger", name="uq_journey_sends_contact_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contact_key: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    trigger: Mapped[str] = mapped_column(String(255))
+    language: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)  # the message as sent (JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcText)
+    status: Mapped[str] = mapped_column(String(32))
+    status_at: Mapped[datetime | None] = mapped_column(UtcText)
+    provider_message_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcText)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class PreferenceLink(Base):
+    """The preferences page's per-contact link generation (revision 0005): bumping it revokes links."""
+
+    __tablename__ = "preference_links"
+
+    contact_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcText)
+    updated_at: Mapped[datetime] = mapped_column(UtcText)
+
+
 class Cursor(Base):
     __tablename__ = "cursors"
 
