@@ -60,6 +60,7 @@ class EventSource(StrEnum):
     IMPORT = "import"
     REVERSAL = "reversal"
     NUMBER_CHANGE = "number_change"
+    PREFERENCES_PAGE = "preferences_page"  # the customer's own choice on the /p/<token> page
 
 
 class ContactKind(StrEnum):

@@ -32,6 +32,7 @@ SOURCES = {
     "import": "imported",
     "reversal": "a decision reversed",
     "number_change": "carried over from an old number",
+    "preferences_page": "chose on the preferences page",
 }
 CATEGORY_NAMES = {"all": "All messages", "marketing": "Marketing", "order_updates": "Order updates"}
 
