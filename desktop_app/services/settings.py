@@ -47,6 +47,7 @@ class Settings:
     journey_reminders: bool = True  # promotional replies carry a one-line "how to stop offers" footer
     journey_page: bool = True  # the preferences page at <public URL>/p/<token> (needs a public URL)
     journey_templates: dict[str, dict[str, str]] = field(default_factory=dict)  # language -> key -> text
+    preferences_keywords: list[str] = field(default_factory=list)  # the owner's own words for the menu
     lexicon_additions: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     lexicon_removals: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     keep_backups: int = 10
