@@ -13,6 +13,9 @@ SCOPE_ALL = "cd:scope:all"
 SCOPE_MARKETING = "cd:scope:marketing"
 TOGGLE_PREFIX = "cd:toggle:"
 JOURNEY_PREFIX = "cd:"
+# An outbound message row of a journey has kind "journey:button" / "journey:list" / "journey:text".
+JOURNEY_KIND_PREFIX = "journey:"
+JOURNEY_CATEGORY = "journey"  # the outbound row's category (the scope question keeps "confirmation")
 
 # Cloud API limits for interactive messages (docs: interactive reply buttons / list messages).
 MAX_BUTTONS = 3
@@ -89,6 +92,33 @@ class OutgoingMessage:
         if self.footer:
             lines.extend(["", self.footer])
         return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The message as stored (journey_sends.message, the outbound row's raw) and shown in a thread."""
+        return {
+            "body": self.body,
+            "buttons": [{"id": b.id, "title": b.title} for b in self.buttons],
+            "rows": [{"id": r.id, "title": r.title, "description": r.description} for r in self.rows],
+            "list_button": self.list_button,
+            "footer": self.footer,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> OutgoingMessage:
+        """The inverse of to_dict; raises ValueError on anything that is not such a message."""
+        try:
+            return cls(
+                body=str(data["body"]),
+                buttons=tuple(ReplyButton(str(b["id"]), str(b["title"])) for b in data.get("buttons") or ()),
+                rows=tuple(
+                    ListRow(str(r["id"]), str(r["title"]), str(r.get("description") or ""))
+                    for r in data.get("rows") or ()
+                ),
+                list_button=str(data.get("list_button") or ""),
+                footer=str(data.get("footer") or ""),
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"not a stored journey message: {exc}") from exc
 
     def cloud_interactive(self) -> dict[str, Any]:
         """The Cloud API `interactive` object (titles cut to their limits so Meta never refuses it)."""

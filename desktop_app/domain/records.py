@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from desktop_app.domain.journeys import OutgoingMessage
 from desktop_app.domain.model import EventSource, VerdictKind
 
 
@@ -59,6 +60,7 @@ class MessageRecord:
     error_code: int | None = None
     erased: bool = False
     detection: DetectionRecord | None = None
+    journey: OutgoingMessage | None = None  # a journey message's buttons or list, as the customer saw it
 
 
 @dataclass(frozen=True, slots=True)

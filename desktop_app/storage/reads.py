@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from sqlalchemy import Connection, Select, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from desktop_app.domain.consent import OPTED_IN, OPTED_OUT, UNKNOWN, iso_utc, parse_iso
+from desktop_app.domain.journeys import JOURNEY_KIND_PREFIX, OutgoingMessage
 from desktop_app.domain.model import (
     CategoryState,
     ConsentAction,
@@ -37,6 +39,8 @@ from desktop_app.storage.models import (
 
 CONVERSATION_FILTERS = ("all", "needs_review", "opted_out")
 CONSENT_FILTERS = ("all", "opted_out", "opted_in", "changed_this_week")
+
+log = logging.getLogger(__name__)
 
 
 def like_pattern(search: str) -> str:
@@ -207,9 +211,22 @@ def thread(conn: Connection, key: str, limit: int) -> list[MessageRecord]:
                 error_code=m["error_code"],
                 erased=m["erased_at"] is not None,
                 detection=detections.get(m["id"]),
+                journey=_journey_of(m["kind"], m["raw"]),
             )
         )
     return result
+
+
+def _journey_of(kind: str, raw: str | None) -> OutgoingMessage | None:
+    """A journey message's buttons or list from its outbound row (None if absent, erased or damaged)."""
+    if not kind.startswith(JOURNEY_KIND_PREFIX) or not raw:
+        return None
+    try:
+        data = json.loads(raw)
+        return OutgoingMessage.from_dict(data) if isinstance(data, dict) else None
+    except ValueError:
+        log.info("A journey message's stored form is unreadable; it is shown as plain text")
+        return None
 
 
 # consent ----------------------------------------------------------------------------------------------

@@ -200,13 +200,15 @@ class UnitOfWork:
         sent_at: datetime,
         status: str = "sent",
         kind: str = "text",
+        raw: str | None = None,
     ) -> int:
+        """An outbound row; `raw` is a journey message's JSON (OutgoingMessage.to_dict), for the thread."""
         contact_id = self._ensure_contact_key(contact_key)
         at = iso_utc(sent_at)
         row = self._raw.execute(
             "INSERT INTO messages(contact_id, direction, provider, provider_message_id, kind, text, "
-            "occurred_at, recorded_at, status, status_at, category) "
-            "VALUES (?, 'outbound', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "occurred_at, recorded_at, status, status_at, category, raw) "
+            "VALUES (?, 'outbound', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 contact_id,
                 provider,
@@ -218,6 +220,7 @@ class UnitOfWork:
                 status,
                 at,
                 category,
+                raw,
             ),
         ).fetchone()
         message_id = int(row[0])

@@ -101,3 +101,15 @@ def test_switching_one_on_while_everything_is_off_keeps_the_others_off() -> None
 
 def test_switching_all_is_the_full_opt_out_or_its_lifting() -> None:
     assert changes_for_switch(_states(all=OPTED_IN), CATEGORIES, ALL, want=False) == [Change(ALL, True)]
+
+
+def test_stored_form_round_trips_and_refuses_junk() -> None:
+    message = OutgoingMessage(
+        body="Your messages",
+        rows=(ListRow("cd:toggle:marketing", "Offers", "On"),),
+        list_button="Choose",
+        footer="Reply STOP",
+    )
+    assert OutgoingMessage.from_dict(message.to_dict()) == message
+    with pytest.raises(ValueError):
+        OutgoingMessage.from_dict({"buttons": []})
