@@ -47,6 +47,7 @@ class UnitOfWorkPort(Protocol):
         sent_at: datetime,
         status: str = "sent",
         kind: str = "text",
+        raw: str | None = None,
     ) -> int: ...
 
     def store_unparsed(self, provider: str, reason: str, raw: Any) -> int: ...
