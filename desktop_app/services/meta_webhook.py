@@ -60,8 +60,8 @@ class MetaWebhookRoute:
         self._server: WebhookServer | None = None
 
     def mount(self, server: WebhookServer, path: str = META_PATH) -> None:
-        server.add_route("GET", path, self.handle_get)
-        server.add_route("POST", path, self.handle_post)
+        server.add_route("GET", path, self.handle_get, public=True)
+        server.add_route("POST", path, self.handle_post, public=True)
         self._server = server
 
     def handle_get(self, request: HttpRequest) -> HttpResponse:

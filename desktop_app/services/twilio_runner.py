@@ -132,7 +132,7 @@ class TwilioWebhookRoute:
         self._ingest = ingest
 
     def mount(self, server: WebhookServer, path: str = TWILIO_PATH) -> None:
-        server.add_route("POST", path, self.handle_post)
+        server.add_route("POST", path, self.handle_post, public=True)
 
     def signed_url(self, request: HttpRequest) -> str:
         """The URL Twilio called: the tunnel's public base plus our path and query."""

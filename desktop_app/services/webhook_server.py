@@ -26,6 +26,8 @@ WORKER_THREADS = 8  # requests handled at once; idle connections hold no thread
 CONNECTION_LIMIT = 1000  # open connections (fewer if the process may open few files); the rest wait
 LISTEN_BACKLOG = 1024  # ...here, in the kernel's accept queue
 CROWDED_IDLE_SECONDS = 2  # near the connection limit, idle connections are dropped this soon
+# Any of these means the request came through a tunnel or proxy (ngrok, cloudflared), not from this computer.
+TUNNEL_HEADERS = ("x-forwarded-for", "forwarded", "cf-connecting-ip", "cf-ray", "x-forwarded-host")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,9 @@ class WebhookServer:
         self.threads = threads
         self.connection_limit = connection_limit
         self._routes: dict[tuple[str, str], RouteHandler] = {}
+        self._prefix_routes: dict[tuple[str, str], RouteHandler] = {}
+        self._public_paths: set[str] = set()  # exact paths reachable through a tunnel
+        self._public_prefixes: set[str] = set()
         self._routes_lock = threading.Lock()
         self._httpd: _Waitress | None = None
         self._thread: threading.Thread | None = None
@@ -92,10 +97,28 @@ class WebhookServer:
 
     # --- routes ----------------------------------------------------------------------------------
 
-    def add_route(self, method: str, path: str, handler: RouteHandler) -> None:
-        """Mount a handler, e.g. add_route("POST", "/twilio", handler); replaces an earlier one."""
+    def add_route(self, method: str, path: str, handler: RouteHandler, *, public: bool = False) -> None:
+        """Mount a handler, e.g. add_route("POST", "/twilio", handler, public=True); replaces an earlier one.
+
+        Only `public` paths answer requests that came through a tunnel; the others answer this computer only.
+        """
         with self._routes_lock:
             self._routes[(method.upper(), path)] = handler
+            if public:
+                self._public_paths.add(path)
+
+    def add_prefix_route(
+        self, method: str, prefix: str, handler: RouteHandler, *, public: bool = False
+    ) -> None:
+        """Mount a handler for every path under `prefix` (it gets the full path); exact routes win."""
+        with self._routes_lock:
+            self._prefix_routes[(method.upper(), prefix)] = handler
+            if public:
+                self._public_prefixes.add(prefix)
+
+    def is_public(self, path: str) -> bool:
+        with self._routes_lock:
+            return path in self._public_paths or any(path.startswith(p) for p in self._public_prefixes)
 
     def remove_route(self, method: str, path: str) -> None:
         with self._routes_lock:
@@ -103,11 +126,19 @@ class WebhookServer:
 
     def route_for(self, method: str, path: str) -> RouteHandler | None:
         with self._routes_lock:
-            return self._routes.get((method, path))
+            exact = self._routes.get((method, path))
+            if exact is not None or any(p == path for _, p in self._routes):
+                return exact
+            matches = [
+                (len(p), h) for (m, p), h in self._prefix_routes.items() if m == method and path.startswith(p)
+            ]
+        return max(matches, key=lambda match: match[0])[1] if matches else None
 
     def has_path(self, path: str) -> bool:
         with self._routes_lock:
-            return any(p == path for _, p in self._routes)
+            return any(p == path for _, p in self._routes) or any(
+                path.startswith(p) for _, p in self._prefix_routes
+            )
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -284,6 +315,8 @@ class _WsgiApp:
             if length > app.max_body_bytes:
                 return HttpResponse.text(413, f"body larger than {app.max_body_bytes} bytes")
             body = environ["wsgi.input"].read(length)
+        if _through_tunnel(environ) and not app.is_public(path):
+            return HttpResponse.text(404, "not found")
         handler = app.route_for(method, path)
         if handler is None:
             status = 405 if app.has_path(path) else 404
@@ -301,6 +334,13 @@ class _WsgiApp:
         except Exception:
             log.exception("Webhook handler for %s %s failed", method, path)
             return HttpResponse.text(500, "internal error; please retry")
+
+
+def _through_tunnel(environ: Mapping[str, Any]) -> bool:
+    headers = _Headers(environ)
+    return any(name in headers for name in TUNNEL_HEADERS) or any(
+        name.startswith("ngrok-") for name in headers
+    )
 
 
 def _reason(status: int) -> str:
