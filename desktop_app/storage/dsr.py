@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from desktop_app.domain.consent import iso_utc
+from desktop_app.storage.preference_links import bump_generation
 
 
 def _rows(raw: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
@@ -94,6 +95,7 @@ def erase_messages(raw: sqlite3.Connection, key: str, erased_at: datetime) -> in
     if row is None:
         return 0
     contact_id = int(row[0])
+    bump_generation(raw, key, erased_at)  # the preferences page's links die with the data
     provider_ids = [
         r[0]
         for r in raw.execute(
