@@ -161,6 +161,7 @@ class WebhookServer:
             max_request_body_size=self.max_body_bytes + 1,  # waitress refuses at >=, we at >
             ident="ConsentDesk",
             expose_tracebacks=False,
+            clear_untrusted_proxy_headers=False,  # the tunnel filter needs to see X-Forwarded-* and Forwarded
         )
         self._httpd = httpd
         self._thread = threading.Thread(target=httpd.run, name="webhook-server", daemon=True)
