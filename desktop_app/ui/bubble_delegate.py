@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOpti
 
 from desktop_app.domain.records import MessageRecord
 from desktop_app.services.wording import merge_spans
+from desktop_app.ui.journey_bubble import journey_html
 from desktop_app.ui.models.paged import ItemRole
 from desktop_app.ui.palette import AMBER, inbound_bubble, outbound_bubble, readable_muted, trigger_highlight
 from desktop_app.ui.timefmt import short_time
@@ -69,7 +70,10 @@ class BubbleDelegate(QStyledItemDelegate):
         doc.setDocumentMargin(0)
         text = message.text or f"[{message.kind}]"
         spans = merge_spans(text, message.detection.spans) if message.detection is not None else ()
-        doc.setHtml(highlighted_html(text, spans, highlight))
+        if message.journey is not None:
+            doc.setHtml(journey_html(message.journey))
+        else:
+            doc.setHtml(highlighted_html(text, spans, highlight))
         width = max(120.0, self._view.viewport().width() * MAX_SHARE - 2 * PAD)
         doc.setTextWidth(width)
         doc.setTextWidth(min(width, doc.idealWidth() + 1))
