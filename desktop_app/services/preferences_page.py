@@ -18,6 +18,7 @@ from desktop_app.domain.consent import decide
 from desktop_app.domain.journeys import Change, changes_for_switch
 from desktop_app.domain.model import ALL, CategoryState, ConsentAction, EventSource, NewConsentEvent
 from desktop_app.services import preferences_html as html
+from desktop_app.services.journey_texts import JourneyTexts
 from desktop_app.services.preference_links import PAGE_PREFIX, PreferenceLinks, Write, unb64
 from desktop_app.services.settings import Settings
 from desktop_app.services.webhook_server import HttpRequest, HttpResponse, WebhookServer
@@ -87,7 +88,7 @@ class PreferencesPage:
         *,
         settings: Callable[[], Settings],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        category_name: Callable[[str], str] = _default_category_name,
+        texts: JourneyTexts | None = None,
         token_limit: int = TOKEN_REQUESTS_PER_MINUTE,
         client_limit: int = CLIENT_REQUESTS_PER_MINUTE,
     ) -> None:
@@ -96,7 +97,7 @@ class PreferencesPage:
         self._write = write
         self._settings = settings
         self._clock = clock
-        self._category_name = category_name
+        self._texts = texts
         self._per_token = _RateLimit(token_limit, clock)
         self._per_client = _RateLimit(client_limit, clock)
         self._used_nonces: dict[str, float] = {}
@@ -132,8 +133,11 @@ class PreferencesPage:
 
     def _get(self, request: HttpRequest, token: str, contact_key: str, saved: bool) -> HttpResponse:
         states = self._book.consent_state(contact_key)
+        language = self._language(request)
         rows = [
-            html.CategoryRow(category, self._category_name(category), decide(states, category).allowed)
+            html.CategoryRow(
+                category, self._category_name(language, category), decide(states, category).allowed
+            )
             for category in self._categories()
         ]
         shop = self._settings().shop_name.strip() or "this shop"
@@ -153,6 +157,23 @@ class PreferencesPage:
         return HttpResponse(
             303, headers={**html.SECURITY_HEADERS, "Location": f"{PAGE_PREFIX}{token}{SAVED_SUFFIX}"}
         )
+
+    def _language(self, request: HttpRequest) -> str | None:
+        """The first of the browser's Accept-Language choices the journey texts speak."""
+        if self._texts is None:
+            return None
+        known = {language.lower(): language for language in self._texts.languages}
+        for part in request.headers.get("accept-language", "").split(",")[:10]:
+            tag = part.split(";")[0].strip().lower()
+            for candidate in (tag, tag.split("-")[0]):
+                if candidate in known:
+                    return known[candidate]
+        return None
+
+    def _category_name(self, language: str | None, category: str) -> str:
+        if self._texts is None:
+            return _default_category_name(category)
+        return self._texts.category_name(language, category)
 
     # --- the form --------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from typing import TypeVar
 from urllib.parse import urlencode
 
 from desktop_app.domain.model import ContactRef, InboundMessage
+from desktop_app.services.journey_texts import JourneyTexts
 from desktop_app.services.preference_links import PreferenceLinks
 from desktop_app.services.preferences_page import PreferencesPage, mount_preferences_page
 from desktop_app.services.settings import Settings
@@ -82,7 +83,15 @@ def preferences_site(
     links = PreferenceLinks(
         book, _direct, settings=lambda: settings, public_url=lambda: server.base_url, clock=clock
     )
-    page = PreferencesPage(book, links, _direct, settings=lambda: settings, clock=clock, **limits)
+    page = PreferencesPage(
+        book,
+        links,
+        _direct,
+        settings=lambda: settings,
+        clock=clock,
+        texts=JourneyTexts.load_default(),
+        **limits,
+    )
     mount_preferences_page(server, page)
     server.start()
     try:

@@ -167,3 +167,12 @@ def test_no_link_without_a_public_url_or_with_the_page_off(tmp_path: Path, clock
         good = site.path_for(ANA)
         site.settings.journey_page = False
         assert site.request("GET", good)[0] == 404  # the page refuses while off, too
+
+
+def test_category_names_follow_the_browsers_language(tmp_path: Path, clock: Clock) -> None:
+    with preferences_site(tmp_path, clock) as site:
+        path = site.path_for(ANA)
+        spanish = site.request("GET", path, headers={"Accept-Language": "es-MX,es;q=0.9,en;q=0.5"})[2]
+        english = site.request("GET", path, headers={"Accept-Language": "xx"})[2]
+    assert "Ofertas y novedades" in spanish
+    assert "Offers and news" in english
