@@ -176,3 +176,11 @@ def test_category_names_follow_the_browsers_language(tmp_path: Path, clock: Cloc
         english = site.request("GET", path, headers={"Accept-Language": "xx"})[2]
     assert "Ofertas y novedades" in spanish
     assert "Offers and news" in english
+
+
+def test_erasing_a_contact_revokes_its_links(tmp_path: Path, clock: Clock) -> None:
+    with preferences_site(tmp_path, clock) as site:
+        ana, ben = site.path_for(ANA), site.path_for(BEN)
+        site.book.erase_contact_messages(ANA)
+        assert site.request("GET", ana)[0] == 404
+        assert site.request("GET", ben)[0] == 200
