@@ -206,7 +206,7 @@ class WebhookServer:
         self.stop()
 
     def _health(self, request: HttpRequest) -> HttpResponse:
-        """Reachable through the public tunnel: says only that we are up (times stay local)."""
+        """This computer only (the tunnel filter hides it): says only that we are up."""
         return HttpResponse.json(200, {"status": "ok"})
 
 
