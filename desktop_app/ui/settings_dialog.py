@@ -38,6 +38,7 @@ from desktop_app.ui.explain import category_name, language_name
 from desktop_app.ui.ops import Ops, plain_failure
 from desktop_app.ui.palette import follow_tint, outbound_bubble
 from desktop_app.ui.settings_connection import ConnectionTab
+from desktop_app.ui.settings_journeys import JourneysTab
 
 AUTO_EXPLANATION = (
     "When this is on, Consent Desk handles the clearest requests without asking you: a customer who "
@@ -527,6 +528,8 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self.connection, "Connection")
         self.tabs.addTab(self.automatic, "Automatic mode")
         self.tabs.addTab(self.confirmations, "Confirmation messages")
+        self.journeys = JourneysTab(settings, self.shop.categories())
+        self.tabs.addTab(self.journeys, "Messages to customers")
         self.tabs.addTab(self.categories, "Categories")
         self.tabs.addTab(self.keywords, "Keywords")
         self.data = DataTab(services.consent_book, ops)
@@ -559,6 +562,7 @@ class SettingsDialog(QDialog):
             self.show_error(" ".join(problems) + " Nothing was saved.")
             return False
         new = self.shop.current()
+        self.journeys.apply(new)
         for tab in (self.connection, self.automatic, self.confirmations, self.keywords, self.advanced):
             tab.apply(new)
         provider_changed = new.provider != self.shop.provider
