@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -23,10 +24,20 @@ from PySide6.QtWidgets import (
 from desktop_app.domain.journeys import OutgoingMessage
 from desktop_app.services.journey_texts import JourneyTexts
 from desktop_app.services.settings import Settings
+from desktop_app.ui.explain import language_name
 from desktop_app.ui.journey_bubble import journey_html
 from desktop_app.ui.palette import follow_tint, outbound_bubble
 
 RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur"})
+KEY_LABELS = {
+    "transparency": "Note",
+    "scope_question": "Question",
+    "button_scope_all": "First button",
+    "button_scope_marketing": "Second button",
+    "preferences_body": "Menu text",
+    "preferences_button": "Menu button",
+    "reminder_footer": "Reminder line",
+}
 Builder = Callable[[JourneyTexts, str, str, Sequence[str], dict[str, dict[str, str]]], OutgoingMessage]
 
 
@@ -83,12 +94,13 @@ JOURNEYS = (
 class JourneyPreview(QLabel):
     """A WhatsApp-like bubble: the message exactly as the customer sees it."""
 
+    MAX_WIDTH = 420
+
     def __init__(self) -> None:
         super().__init__()
         self.setTextFormat(Qt.TextFormat.RichText)
         self.setWordWrap(True)
         self.setMargin(10)
-        self.setMaximumWidth(420)
         follow_tint(self, outbound_bubble)
 
     def show_message(self, message: OutgoingMessage, right_to_left: bool) -> None:
@@ -98,6 +110,17 @@ class JourneyPreview(QLabel):
         )
         body = journey_html(message)
         self.setText(f'<div dir="rtl">{body}</div>' if right_to_left else body)
+        self._fit()
+
+    def _fit(self) -> None:
+        # A word-wrapped rich-text label gets a height for some other width and clips; lay it out ourselves.
+        doc = QTextDocument()
+        doc.setDefaultFont(self.font())
+        doc.setHtml(self.text())
+        doc.setTextWidth(self.MAX_WIDTH - 2 * self.margin())
+        width = min(self.MAX_WIDTH - 2 * self.margin(), int(doc.idealWidth()) + 2)
+        doc.setTextWidth(width)
+        self.setFixedSize(width + 2 * self.margin() + 4, int(doc.size().height()) + 2 * self.margin() + 4)
 
 
 class JourneysTab(QWidget):
@@ -111,7 +134,7 @@ class JourneysTab(QWidget):
         self.language = QComboBox()
         self.language.setAccessibleName("Language of the messages")
         for code in self.texts.languages:
-            self.language.addItem(code, code)
+            self.language.addItem(language_name(code), code)
         self.language.setCurrentIndex(max(self.language.findData("en"), 0))
         self.language.currentIndexChanged.connect(self._load)
         self.switches: dict[str, QCheckBox] = {}
@@ -149,14 +172,14 @@ class JourneysTab(QWidget):
         for key in journey.keys:
             edit = QLineEdit()
             edit.setObjectName(f"journeyText_{key}")
-            edit.setAccessibleName(key.replace("_", " "))
+            edit.setAccessibleName(KEY_LABELS.get(key, key))
             edit.textEdited.connect(lambda _text, k=key: self._edited(k))
             reset = QPushButton("Reset to default")
             reset.clicked.connect(lambda _checked=False, k=key: self.reset(k))
             row = QHBoxLayout()
             row.addWidget(edit, 1)
             row.addWidget(reset)
-            form.addRow(key.replace("_", " ").capitalize(), row)
+            form.addRow(KEY_LABELS.get(key, key), row)
             self.fields[key] = edit
         layout.addLayout(form)
         if journey.field == "journey_preferences":
