@@ -30,6 +30,7 @@ from desktop_app.domain.model import (
     Verdict,
 )
 from desktop_app.domain.phone import is_e164, normalize_ref
+from desktop_app.storage import journey_log
 from desktop_app.storage.ledger import resolution_time_sql
 
 if TYPE_CHECKING:
@@ -266,7 +267,13 @@ class UnitOfWork:
                 "UPDATE event_confirmations SET status = ?, status_at = ? WHERE event_id = ?",
                 (s.status, at, confirmation[0]),
             )
+        journey_log.apply_status(self._raw, s.provider_message_id, s.status, s.occurred_at)
         return True
+
+    @property
+    def journey_connection(self) -> sqlite3.Connection:
+        """The unit's connection for storage.journey_log (journey_sends rows share this transaction)."""
+        return self._raw
 
     # detections ---------------------------------------------------------------------------------
     def add_detection(
