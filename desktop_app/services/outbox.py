@@ -63,8 +63,11 @@ class GuardedOutbox:
         *,
         write: WriteRunner = _write_here,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        reminder_footer: Callable[[str], str | None] | None = None,
     ) -> None:
         self.book = book
+        # contact key -> the reminder footer in their language (issue 16), None when reminders are off
+        self._reminder_footer = reminder_footer
         self.sender = sender
         self._write = write
         self._now = now
@@ -100,6 +103,11 @@ class GuardedOutbox:
                 )
         if self.sender is None:
             return SendResult(ok=False, error_message="No provider is connected; nothing was sent.")
+        promotional = category == MARKETING or looks_promotional(text).promotional
+        if self._reminder_footer is not None and promotional:
+            footer = self._reminder_footer(self.book.resolve_key(to))
+            if footer and footer not in text:
+                text = f"{text}\n{footer}"
         result = self._reported(self.sender.send_text(self.book.resolve_key(to), text))
         if result.ok:
             self._write(

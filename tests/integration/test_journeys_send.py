@@ -102,3 +102,16 @@ def test_a_failed_send_is_recorded_and_not_retried(book: ConsentBook, clock: Clo
     assert _send(book, sender, clock).startswith("failed")
     assert _send(book, sender, clock) == "skipped: already sent"
     assert len(sender.sent) == 1
+
+
+def test_a_marketing_message_gets_the_reminder_footer_once(book: ConsentBook, clock: Clock) -> None:
+    from desktop_app.services.outbox import GuardedOutbox
+
+    sender = RecordingSender()
+    outbox = GuardedOutbox(
+        book, sender, now=clock, reminder_footer=lambda key: "Reply PREFERENCES to choose."
+    )
+    assert outbox.send(KEY, "New spring sale", "marketing").ok
+    assert outbox.send(KEY, "Sale!\nReply PREFERENCES to choose.", "marketing").ok
+    assert sender.sent[0] == "New spring sale\nReply PREFERENCES to choose."
+    assert sender.sent[1].count("Reply PREFERENCES to choose.") == 1
