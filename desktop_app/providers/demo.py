@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from desktop_app.domain.journeys import OutgoingMessage
 from desktop_app.domain.model import (
     MARKETING,
     ConsentAction,
@@ -242,6 +243,7 @@ class DemoSender:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._counter = itertools.count(1)
         self.sent: list[tuple[str, str]] = []
+        self.sent_interactive: list[tuple[str, OutgoingMessage]] = []
 
     def attach(self, simulator: DemoSimulator) -> None:
         self._simulator = simulator
@@ -260,6 +262,11 @@ class DemoSender:
                 )
             )
         return SendResult(ok=True, provider_message_id=message_id)
+
+    def send_interactive(self, to: str, message: OutgoingMessage) -> SendResult:
+        """Records the buttons/list message like a text; statuses follow the same way."""
+        self.sent_interactive.append((to, message))
+        return self.send_text(to, message.plain_text())
 
     def test_connection(self) -> ConnectionCheck:
         return ConnectionCheck(True, ConnectionState.DEMO, "The demo needs no account: it is ready.")

@@ -10,6 +10,7 @@ from typing import Any
 import requests
 import urllib3.exceptions
 
+from desktop_app.domain.journeys import OutgoingMessage
 from desktop_app.providers.base import ConnectionCheck, ConnectionState, SendResult
 from desktop_app.providers.meta_cloud import PROVIDER
 from desktop_app.providers.meta_cloud.reply_numbers import ReplyNumbers
@@ -20,6 +21,8 @@ RATE_LIMIT_CODES = frozenset({130429, 131056, 131057, 80007})  # throughput, pai
 TOKEN_CODES = frozenset({190, 0})  # expired/invalid token; AuthException
 OUTSIDE_WINDOW_CODE = 131047
 OPTED_OUT_CODE = 131050
+PAIR_RATE_CODE = 131056
+PAIR_RATE_MIN_WAIT = 6.0  # Meta allows about one message per 6 s to the same user
 DEFAULT_TIMEOUT = (5.0, 20.0)  # connect, read (seconds)
 NO_NUMBER_YET = (
     "No WhatsApp number to send from yet: it is learnt from the first message a customer sends "
@@ -77,6 +80,13 @@ class GraphClient:
 
     def send_text(self, to: str, text: str) -> SendResult:
         body = {**_recipient(to), "type": "text", "text": {"preview_url": False, "body": text}}
+        return self._post_message(body, sender_number=self.numbers.number_for(to))
+
+    def send_interactive(self, to: str, message: OutgoingMessage) -> SendResult:
+        """Reply buttons or a list as a Cloud interactive message; a text-only message goes as text."""
+        if message.kind == "text":
+            return self.send_text(to, message.plain_text())
+        body = {**_recipient(to), "type": "interactive", "interactive": message.cloud_interactive()}
         return self._post_message(body, sender_number=self.numbers.number_for(to))
 
     def test_connection(self) -> ConnectionCheck:
@@ -154,6 +164,8 @@ class GraphClient:
                 if not result.retryable:
                     return result
                 wait = self._wait(attempt, response.headers.get("Retry-After"))
+                if result.error_code == PAIR_RATE_CODE:
+                    wait = max(wait, PAIR_RATE_MIN_WAIT)
             if attempt < self._max_attempts:
                 log.info("Graph API busy (%s); retrying in %.1fs", result.error_code, wait)
                 self._sleep(wait)

@@ -162,6 +162,12 @@ def _check_message(body: Any) -> list[str]:
             problems.append("template.name missing")
         elif not isinstance(template.get("language"), dict) or not template["language"].get("code"):
             problems.append("template.language.code missing")
+    elif kind == "interactive":
+        interactive = body.get("interactive")
+        if not isinstance(interactive, dict) or interactive.get("type") not in ("button", "list"):
+            problems.append("interactive.type must be 'button' or 'list'")
+        elif not isinstance(interactive.get("body"), dict) or not interactive["body"].get("text"):
+            problems.append("interactive.body.text missing")
     else:
         problems.append(f"unexpected type {kind!r}")
     return problems
