@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from desktop_app.domain.journeys import OutgoingMessage
+from desktop_app.domain.journeys import SCOPE_MARKETING, TOGGLE_PREFIX, OutgoingMessage
 from desktop_app.domain.model import (
     MARKETING,
     ConsentAction,
@@ -64,6 +64,9 @@ _KARIM = Customer("201000000001", "Karim Haddad")
 _MARIE = Customer("33600000001", "Marie Dubois")
 _JULIA = Customer("393300000001", "Giulia Russo")
 _DANA = Customer("15550104444", "Dana Okafor")
+_OLIVER = Customer("447700900123", "Oliver Grant")  # brand new: his first message gets the transparency note
+_NINA = Customer("4366400000001", "Nina Huber")
+_LEO = Customer("61400000001", "Leo Nguyen")
 
 BAKERY = ShopScript(
     shop_name="Rosa's Bakery",
@@ -90,6 +93,11 @@ BAKERY = ShopScript(
         Line(5.0, _MARIE, "STOP"),
         Line(6.0, _DANA, meta_stop_marketing=True),
         Line(6.0, _MARIE, "Pardon, erreur ! START"),
+        Line(5.0, _OLIVER, "Hi! Do you have sourdough today?"),
+        Line(5.0, _NINA, "STOP"),
+        Line(4.0, _NINA, button="Only stop offers", payload=SCOPE_MARKETING),
+        Line(5.0, _LEO, "PREFERENCES"),
+        Line(4.0, _LEO, button="Offers and news", payload=TOGGLE_PREFIX + "marketing"),
         Line(5.0, _ANA, "See you Sunday then 😊"),
     ),
 )
@@ -185,7 +193,10 @@ class DemoSimulator:
                 line.who,
                 line.button,
                 now,
-                kind=MessageKind.BUTTON,
+                # A list row comes back as interactive list_reply, a reply button as a button tap.
+                kind=MessageKind.INTERACTIVE
+                if (line.payload or "").startswith(TOGGLE_PREFIX)
+                else MessageKind.BUTTON,
                 button_text=line.button,
                 button_payload=line.payload or line.button,
             )
