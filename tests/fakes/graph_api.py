@@ -50,6 +50,8 @@ class FakeGraphApi:
         self.app_live = app_live
         self.verify_timeout = verify_timeout
         self.verification_answers: list[tuple[int, str]] = []  # what the callback answered Meta's GET
+        self.sent: list[dict[str, Any]] = []  # full JSON body of every accepted text/interactive send
+        self._failures: list[int] = []  # error codes the next sends answer with
         self._lock = threading.Lock()
         self._http = LocalHttpServer(self._handler_class(), "fake-graph-api")
 
@@ -129,12 +131,27 @@ class FakeGraphApi:
             call.problems.append(f"'to' must be +<digits>, got {to!r}")
         if body.get("type") == "text" and not (body.get("text") or {}).get("body"):
             call.problems.append("text.body missing")
+        with self._lock:
+            failure = self._failures.pop(0) if self._failures else None
+        if failure is not None:
+            return _error(failure, f"(#{failure}) failing as the test asked")
+        if body.get("type") == "interactive":
+            invalid = interactive_problems(body.get("interactive"))
+            if invalid:
+                return _error(131009, "(#131009) Parameter value is not valid: " + "; ".join(invalid))
+        with self._lock:
+            self.sent.append(body)
         wamid = "wamid." + secrets.token_hex(8)
         return 200, {
             "messaging_product": "whatsapp",
             "contacts": [{"input": to, "wa_id": str(to)[1:]}],
             "messages": [{"id": wamid}],
         }
+
+    def fail_next_sends(self, count: int, code: int) -> None:
+        """The next `count` message sends answer Graph error `code` (e.g. 131056) instead of sending."""
+        with self._lock:
+            self._failures.extend([code] * count)
 
     def _waba_apps(self, call: Call) -> tuple[int, Any]:
         if call.method == "POST":
@@ -258,3 +275,41 @@ class FakeGraphApi:
                 self._call("POST")
 
         return Handler
+
+
+def interactive_problems(interactive: Any) -> list[str]:
+    """Meta's limits for reply-button and list messages."""
+    if not isinstance(interactive, dict):
+        return ["interactive missing"]
+    problems = []
+    body_text = (interactive.get("body") or {}).get("text") or ""
+    if not 1 <= len(body_text) <= 1024:
+        problems.append("body.text must be 1-1024 characters")
+    if len((interactive.get("footer") or {}).get("text") or "") > 60:
+        problems.append("footer.text over 60 characters")
+    action = interactive.get("action") or {}
+    if interactive.get("type") == "button":
+        buttons = [b.get("reply") or {} for b in action.get("buttons") or []]
+        ids = [str(b.get("id", "")) for b in buttons]
+        if not 1 <= len(buttons) <= 3:
+            problems.append("1-3 buttons")
+        if len(set(ids)) != len(ids) or any(not i or len(i) > 256 for i in ids):
+            problems.append("button ids must be unique, 1-256 characters")
+        if any(not 1 <= len(str(b.get("title", ""))) <= 20 for b in buttons):
+            problems.append("button titles must be 1-20 characters")
+    elif interactive.get("type") == "list":
+        rows = [r for section in action.get("sections") or [] for r in section.get("rows") or []]
+        ids = [str(r.get("id", "")) for r in rows]
+        if not 1 <= len(str(action.get("button", ""))) <= 20:
+            problems.append("action.button must be 1-20 characters")
+        if not 1 <= len(rows) <= 10:
+            problems.append("1-10 rows")
+        if len(set(ids)) != len(ids) or any(not i for i in ids):
+            problems.append("row ids must be unique")
+        if any(not 1 <= len(str(r.get("title", ""))) <= 24 for r in rows):
+            problems.append("row titles must be 1-24 characters")
+        if any(len(str(r.get("description", ""))) > 72 for r in rows):
+            problems.append("row descriptions over 72 characters")
+    else:
+        problems.append("type must be button or list")
+    return problems
