@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from desktop_app.domain.model import (
+    CategoryState,
     ConsentEventRecord,
     ContactRef,
     Decision,
@@ -63,6 +64,10 @@ class UnitOfWorkPort(Protocol):
     def carry_over(
         self, old_key: str, new_key: str, occurred_at: datetime, dedupe_key: str, evidence: str | None = None
     ) -> list[ConsentEventRecord]: ...
+
+    def consent_states(self, contact_key: str) -> dict[str, CategoryState]: ...
+
+    def category_names(self) -> tuple[str, ...]: ...
 
     def supersede_pending_opt_outs(self, contact_key: str, correction_sent_at: datetime) -> int: ...
 

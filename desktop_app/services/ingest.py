@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
+from desktop_app.domain.journeys import parse_tap
 from desktop_app.domain.model import (
     ConsentAction,
     ConsentEventRecord,
@@ -43,6 +44,7 @@ from desktop_app.services.ingest_events import (
     provider_of,
     raw_of,
 )
+from desktop_app.services.journey_taps import record_tap
 from desktop_app.services.outbox import GuardedOutbox
 from desktop_app.services.stop_memory import StopMemory
 
@@ -175,8 +177,6 @@ class IngestPipeline:
     ) -> Batch:
         """All events under one SAVEPOINT (the usual case: none is bad); if one is, that is undone and
         each event gets its own savepoint, so only the bad one is kept unparsed.
-
-        One savepoint per batch instead of per event saves the writer two statements per message.
         """
         if len(prepared) > 1:
             fast = Batch()
@@ -269,6 +269,9 @@ class IngestPipeline:
         key = self._sender_key(msg.sender)
         batch.result.stored_messages += 1
         batch.touched[key] = None
+        if (tap := parse_tap(msg.button_payload)) is not None:  # our journey button: an exact choice
+            batch.result.applied_event_ids.extend(r.id for r in record_tap(uow, key, msg, tap))
+            return
         if verdict is None or not verdict.is_request:
             return
         if verdict.kind is VerdictKind.OPT_OUT:
@@ -331,8 +334,6 @@ class IngestPipeline:
         batch.touched[old_key] = None
         batch.touched[new_key] = None
 
-    # --- confirmations ---------------------------------------------------------------------------
-
     def _confirm_later(self, jobs: list[tuple[ConsentEventRecord, str | None]]) -> None:
         executor = self.confirmation_executor
         if executor is None:
@@ -362,9 +363,8 @@ class IngestPipeline:
     def resend_missing_confirmations(self, now: datetime | None = None) -> int:
         """At start: confirm opt-outs whose confirmation never left (the app stopped in between).
 
-        Only events with no confirmation row at all: one marked "sending" may have reached the
-        customer, and a second confirmation is worse than none. Older than the reply window they
-        are recorded as skipped by the usual confirmation logic.
+        Only events with no confirmation row at all: one marked "sending" may have reached the customer,
+        and a second confirmation is worse than none; older than the reply window they are skipped.
         """
         if not self.settings.send_confirmations:
             return 0

@@ -7,7 +7,16 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from desktop_app.domain.journeys import JourneyTap, changes_for_scope, changes_for_switch, receiving
-from desktop_app.domain.model import ALL, CategoryState, ConsentAction, EventSource, NewConsentEvent
+from desktop_app.domain.model import (
+    ALL,
+    CategoryState,
+    ConsentAction,
+    ConsentEventRecord,
+    EventSource,
+    InboundMessage,
+    NewConsentEvent,
+)
+from desktop_app.domain.ports import UnitOfWorkPort
 
 log = logging.getLogger(__name__)
 
@@ -49,3 +58,19 @@ def tap_events(
         )
         for change in changes
     ]
+
+
+def record_tap(
+    uow: UnitOfWorkPort, contact_key: str, msg: InboundMessage, tap: JourneyTap
+) -> list[ConsentEventRecord]:
+    """Append a tap's events in the ingest transaction: exact, in every mode, with the button as evidence."""
+    events = tap_events(
+        tap,
+        contact_key=contact_key,
+        states=uow.consent_states(contact_key),
+        categories=uow.category_names(),
+        message_id=msg.provider_message_id,
+        title=msg.button_text or msg.text,
+        at=msg.occurred_at,
+    )
+    return [record for record in map(uow.append_event, events) if record is not None]

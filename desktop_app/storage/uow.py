@@ -15,10 +15,12 @@ from desktop_app.domain.consent import (
     OPTED_OUT,
     event_hash,
     iso_utc,
+    parse_iso,
     state_of,
 )
 from desktop_app.domain.event_time import resolution_time
 from desktop_app.domain.model import (
+    CategoryState,
     ConsentAction,
     ConsentEventRecord,
     ContactKind,
@@ -473,6 +475,20 @@ class UnitOfWork:
             "contact_key",
         )
         return dict(zip(names, row, strict=True))
+
+    def consent_states(self, contact_key: str) -> dict[str, CategoryState]:
+        """The contact's current state per category, as this transaction sees it."""
+        rows = self._raw.execute(
+            "SELECT category, state, since, source, event_id FROM consent_state WHERE contact_key = ?",
+            (contact_key,),
+        ).fetchall()
+        return {
+            str(row[0]): CategoryState(str(row[0]), str(row[1]), parse_iso(row[2]), row[3], row[4])
+            for row in rows
+        }
+
+    def category_names(self) -> tuple[str, ...]:
+        return tuple(sorted(self._categories))
 
     def supersede_pending_opt_outs(self, contact_key: str, correction_sent_at: datetime) -> int:
         """A correction ("sorry, wrong chat, START") closes the customer's earlier, undecided STOPs.
