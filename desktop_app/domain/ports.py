@@ -23,7 +23,7 @@ from desktop_app.domain.model import (
     StatusUpdate,
     Verdict,
 )
-from desktop_app.domain.records import DetectionRecord
+from desktop_app.domain.records import DetectionRecord, MessageRecord
 
 
 class UnitOfWorkPort(Protocol):
@@ -68,6 +68,14 @@ class UnitOfWorkPort(Protocol):
     def consent_states(self, contact_key: str) -> dict[str, CategoryState]: ...
 
     def category_names(self) -> tuple[str, ...]: ...
+
+    def claim_journey(
+        self, *, contact_key: str, kind: str, trigger: str, language: str, message_json: str, at: datetime
+    ) -> int | None: ...
+
+    def record_journey(
+        self, send_id: int, *, at: datetime, provider_message_id: str | None, error: str | None
+    ) -> None: ...
 
     def supersede_pending_opt_outs(self, contact_key: str, correction_sent_at: datetime) -> int: ...
 
@@ -114,3 +122,9 @@ class ConsentBookPort(ConsentGatePort, Protocol):
     ) -> ConsentEventRecord | None: ...
 
     def unconfirmed_opt_outs(self, since: datetime) -> list[tuple[ConsentEventRecord, str | None]]: ...
+
+    def consent_state(self, contact_key: str) -> dict[str, CategoryState]: ...
+
+    def categories(self) -> list[str]: ...
+
+    def thread(self, contact_key: str, limit: int = 500) -> list[MessageRecord]: ...

@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from desktop_app.domain.journeys import JOURNEY_CATEGORY, JOURNEY_KIND_PREFIX, OutgoingMessage
+from desktop_app.domain.ports import ConsentBookPort
 from desktop_app.providers.base import InteractiveSender, Sender, SendResult
 from desktop_app.services.confirmations import REPLY_WINDOW
-from desktop_app.storage import journey_log
-from desktop_app.storage.book import ConsentBook
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +26,7 @@ class JourneyOutcome:
 
 
 def send_journey(
-    book: ConsentBook,
+    book: ConsentBookPort,
     sender: Sender | None,
     write: Callable[[Callable[[], object]], object],
     *,
@@ -62,8 +61,7 @@ def send_journey(
 
     def claim() -> int | None:
         with book.unit_of_work() as uow:
-            return journey_log.claim(
-                uow.journey_connection,
+            return uow.claim_journey(
                 contact_key=contact_key,
                 kind=kind,
                 trigger=trigger,
@@ -80,8 +78,7 @@ def send_journey(
 
     def record() -> None:
         with book.unit_of_work() as uow:
-            journey_log.record_result(
-                uow.journey_connection,
+            uow.record_journey(
                 send_id,
                 at=moment,
                 provider_message_id=result.provider_message_id,

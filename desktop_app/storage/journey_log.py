@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -69,11 +70,21 @@ def mark_stale_unknown(raw: sqlite3.Connection) -> int:
     return raw.execute("UPDATE journey_sends SET status = ? WHERE status = ?", (UNKNOWN, SENDING)).rowcount
 
 
-def apply_status(raw: sqlite3.Connection, provider_message_id: str, status: str, at: datetime) -> int:
-    """A webhook delivery status for a journey message (delivered/read/failed)."""
+def apply_status(
+    raw: sqlite3.Connection,
+    provider_message_id: str,
+    status: str,
+    at: datetime,
+    *,
+    keep: Collection[str] = (),
+) -> int:
+    """A webhook delivery status for a journey message; a row already in a `keep` status (a later one:
+    'delivered' when a late 'sent' arrives) stays as it is."""
+    marks = ",".join("?" * len(keep)) or "''"
     return raw.execute(
-        "UPDATE journey_sends SET status = ?, status_at = ? WHERE provider_message_id = ?",
-        (status[:32], iso_utc(at), provider_message_id),
+        "UPDATE journey_sends SET status = ?, status_at = ? "  # noqa: S608 (placeholders only)
+        f"WHERE provider_message_id = ? AND status NOT IN ({marks})",
+        (status[:32], iso_utc(at), provider_message_id, *sorted(keep)),
     ).rowcount
 
 

@@ -269,13 +269,31 @@ class UnitOfWork:
                 "UPDATE event_confirmations SET status = ?, status_at = ? WHERE event_id = ?",
                 (s.status, at, confirmation[0]),
             )
-        journey_log.apply_status(self._raw, s.provider_message_id, s.status, s.occurred_at)
+        if confirmation is None:  # a message id is a confirmation's or a journey message's, never both
+            later = {name for name, other in STATUS_RANK.items() if other > rank}
+            journey_log.apply_status(self._raw, s.provider_message_id, s.status, s.occurred_at, keep=later)
         return True
 
     @property
     def journey_connection(self) -> sqlite3.Connection:
         """The unit's connection for storage.journey_log (journey_sends rows share this transaction)."""
         return self._raw
+
+    def claim_journey(
+        self, *, contact_key: str, kind: str, trigger: str, language: str, message_json: str, at: datetime
+    ) -> int | None:
+        """Claim a journey message before sending it; None when this trigger was already answered."""
+        return journey_log.claim(
+            self._raw, contact_key=contact_key, kind=kind, trigger=trigger, language=language,
+            message_json=message_json, at=at,
+        )
+
+    def record_journey(
+        self, send_id: int, *, at: datetime, provider_message_id: str | None, error: str | None
+    ) -> None:
+        journey_log.record_result(
+            self._raw, send_id, at=at, provider_message_id=provider_message_id, error=error
+        )
 
     # detections ---------------------------------------------------------------------------------
     def add_detection(
