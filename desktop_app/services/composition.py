@@ -29,6 +29,7 @@ from desktop_app.services.connections import (
 )
 from desktop_app.services.detector_model import load_second_opinion
 from desktop_app.services.ingest import IngestPipeline
+from desktop_app.services.journey_flow import JourneyFlow
 from desktop_app.services.provider_registry import provider_spec
 from desktop_app.services.settings import Settings
 
@@ -97,6 +98,16 @@ class House:
             writer=self.writer,
             clock=clock,
         )
+        self.journeys = JourneyFlow(
+            book,
+            settings=lambda: self.pipeline.settings,
+            sender=lambda: self.pipeline.sender,
+            write=self.pipeline.write,
+            clock=clock,
+        )
+        self.pipeline.journeys = self.journeys
+        self.pipeline.confirmations.ask_scope = self.journeys.scope_question
+        self.pipeline.outbox.reminder_footer = self.journeys.reminder_footer
         self.source: InboundSource | None = None
         self.clock = clock
         self._closed = False

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import phonenumbers
 
+from desktop_app.domain.journeys import OutgoingMessage
 from desktop_app.domain.model import MARKETING, ConsentAction, ConsentEventRecord
 from desktop_app.domain.resources import resource_path
 from desktop_app.providers.base import SendResult
@@ -161,6 +162,8 @@ class ConfirmationSender:
         self.templates = templates
         self.clock = clock
         self.languages = languages or LanguageRules.load_default()
+        # The chat journeys' "everything or only offers?" question, when it replaces the plain text.
+        self.ask_scope: Callable[[ConsentEventRecord, str], OutgoingMessage | None] | None = None
 
     def confirm(
         self,
@@ -184,5 +187,8 @@ class ConfirmationSender:
             self.outbox.record_skipped(event, "skipped: reply window closed")
             return None
         chosen = self.languages.choose(language, event.evidence_text, event.contact_key, default_region)
+        question = self.ask_scope(event, chosen) if self.ask_scope is not None else None
+        if question is not None:
+            return self.outbox.send_confirmation(event, question)
         rendered = self.templates.render(chosen, event.category, shop_name, overrides)
         return self.outbox.send_confirmation(event, rendered.text)

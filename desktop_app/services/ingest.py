@@ -32,6 +32,7 @@ from desktop_app.services.ingest_events import (
     BAD_EVENT_ERRORS,
     EXACT_RULE_PREFIX,
     OPT_OUT_SEND_ERRORS,
+    Arrival,
     Batch,
     classify_event,
     correction_explanation,
@@ -50,6 +51,7 @@ from desktop_app.services.stop_memory import StopMemory
 
 if TYPE_CHECKING:
     from desktop_app.domain.detection import Detector
+    from desktop_app.services.journey_flow import JourneyFlow
     from desktop_app.services.settings import Settings
 
 # storage.book.ConsentBook and its UnitOfWork, as ports: importing this module never pulls storage
@@ -59,6 +61,7 @@ UnitOfWork = UnitOfWorkPort
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+J = TypeVar("J")
 __all__ = ["IngestPipeline", "Prepared"]
 
 # Look this far back for confirmations that never left; older ones are past the reply window anyway.
@@ -100,6 +103,7 @@ class IngestPipeline:
         )
         self.clock = clock
         self.confirmation_executor = confirmation_executor  # None: confirm on the calling thread
+        self.journeys: JourneyFlow | None = None  # the chat journeys' answers (composition sets it)
         self._stops = StopMemory()  # a later model-read opt-in may take a recent STOP back
 
     @property
@@ -169,15 +173,16 @@ class IngestPipeline:
             except Exception:
                 log.exception("on_result callback failed (the batch is committed)")
         if batch.confirmations and settings.send_confirmations:
-            self._confirm_later(batch.confirmations)
+            self._later(self._confirm_all, batch.confirmations)
+        if batch.arrivals and self.journeys is not None:
+            self._later(self.journeys.after_commit, batch.arrivals)
         return batch.result
 
     def _ingest_all(
         self, uow: UnitOfWork, prepared: Sequence[Prepared], settings: Settings, received_at: datetime
     ) -> Batch:
         """All events under one SAVEPOINT (the usual case: none is bad); if one is, that is undone and
-        each event gets its own savepoint, so only the bad one is kept unparsed.
-        """
+        each event gets its own savepoint, so only the bad one is kept unparsed."""
         if len(prepared) > 1:
             fast = Batch()
             notes: list[tuple[ProviderEvent, str]] = []
@@ -208,11 +213,8 @@ class IngestPipeline:
         settings: Settings,
         received_at: datetime,
     ) -> None:
-        """One event in its own SAVEPOINT: all of it is stored, or none of it and it is kept unparsed.
-
-        A half-stored event would be worse than none: its status row or message id would make the
-        provider's redelivery a duplicate, and the opt-out it carried would be lost for good.
-        """
+        """One event in its own SAVEPOINT: all of it is stored, or none of it and it is kept unparsed
+        (half-stored, its redelivery would be a duplicate and the opt-out it carried lost for good)."""
         filed, time_note = filed_at_bounded_time(event, received_at)
         one = Batch()
         try:
@@ -269,6 +271,7 @@ class IngestPipeline:
         key = self._sender_key(msg.sender)
         batch.result.stored_messages += 1
         batch.touched[key] = None
+        batch.arrivals.append(Arrival(key, msg, verdict))
         if (tap := parse_tap(msg.button_payload)) is not None:  # our journey button: an exact choice
             batch.result.applied_event_ids.extend(r.id for r in record_tap(uow, key, msg, tap))
             return
@@ -334,14 +337,13 @@ class IngestPipeline:
         batch.touched[old_key] = None
         batch.touched[new_key] = None
 
-    def _confirm_later(self, jobs: list[tuple[ConsentEventRecord, str | None]]) -> None:
-        executor = self.confirmation_executor
-        if executor is None:
-            return self._confirm_all(jobs)
+    def _later(self, job: Callable[[list[J]], None], items: list[J]) -> None:
+        if self.confirmation_executor is None:
+            return job(items)
         try:
-            executor.submit(self._confirm_all, jobs)
-        except RuntimeError:  # the house is closing: with no confirmation row, the next start sends them
-            log.info("%d confirmation(s) left for the next start (shutting down)", len(jobs))
+            self.confirmation_executor.submit(job, items)
+        except RuntimeError:  # closing: a confirmation with no row is sent at the next start
+            log.info("%d answer(s) left undone (shutting down)", len(items))
 
     def _confirm_all(self, jobs: list[tuple[ConsentEventRecord, str | None]]) -> None:
         for record, language in jobs:
@@ -361,11 +363,8 @@ class IngestPipeline:
         )
 
     def resend_missing_confirmations(self, now: datetime | None = None) -> int:
-        """At start: confirm opt-outs whose confirmation never left (the app stopped in between).
-
-        Only events with no confirmation row at all: one marked "sending" may have reached the customer,
-        and a second confirmation is worse than none; older than the reply window they are skipped.
-        """
+        """At start: confirm opt-outs with no confirmation row at all (the app stopped in between); one
+        marked "sending" may have reached the customer, and a second is worse than none."""
         if not self.settings.send_confirmations:
             return 0
         found = self.book.unconfirmed_opt_outs((now or self.clock()) - RECOVERY_WINDOW)
@@ -375,7 +374,7 @@ class IngestPipeline:
             log.info("%d unsent confirmation(s) dropped: those opt-outs were undone", len(found) - len(jobs))
         if jobs:
             log.info("Sending %d confirmation(s) that had not gone out", len(jobs))
-            self._confirm_later(jobs)
+            self._later(self._confirm_all, jobs)
         return len(jobs)
 
     def confirm_detection(
@@ -397,4 +396,4 @@ class IngestPipeline:
 
     def confirm_later(self, record: ConsentEventRecord, language: str | None) -> None:
         """Send one opt-out's confirmation off the caller's thread (the network pool when there is one)."""
-        self._confirm_later([(record, language)])
+        self._later(self._confirm_all, [(record, language)])

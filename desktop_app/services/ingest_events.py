@@ -63,10 +63,20 @@ BAD_EVENT_ERRORS: tuple[type[Exception], ...] = (
 TimedEvent = InboundMessage | StatusUpdate | PreferenceChange | NumberChange
 
 
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """A customer's message just stored, for the chat journeys to answer after the commit."""
+
+    contact_key: str
+    message: InboundMessage
+    verdict: Verdict | None
+
+
 @dataclass(slots=True)
 class Batch:
     result: IngestResult = field(default_factory=IngestResult)
     confirmations: list[tuple[ConsentEventRecord, str | None]] = field(default_factory=list)
+    arrivals: list[Arrival] = field(default_factory=list)
     touched: dict[str, None] = field(default_factory=dict)  # ordered set
     opting_out: dict[str, None] = field(default_factory=dict)
 
@@ -80,6 +90,7 @@ class Batch:
         mine.detections.extend(theirs.detections)
         mine.applied_event_ids.extend(theirs.applied_event_ids)
         self.confirmations.extend(one.confirmations)
+        self.arrivals.extend(one.arrivals)
         self.touched.update(one.touched)
         self.opting_out.update(one.opting_out)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -9,10 +10,11 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
+from desktop_app.domain.journeys import JOURNEY_KIND_PREFIX, OutgoingMessage
 from desktop_app.domain.model import MARKETING, ConsentAction, ConsentEventRecord, Decision
 from desktop_app.domain.ports import UnitOfWorkPort
 from desktop_app.domain.promotional import looks_promotional
-from desktop_app.providers.base import Sender, SendResult
+from desktop_app.providers.base import InteractiveSender, Sender, SendResult
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -67,7 +69,7 @@ class GuardedOutbox:
     ) -> None:
         self.book = book
         # contact key -> the reminder footer in their language (issue 16), None when reminders are off
-        self._reminder_footer = reminder_footer
+        self.reminder_footer = reminder_footer
         self.sender = sender
         self._write = write
         self._now = now
@@ -103,9 +105,10 @@ class GuardedOutbox:
                 )
         if self.sender is None:
             return SendResult(ok=False, error_message="No provider is connected; nothing was sent.")
-        promotional = category == MARKETING or looks_promotional(text).promotional
-        if self._reminder_footer is not None and promotional:
-            footer = self._reminder_footer(self.book.resolve_key(to))
+        # the owner's "not an offer" (the override) is their word: no stop-offers footer then
+        promotional = category == MARKETING or (kind != OVERRIDE_KIND and looks_promotional(text).promotional)
+        if self.reminder_footer is not None and promotional:
+            footer = self.reminder_footer(self.book.resolve_key(to))
             if footer and footer not in text:
                 text = f"{text}\n{footer}"
         result = self._reported(self.sender.send_text(self.book.resolve_key(to), text))
@@ -141,7 +144,7 @@ class GuardedOutbox:
     def _mark(self, event_id: int, status: str) -> None:
         self._write(lambda: self.book.mark_confirmation(event_id, None, None, status))
 
-    def send_confirmation(self, event: ConsentEventRecord, text: str) -> SendResult | None:
+    def send_confirmation(self, event: ConsentEventRecord, text: str | OutgoingMessage) -> SendResult | None:
         """The single exception to the gate: the confirmation of this opt-out, at most once.
 
         Returns None when it is not due (already sent or being sent, not an opt-out, no sender).
@@ -196,12 +199,12 @@ class GuardedOutbox:
             "unknown",
         )
 
-    def _send_claimed(self, event: ConsentEventRecord, text: str) -> SendResult:
+    def _send_claimed(self, event: ConsentEventRecord, text: str | OutgoingMessage) -> SendResult:
         assert self.sender is not None
         # Durable "sending" marker first: after a crash mid-send we never send a second one.
         self._mark(event.id, SENDING)
         try:
-            result = self._reported(self.sender.send_text(event.contact_key, text))
+            result = self._reported(_send_any(self.sender, event.contact_key, text))
         except Exception as exc:
             log.error("Confirmation for event %d: sender failed (%s)", event.id, type(exc).__name__)
             self._mark(event.id, "unknown")
@@ -217,19 +220,35 @@ class GuardedOutbox:
         return result
 
     def _record_sent(
-        self, event: ConsentEventRecord, text: str, provider_message_id: str | None, sent_at: datetime
+        self,
+        event: ConsentEventRecord,
+        text: str | OutgoingMessage,
+        provider_message_id: str | None,
+        sent_at: datetime,
     ) -> None:
         assert self.sender is not None
+        journey = text if isinstance(text, OutgoingMessage) else None
         with self.book.unit_of_work() as uow:
             uow.mark_confirmation(event.id, provider_message_id, sent_at, "sent")
             uow.store_outbound(
                 event.contact_key,
-                text,
+                journey.plain_text() if journey else str(text),
                 provider=self.sender.name,
                 provider_message_id=provider_message_id,
                 category=CONFIRMATION_CATEGORY,
                 sent_at=sent_at,
+                kind=JOURNEY_KIND_PREFIX + journey.kind if journey else "text",
+                raw=json.dumps(journey.to_dict()) if journey else None,
             )
+
+
+def _send_any(sender: Sender, to: str, text: str | OutgoingMessage) -> SendResult:
+    """Text as text; a journey message interactive where the provider can, as plain text elsewhere."""
+    if not isinstance(text, OutgoingMessage):
+        return sender.send_text(to, text)
+    if isinstance(sender, InteractiveSender) and text.kind != "text":
+        return sender.send_interactive(to, text)
+    return sender.send_text(to, text.plain_text())
 
 
 def _failure_status(result: SendResult) -> str:

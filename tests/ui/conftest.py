@@ -45,7 +45,10 @@ def runtime(qtbot) -> Iterator[AppRuntime]:
     """The demo runtime (real book, pipeline, outbox and demo sender) without the simulator running."""
     paths = AppPaths.resolve()
     bridge = RuntimeBridge()
-    app_runtime = AppRuntime(paths, Settings(), demo=True, bridge=bridge)
+    # The chat journeys (first-contact note, scope question) have their own tests; here the owner's
+    # screens show what customers write and the plain confirmation the tests compare with.
+    settings = Settings(journey_transparency=False, journey_scope_buttons=False)
+    app_runtime = AppRuntime(paths, settings, demo=True, bridge=bridge)
     yield app_runtime
     app_runtime.stop()
     bridge.deleteLater()

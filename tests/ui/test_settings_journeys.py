@@ -15,9 +15,11 @@ def open_tab(qtbot, window):
 def test_switching_every_journey_off_is_saved(qtbot, window):
     dialog, tab = open_tab(qtbot, window)
     fields = ["journey_transparency", "journey_scope_buttons", "journey_preferences", "journey_reminders"]
+    current = window.services.shop.current()
     for field in [*fields, "journey_page"]:
-        assert tab.switches[field].isChecked()
+        assert tab.switches[field].isChecked() == getattr(current, field)  # the tab shows what is saved
         tab.switches[field].setChecked(False)
+    assert tab.switches["journey_preferences"].isChecked() is False
     tab.keywords.setText("MENU, , options")
     save(qtbot, dialog)
     saved = window.services.shop.current()
