@@ -21,6 +21,7 @@ webdriver = pytest.importorskip(
     "selenium.webdriver", reason="selenium is not installed (pip install -e .[test])"
 )
 By = pytest.importorskip("selenium.webdriver.common.by").By
+WebDriverWait = pytest.importorskip("selenium.webdriver.support.wait").WebDriverWait
 
 pytestmark = [
     pytest.mark.slow,
@@ -68,7 +69,9 @@ def test_a_customer_unticks_marketing_on_a_phone(tmp_path: Path, clock: Clock, b
         _save_screenshot(browser)
         marketing.click()
         browser.find_element(By.CSS_SELECTOR, 'button[value="save"]').click()
-        assert "Saved." in browser.find_element(By.CSS_SELECTOR, ".saved").text
+        # the click returns before the POST and its redirect have loaded: wait for the Saved page
+        saved = WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".saved"))
+        assert "Saved." in saved[0].text
         assert browser.current_url.endswith("/saved")
         assert not browser.find_element(By.CSS_SELECTOR, 'input[value="marketing"]').is_selected()
         _save_screenshot(browser, "-saved")
