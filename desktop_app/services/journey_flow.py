@@ -126,7 +126,13 @@ class JourneyFlow:
         overrides = settings.journey_templates
         trigger = arrival.message.provider_message_id
         if tap.scope is not None:
-            scope = ALL if not receiving(states, MARKETING) and not receiving(states, ALL) else tap.scope
+            # say what holds now: a stale tap (the customer opted in meanwhile) changed nothing to confirm
+            if not receiving(states, ALL):
+                scope = ALL
+            elif not receiving(states, MARKETING):
+                scope = MARKETING
+            else:
+                return
             answer = self.texts.scope_answer(language, scope, overrides)
             self._send(arrival, SCOPE_ANSWER, trigger, language, answer)
         elif tap.toggle is not None and (tap.toggle == ALL or tap.toggle in self._categories()):

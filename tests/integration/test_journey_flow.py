@@ -124,3 +124,10 @@ def test_preferences_gets_the_list_and_a_toggle_switches_and_answers(house) -> N
 
 def test_the_recorder_is_what_the_outbox_takes_for_an_interactive_provider() -> None:
     assert isinstance(InteractiveRecorder(), InteractiveSender)
+
+
+def test_a_stale_scope_tap_from_a_customer_who_gets_everything_is_not_answered(house) -> None:
+    pipeline, book, sender, _ = house
+    pipeline.ingest([_says(BEN, "Hello", 0)])  # the first-contact note
+    pipeline.ingest([_taps(BEN, SCOPE_MARKETING, "Only stop offers", 1)])
+    assert len(sender.to(BEN)) == 1 and book.may_send(BEN, MARKETING).allowed

@@ -158,3 +158,8 @@ def test_preferences_request_negatives(text: str | None) -> None:
 def test_owner_extra_preferences_keyword() -> None:
     assert not TEXTS.is_preferences_request("Opciones")
     assert TEXTS.is_preferences_request("opciones!", extra_keywords=["OPCIONES"])
+
+
+@pytest.mark.parametrize("text", ["menu", "Menu?", "MENÜ", "menú", "меню"])
+def test_asking_for_the_shops_menu_is_not_the_preferences_menu(text: str) -> None:
+    assert not TEXTS.is_preferences_request(text)  # a bakery's customer wants to see what is on offer
