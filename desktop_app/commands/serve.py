@@ -14,11 +14,13 @@ from desktop_app.providers.base import ConnectionState
 from desktop_app.services.composition import House
 from desktop_app.services.connections import InboundSource, NotConfiguredError, ProviderSpec
 from desktop_app.services.headless import install_stop_handlers, log_result, restore_handlers
+from desktop_app.services.preferences_wiring import open_preferences_page
 from desktop_app.services.provider_registry import SERVABLE, provider_spec
 from desktop_app.services.secrets import SECRET_ENV, SecretStore
 from desktop_app.services.settings import Settings
 from desktop_app.services.tunnel import TunnelError
 from desktop_app.services.tunnel_keeper import AUTHTOKEN_SECRET, TunnelKeeper, TunnelStatus, choose_backend
+from desktop_app.storage.book import ConsentBook
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +134,7 @@ def run_headless(args: argparse.Namespace, ctx: ServeContext, stop: threading.Ev
         where = getattr(args, "host", None) or settings.webhook_host
         print(f"Cannot listen on {where}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_LISTEN
+    page_links = open_preferences_page(house, book, secrets) if isinstance(book, ConsentBook) else None
     keeper = None
     if getattr(args, "tunnel", False):
         try:
@@ -158,6 +161,8 @@ def run_headless(args: argparse.Namespace, ctx: ServeContext, stop: threading.Ev
         if keeper is not None:
             keeper.stop()
         house.close()  # the source, then confirmations already due, then the writer
+        if page_links is not None:
+            page_links.close()
         restore_handlers(previous)
         print("Stopped.", flush=True)
     return 0

@@ -27,6 +27,8 @@ from desktop_app.services.connections import (
 from desktop_app.services.demo_connection import DEMO
 from desktop_app.services.ingest import IngestPipeline
 from desktop_app.services.paths import AppPaths
+from desktop_app.services.preference_links import PreferenceLinks
+from desktop_app.services.preferences_wiring import open_preferences_page
 from desktop_app.services.provider_registry import provider_spec
 from desktop_app.services.secrets import SecretStore
 from desktop_app.services.settings import Settings
@@ -65,6 +67,7 @@ class AppRuntime:
         self.settings = settings
         self.is_demo = demo or settings.provider == "demo"
         self.secrets = secrets or SecretStore()
+        self._page_links: PreferenceLinks | None = None  # the preferences page's, while a server runs
         self.bridge = bridge
         self._demo_pace = demo_pace
         self.connection_state = ConnectionState.NOT_CONFIGURED.value
@@ -194,6 +197,7 @@ class AppRuntime:
                 "Choose another port in Settings → Connection.",
             )
             return
+        self._page_links = open_preferences_page(self.house, self.book, self.secrets)
         self.start_tunnel_if_set_up()
 
     def start_tunnel_if_set_up(self) -> threading.Thread | None:
@@ -246,6 +250,8 @@ class AppRuntime:
         if tunnel is not None:
             tunnel.stop()
         self.house.close()
+        if self._page_links is not None:
+            self._page_links.close()
         self.book.close()
 
     # -- events from worker threads ------------------------------------------------------------
