@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from desktop_app.domain.journeys import (
     PREFERENCES_MENU,
@@ -28,6 +28,8 @@ from desktop_app.services.settings import Settings
 log = logging.getLogger(__name__)
 
 FIRST_CONTACT = "first-contact"  # the transparency note's trigger: once per contact, ever
+# The note answers a customer writing now: not a backlog caught up on first connection or after an outage.
+LIVE_WINDOW = timedelta(minutes=15)
 LinkFor = Callable[[str], str | None]
 
 
@@ -116,7 +118,9 @@ class JourneyFlow:
             now_on = {name: receiving(states, name) for name in [*categories, ALL]}
             menu = self.texts.preferences_menu(language, settings.shop_name, categories, now_on, overrides)
             self._send(arrival, PREFERENCES_MENU, msg.provider_message_id, language, menu)
-        elif settings.journey_transparency and not self._is_request(arrival) and self._first_contact(arrival):
+        elif settings.journey_transparency and self._live(arrival) and not self._is_request(arrival) and (
+            self._first_contact(arrival)
+        ):
             link = self._link(key, settings)
             note = self.texts.transparency(language, settings.shop_name, self._categories(), link, overrides)
             self._send(arrival, TRANSPARENCY, FIRST_CONTACT, language, note)
@@ -139,6 +143,9 @@ class JourneyFlow:
             now_on = receiving(states, tap.toggle)
             answer = self.texts.toggle_answer(language, tap.toggle, now_on, overrides)
             self._send(arrival, TOGGLE_ANSWER, trigger, language, answer)
+
+    def _live(self, arrival: Arrival) -> bool:
+        return self._clock() - arrival.message.occurred_at <= LIVE_WINDOW
 
     @staticmethod
     def _is_request(arrival: Arrival) -> bool:

@@ -50,7 +50,7 @@ class InteractiveRecorder:
 
 @pytest.fixture
 def house(tmp_path: Path) -> Iterator[tuple[IngestPipeline, ConsentBook, InteractiveRecorder, Clock]]:
-    clock = Clock(T0 + timedelta(minutes=30))
+    clock = Clock(T0 + timedelta(minutes=5))
     book = ConsentBook.open(tmp_path / "book.sqlite3", default_region="US", now=clock)
     settings = Settings(shop_name="Rosa's Bakery")  # a new install's defaults: review mode, journeys on
     sender = InteractiveRecorder()
@@ -131,3 +131,10 @@ def test_a_stale_scope_tap_from_a_customer_who_gets_everything_is_not_answered(h
     pipeline.ingest([_says(BEN, "Hello", 0)])  # the first-contact note
     pipeline.ingest([_taps(BEN, SCOPE_MARKETING, "Only stop offers", 1)])
     assert len(sender.to(BEN)) == 1 and book.may_send(BEN, MARKETING).allowed
+
+
+def test_a_backlog_caught_up_later_gets_no_first_contact_note(house) -> None:
+    pipeline, _, sender, clock = house
+    clock.advance(hours=2)  # e.g. Twilio's first poll reads the last day's messages
+    pipeline.ingest([_says(ANA, "Hi, is the shop open?", 0)])
+    assert sender.to(ANA) == []
