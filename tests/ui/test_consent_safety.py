@@ -56,6 +56,8 @@ def test_an_offer_typed_as_an_order_update_is_not_sent_to_a_marketing_opt_out(
 
     qtbot.mouseClick(thread.send_anyway_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: runtime.sender.sent[-1] == (key, BIG_SALE), timeout=5000)
+    # the row is written on the book writer after the send returns: wait for it, not only the send
+    qtbot.waitUntil(lambda: any(m.text == BIG_SALE for m in runtime.book.thread(key)), timeout=5000)
     settle(qtbot, window)
     [outbound] = [m for m in runtime.book.thread(key) if m.text == BIG_SALE]
     assert outbound.kind == OVERRIDE_KIND  # the owner's choice is kept in the book
