@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from desktop_app.domain.consent import OPTED_OUT, decide
-from desktop_app.domain.model import ALL, MARKETING, CategoryState
+from desktop_app.domain.model import (
+    ALL,
+    MARKETING,
+    CategoryState,
+    ConsentAction,
+    EventSource,
+    NewConsentEvent,
+)
 
 SCOPE_ALL = "cd:scope:all"
 SCOPE_MARKETING = "cd:scope:marketing"
@@ -178,6 +186,29 @@ class Change:
 
     category: str
     opt_out: bool
+
+    def customer_event(
+        self,
+        contact_key: str,
+        at: datetime,
+        source: EventSource,
+        *,
+        evidence_text: str,
+        dedupe_key: str,
+        evidence_message_id: str | None = None,
+    ) -> NewConsentEvent:
+        """This change as the customer's own exact choice (a journey tap, the preferences page)."""
+        return NewConsentEvent(
+            contact_key=contact_key,
+            category=self.category,
+            action=ConsentAction.OPT_OUT if self.opt_out else ConsentAction.OPT_IN,
+            occurred_at=at,
+            source=source,
+            decided_by="customer",
+            evidence_message_id=evidence_message_id,
+            evidence_text=evidence_text,
+            dedupe_key=dedupe_key,
+        )
 
 
 def receiving(states: Mapping[str, CategoryState], category: str) -> bool:

@@ -10,7 +10,6 @@ from desktop_app.domain.journeys import JourneyTap, changes_for_scope, changes_f
 from desktop_app.domain.model import (
     ALL,
     CategoryState,
-    ConsentAction,
     ConsentEventRecord,
     EventSource,
     InboundMessage,
@@ -45,20 +44,16 @@ def tap_events(
         return []
     evidence = f"{tap.payload} {title}".strip() if title else tap.payload
     return [
-        NewConsentEvent(
-            contact_key=contact_key,
-            category=change.category,
-            action=ConsentAction.OPT_OUT if change.opt_out else ConsentAction.OPT_IN,
-            occurred_at=at,
-            source=EventSource.BUTTON,
-            decided_by="customer",
-            evidence_message_id=message_id,
+        change.customer_event(
+            contact_key,
+            at,
+            EventSource.BUTTON,
             evidence_text=evidence,
             dedupe_key=f"{message_id}:{change.category}",
+            evidence_message_id=message_id,
         )
         for change in changes
     ]
-
 
 def record_tap(
     uow: UnitOfWorkPort, contact_key: str, msg: InboundMessage, tap: JourneyTap

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs
 
 from desktop_app.domain.consent import decide
 from desktop_app.domain.journeys import Change, changes_for_switch
-from desktop_app.domain.model import ALL, CategoryState, ConsentAction, EventSource, NewConsentEvent
+from desktop_app.domain.model import ALL, CategoryState, EventSource
 from desktop_app.services import preferences_html as html
 from desktop_app.services.journey_texts import JourneyTexts
 from desktop_app.services.preference_links import PAGE_PREFIX, PreferenceLinks, Write, unb64
@@ -241,13 +241,10 @@ class PreferencesPage:
                 appended = 0
                 for index, change in enumerate(changes):
                     record = uow.append_event(
-                        NewConsentEvent(
-                            contact_key=contact_key,
-                            category=change.category,
-                            action=ConsentAction.OPT_OUT if change.opt_out else ConsentAction.OPT_IN,
-                            occurred_at=now,
-                            source=EventSource.PREFERENCES_PAGE,
-                            decided_by="customer",
+                        change.customer_event(
+                            contact_key,
+                            now,
+                            EventSource.PREFERENCES_PAGE,
                             evidence_text=f"preferences page: {chosen}",
                             dedupe_key=f"preferences-page:{nonce}:{index}",
                         )
