@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import phonenumbers
 
@@ -36,6 +36,15 @@ class ConfirmationText:
     language: str
 
 
+def language_files(folder: Path) -> dict[str, dict[str, Any]]:
+    """One JSON file per language in a resources folder, by its "language" (else its file name)."""
+    found: dict[str, dict[str, Any]] = {}
+    for path in sorted(folder.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        found[str(data.get("language") or path.stem)] = data
+    return found
+
+
 class ConfirmationTemplates:
     """Default texts per language from resources/confirmations, with the owner's overrides on top."""
 
@@ -46,14 +55,13 @@ class ConfirmationTemplates:
 
     @classmethod
     def load_default(cls, folder: Path | None = None) -> ConfirmationTemplates:
-        folder = folder or resource_path("confirmations")
-        defaults: dict[str, dict[str, str]] = {}
-        for path in sorted(folder.glob("*.json")):
-            data = json.loads(path.read_text(encoding="utf-8"))
-            defaults[str(data.get("language") or path.stem)] = {
-                k: v for k, v in data.items() if k != "language" and isinstance(v, str)
+        files = language_files(folder or resource_path("confirmations"))
+        return cls(
+            {
+                lang: {k: v for k, v in data.items() if k != "language" and isinstance(v, str)}
+                for lang, data in files.items()
             }
-        return cls(defaults)
+        )
 
     @property
     def languages(self) -> list[str]:

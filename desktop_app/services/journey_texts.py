@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -19,7 +18,7 @@ from desktop_app.domain.journeys import (
     ReplyButton,
 )
 from desktop_app.domain.resources import resource_path
-from desktop_app.services.confirmations import _base_language, _code
+from desktop_app.services.confirmations import _base_language, _code, language_files
 
 FALLBACK_LANGUAGE = "en"
 ALL = "all"
@@ -50,12 +49,7 @@ class JourneyTexts:
 
     @classmethod
     def load_default(cls, folder: Path | None = None) -> JourneyTexts:
-        folder = folder or resource_path("journeys")
-        defaults: dict[str, dict[str, Any]] = {}
-        for path in sorted(folder.glob("*.json")):
-            data = json.loads(path.read_text(encoding="utf-8"))
-            defaults[str(data.get("language") or path.stem)] = data
-        return cls(defaults)
+        return cls(language_files(folder or resource_path("journeys")))
 
     @property
     def languages(self) -> list[str]:
