@@ -173,7 +173,7 @@ class Analysis:
         current: Clause | None = None
         for token_index, clause_index in enumerate(clause_of):
             if current is None or current.index != clause_index:
-                token_clause = tokens[token_index][3]
+                token_clause = tokens[token_index].clause
                 question = token_clause in questions
                 soft = token_clause in soft_clauses and clause_index[1] == 0
                 current = Clause(clause_index, token_index, token_index + 1, question, soft, separable)

@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 from typing import NamedTuple
 
 import regex  # type: ignore[import-untyped]  # the regex package ships no type stubs
 
 # Letters with their combining marks, in any script (Devanagari, Bengali and Thai vowel signs stay
 # inside their word), digits and the underscore; not the emoji variation selectors (also marks).
-_WORD = r"[[\p{L}\p{M}\p{N}_]--[\uFE00-\uFE0F]]+"
+_WORD_PATTERN = r"[[\p{L}\p{M}\p{N}_]--[\uFE00-\uFE0F]]+"
 _TOKEN_RE = regex.compile(
-    rf"({_WORD}(?:['’]{_WORD})*)"
+    rf"({_WORD_PATTERN}(?:['’]{_WORD_PATTERN})*)"
     r"|([\U0001F300-\U0001FAFF\u2600-\u27BF])"
     r"|([.!?;,…¿¡،؟。:()\[\]\"“”«»]+|\s[-–—]\s)",
     flags=regex.V1,
 )
 # English contraction tails that stay glued to their word ("don't" -> "dont").
 _GLUED_TAILS = frozenset({"t", "s", "m", "ll", "re", "ve", "d"})
-_QUESTION_MARKS = frozenset("?¿؟")
 _SOFT_BREAKS = frozenset({",", "،", " - ", " – ", " — "})
 _SPELLED_RE = re.compile(r"(?<!\w)\w[ .-]+\w[ .-]+\w(?!\w)")
 _LATIN_FOLDS = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "ŀ": "l"})
@@ -31,13 +29,30 @@ _ARABIC_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال")
 _STRETCH_RE = re.compile(r"(.)\1{2,}")
 _SQUEEZE_RE = re.compile(r"(.)\1+")
 _DASHES = frozenset("-–—")
-# Kinds of piece in a chunk: a word, part of a word split at an apostrophe, an emoji, punctuation.
-_WORD, _PIECE, _EMOJI, _MARK = "word", "piece", "emoji", "mark"
-Piece = tuple[str, str, int, int]  # kind, normalised text (or the mark), start, end within the chunk
-# Chunk ("STOP!!", "don't") -> its pieces: a vocabulary table of words with their punctuation, bounded.
+_NO_CLAUSES: frozenset[int] = frozenset()
+
+# What a piece of a chunk is.
+_WORD = "word"  # a whole word
+_PART = "part"  # part of a word split at an apostrophe ("m'envoyer" -> "m", "envoyer")
+_EMOJI = "emoji"
+_MARK = "mark"  # punctuation, which only separates clauses
+
+
+class Piece(NamedTuple):
+    """A word, emoji or run of punctuation inside one whitespace-free chunk ("STOP!!", "don't")."""
+
+    kind: str  # _WORD, _PART, _EMOJI or _MARK
+    text: str  # the normalised word, the emoji or the punctuation itself
+    start: int  # character offsets within the chunk
+    end: int
+
+
+# The one cache of this module: chunk ("STOP!!", "don't") -> its pieces. Messages reuse a small
+# vocabulary, and a chunk read from here skips the token regex and Unicode normalisation, the costliest
+# part of tokenising; without it the detector falls well below its speed gate. Bounded: once full,
+# new chunks are read afresh every time.
 _CHUNKS: dict[str, tuple[Piece, ...]] = {}
 _CHUNKS_LIMIT = 65536
-_NO_CLAUSES: frozenset[int] = frozenset()
 
 
 class Token(NamedTuple):
@@ -63,7 +78,6 @@ def _folded_mark(char: str) -> bool:
     return "\u0300" <= char <= "\u036f" or "\u064b" <= char <= "\u065f" or char == "\u0670"
 
 
-@lru_cache(maxsize=65536)
 def normalize_word(raw: str) -> str:
     """Case-, accent- and stretch-folded form of one word, the key every lexicon lookup uses."""
     text = unicodedata.normalize("NFKC", raw).casefold()
@@ -85,27 +99,22 @@ def squeeze(text: str) -> str:
     return _SQUEEZE_RE.sub(r"\1", text)
 
 
-def _split_apostrophes(raw: str, start: int) -> list[tuple[str, int, int]]:
-    """Keep "don't"/"I'll" whole, split elisions such as "m'envoyer" or "dell'autobus"."""
-    parts = re.split(r"['’]", raw)
-    if len(parts) == 1:
-        return [(raw, start, start + len(raw))]
-    pieces: list[tuple[str, int, int]] = []
-    piece_start, piece_end = start, start + len(parts[0])
+def _split_apostrophes(word: str) -> list[Piece]:
+    """Keep "don't"/"I'll" whole, split elisions such as "m'envoyer" or "dell'autobus".
+
+    The parts keep the text as written, with offsets inside the word."""
+    parts = re.split(r"['’]", word)
+    pieces: list[Piece] = []
+    start, end = 0, len(parts[0])
     for tail in parts[1:]:
-        tail_start = piece_end + 1
+        tail_start = end + 1
         if normalize_word(tail) in _GLUED_TAILS:
-            piece_end = tail_start + len(tail)
+            end = tail_start + len(tail)
             continue
-        pieces.append((raw[piece_start - start : piece_end - start], piece_start, piece_end))
-        piece_start, piece_end = tail_start, tail_start + len(tail)
-    pieces.append((raw[piece_start - start : piece_end - start], piece_start, piece_end))
+        pieces.append(Piece(_PART, word[start:end], start, end))
+        start, end = tail_start, tail_start + len(tail)
+    pieces.append(Piece(_PART, word[start:end], start, end))
     return pieces
-
-
-def _elided_pieces(word: str) -> list[tuple[str, int, int]]:
-    """Normalised pieces of a word with apostrophes, with offsets inside the word."""
-    return [(normalize_word(piece), start, end) for piece, start, end in _split_apostrophes(word, 0) if piece]
 
 
 def _merge_spelled_letters(tokens: list[Token], text: str) -> list[Token]:
@@ -132,23 +141,25 @@ def _merge_spelled_letters(tokens: list[Token], text: str) -> list[Token]:
 
 
 def _chunk_pieces(chunk: str) -> tuple[Piece, ...]:
-    """The tokens and marks inside one whitespace-free chunk ("STOP!!", "don't"), offsets relative to it."""
+    """The words, emoji and marks inside one whitespace-free chunk ("STOP!!", "don't")."""
     pieces = _CHUNKS.get(chunk)
     if pieces is not None:
         return pieces
     found: list[Piece] = []
     for match in _TOKEN_RE.finditer(chunk):
         start, end = match.span()
-        word = match[1]
-        if word is None:
-            emoji = match[2]
-            found.append((_EMOJI, emoji, start, end) if emoji is not None else (_MARK, match[3], start, end))
+        word, emoji, mark = match.groups()
+        if emoji is not None:
+            found.append(Piece(_EMOJI, emoji, start, end))
+        elif mark is not None:
+            found.append(Piece(_MARK, mark, start, end))
         elif "'" in word or "’" in word:
-            found.extend(
-                (_PIECE, norm, start + offset, start + stop) for norm, offset, stop in _elided_pieces(word)
-            )
+            for part in _split_apostrophes(word):
+                if part.text:
+                    norm = normalize_word(part.text)
+                    found.append(Piece(_PART, norm, start + part.start, start + part.end))
         else:
-            found.append((_WORD, normalize_word(word), start, end))
+            found.append(Piece(_WORD, normalize_word(word), start, end))
     pieces = tuple(found)
     if len(_CHUNKS) < _CHUNKS_LIMIT:
         _CHUNKS[chunk] = pieces
@@ -158,46 +169,44 @@ def _chunk_pieces(chunk: str) -> tuple[Piece, ...]:
 def tokenize(text: str) -> Tokenized:
     """Split a message into normalised tokens grouped in clauses; punctuation only separates."""
     tokens: list[Token] = []
-    append = tokens.append
     questions: set[int] = set()
     soft: set[int] = set()
     clause = 0
     clause_has_words = False
     single_letters = 0
-    new_token = tuple.__new__  # skips NamedTuple's Python-level constructor on the hot path
     # No token spans whitespace except a dash between spaces (" - "), so the message is read chunk by
-    # chunk with each chunk's tokens remembered; str.split and the regex's \s agree on whitespace.
-    find = text.find
-    known = _CHUNKS.get
-    length = len(text)
+    # chunk; str.split and the regex's \s agree on whitespace.
     position = 0
     used_space = -1  # the space after the last " - " mark belongs to it
     for chunk in text.split():
-        start = find(chunk, position)
-        position = start + len(chunk)
+        chunk_start = text.find(chunk, position)
+        position = chunk_start + len(chunk)
         if chunk in _DASHES:
-            if start == 0 or start - 1 == used_space or position == length:
+            if chunk_start == 0 or chunk_start - 1 == used_space or position == len(text):
                 continue
             used_space = position
-            pieces: tuple[Piece, ...] = ((_MARK, text[start - 1 : position + 1], -1, 2),)
-        else:
-            pieces = known(chunk) or _chunk_pieces(chunk)
-        for kind, value, offset, stop in pieces:
-            if kind is _MARK:
-                if "?" in value or "؟" in value:
+            pieces: tuple[Piece, ...] = (Piece(_MARK, text[chunk_start - 1 : position + 1], -1, 2),)
+        else:  # _chunk_pieces, with its table lookup inlined: this runs for every chunk
+            pieces = _CHUNKS.get(chunk) or _chunk_pieces(chunk)
+        for piece in pieces:
+            kind = piece.kind
+            if kind == _MARK:
+                mark = piece.text
+                if "?" in mark or "؟" in mark:
                     questions.add(clause)
                 if clause_has_words:
                     clause += 1
                     clause_has_words = False
-                    if value in _SOFT_BREAKS:
+                    if mark in _SOFT_BREAKS:
                         soft.add(clause)
-                if "¿" in value:
+                if "¿" in mark:  # an opening question mark belongs to the clause it opens
                     questions.add(clause)
                 continue
             clause_has_words = True
-            if kind is _WORD and stop - offset == 1:
+            start, end = chunk_start + piece.start, chunk_start + piece.end
+            if kind == _WORD and end - start == 1:
                 single_letters += 1
-            append(new_token(Token, (value, start + offset, start + stop, clause, kind is _EMOJI)))
+            tokens.append(Token(piece.text, start, end, clause, kind == _EMOJI))
     if single_letters > 2 and _SPELLED_RE.search(text):
         tokens = _merge_spelled_letters(tokens, text)
     clause_count = (tokens[-1].clause + 1) if tokens else 0
