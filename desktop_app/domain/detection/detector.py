@@ -35,7 +35,7 @@ from desktop_app.domain.detection.normalize import Tokenized, tokenize
 from desktop_app.domain.detection.review_rules import ASKS_HOW, REVIEW_TRIGGERS, review_candidates
 from desktop_app.domain.detection.rules import CLAUSE_TRIGGERS, LIKELY, Candidate, clause_candidates
 from desktop_app.domain.detection.second_opinion import SecondOpinion, model_text
-from desktop_app.domain.model import MARKETING, NO_VERDICT, EventSource, Verdict, VerdictKind
+from desktop_app.domain.model import ALL, MARKETING, NO_VERDICT, EventSource, Verdict, VerdictKind
 
 AUTO_THRESHOLD = 0.85
 DEFAULT_CACHE_SIZE = 4096
@@ -95,7 +95,7 @@ def _keyword_verdict(match: KeywordMatch, short: bool) -> Verdict:
         auto=auto,
         language=match.lang,
         rule=_keyword_rule(match),
-        explanation=explain(kind, "all", "keyword", match.entry, match.question),
+        explanation=explain(kind, "all", match.variant or "keyword", match.entry, match.question),
         spans=match.spans,
         source=EventSource.KEYWORD,
     )
@@ -107,8 +107,13 @@ def _none_verdict(language: str | None) -> Verdict:
 
 def _guarded(analysis: Analysis, verdict: Verdict) -> Verdict:
     """An automatic opt-out is withheld when the message also wants the messages, names another
-    channel or asks how opting out works: a human looks first."""
-    if verdict.kind is VerdictKind.OPT_OUT and verdict.auto and blocks_auto_opt_out(analysis):
+    channel or asks how opting out works, or stops everything while naming an order, a booking or an
+    address ("STOP! don't send it, the address is wrong"): a human looks first. ("Only my order
+    updates, no promos" names the order it keeps and stays automatic.)"""
+    if verdict.kind is not VerdictKind.OPT_OUT or not verdict.auto:
+        return verdict
+    about_a_service = verdict.scope == ALL and analysis.has("service_noun")
+    if blocks_auto_opt_out(analysis) or about_a_service:
         return replace(verdict, auto=False)
     return verdict
 

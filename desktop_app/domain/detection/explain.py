@@ -18,6 +18,7 @@ _BY_FAMILY = {
     "pause": "They asked to pause the messages for a while; that withdraws consent until they opt in.",
     "former_customer": "They say they are no longer a customer, so likely want no messages; please check.",
     "not_interested": "They said they are not interested; please check whether they want the messages.",
+    "withdraw_consent": "They withdrew their consent to the shop's messages.",
 }
 
 
@@ -41,6 +42,9 @@ def explain(
         return f"They asked to receive {what} again."
     if family == "button":
         return f'They tapped "{keyword}": stop promotional messages. Order updates can continue.'
+    if keyword and family == "leading":
+        shouted = _shout(keyword)
+        return f"They wrote {shouted}, then words the rules can't read: likely stop everything; please check."
     if keyword:
         what = "stop promotional messages" if marketing else "stop all messages"
         prefix = "They asked" if question else "They replied"

@@ -18,6 +18,7 @@ TYPO = 0.9  # a swapped, missing or extra letter ("STPO", "unsubscibe")
 TYPO_REVIEW = 0.8  # one letter changed ("STIP"): may be another word, so reviewed
 WEAK = 0.75
 TRAILING = 0.75  # keyword closing a longer message: likely, but a human should glance at it
+LEADING = 0.7  # keyword opening a message whose rest no rule reads: a human decides
 STOP_SIGN = "🛑"
 MIN_TYPO_LENGTH = 4  # shorter words have too many real neighbours ("top", "dur")
 FREE_EDIT_LENGTH = 6
@@ -266,12 +267,14 @@ def match_trailing_keyword(analysis: Analysis, index: Index) -> KeywordMatch | N
     Last: "who gave you my number? STOP". First, only with a reason after it: "Stop please, I'm not
     interested anymore" (but not "Stop! That dress is gorgeous").
     """
-    if len(analysis.clauses) < 2 or analysis.has("service_noun", "question_mechanics", "positive"):
+    if analysis.has("service_noun", "question_mechanics", "positive"):
         return None
-    found = _clause_keyword(analysis, analysis.clauses[-1], index)
-    if found is None and (analysis.has(*_REASONS) or _only_asides_after(analysis)):
-        found = _clause_keyword(analysis, analysis.clauses[0], index)
-    return found
+    found = None
+    if len(analysis.clauses) >= 2:
+        found = _clause_keyword(analysis, analysis.clauses[-1], index)
+        if found is None and (analysis.has(*_REASONS) or _only_asides_after(analysis)):
+            found = _clause_keyword(analysis, analysis.clauses[0], index)
+    return found or _leading_keyword(analysis, index)
 
 
 # Anything of these after "STOP." changes what it means: the rest is about something else.
@@ -289,6 +292,67 @@ _CHANGES_MEANING = (
     "hypothetical",
 )
 AFTER_WORDS = 8
+
+
+# After a leading keyword these say the keyword meant something else ("STOP, I love this dress",
+# "stop stop, I sent that by mistake", "STOP! don't ship it yet").
+_LEADING_OVERRULED = (*_CHANGES_MEANING, "question_mechanics")
+
+
+def _leading_keyword(analysis: Analysis, index: Index) -> KeywordMatch | None:
+    """A keyword opening a longer message whose rest no rule reads: "STOP!!! es la tercera vez q lo
+    escribo", "Cancel 👋 cheers love", "stop stop stop ba2a ya gama3a". Reviewed, never applied: the
+    rest may still change what it means."""
+    if _overruled_in_its_language(analysis):
+        return None
+    tokens = analysis.tokens
+    opening = _opening(tokens)
+    if not opening or opening[-1] == len(tokens) - 1:
+        return None  # no rest: the bare-keyword rules already read it
+    if any(c.question for c in analysis.clauses) and not analysis.has(*_REASONS):
+        return None  # "stop, when does the sale end?"
+    fillers = {i for h in analysis.hits if h.concept in _IGNORABLE for i in range(h.start, h.end)}
+    content = [i for i in opening if i not in fillers]
+    if not content or content[0] != opening[0]:
+        return None  # "ok stop, I understand now": a word before it makes it an exclamation
+    view = _View(tokens, analysis.questions, analysis.hits)
+    norms = [tokens[i].norm for i in content]
+    said = _said_over_and_over(norms)
+    for words in [norms, said] if said else [norms]:
+        keywords = [k for k in index.keywords.get(" ".join(words), ()) if k.kind != "opt_in"]
+        if keywords:
+            return _result(keywords, content, LEADING, "leading", view)
+    return None
+
+
+def _overruled_in_its_language(analysis: Analysis) -> bool:
+    """A word that changes the meaning, read in the message's language: Arabizi "la" (no) is not a
+    negation in "STOP!!! es la tercera vez"."""
+    if not analysis.has(*_LEADING_OVERRULED):
+        return False
+    language = analysis.language()
+    return any(
+        not hit.langs or language is None or language in hit.langs
+        for name in _LEADING_OVERRULED
+        for hit in analysis.get(name)
+    )
+
+
+def _opening(tokens: tuple[Token, ...]) -> list[int]:
+    """The words before the first emoji or punctuation mark (stop stop stop words run on to the end)."""
+    opening: list[int] = []
+    for i, token in enumerate(tokens):
+        if token.emoji or token.clause != tokens[0].clause:
+            break
+        opening.append(i)
+    return opening
+
+
+def _said_over_and_over(norms: list[str]) -> list[str]:
+    """ "stop stop stop ba2a" -> ["stop"]: a word said at least twice at the start, the rest aside."""
+    if len(norms) >= 2 and norms[0] == norms[1]:
+        return norms[:1]
+    return []
 
 
 def _only_asides_after(analysis: Analysis) -> bool:

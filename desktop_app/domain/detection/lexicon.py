@@ -43,6 +43,8 @@ CONCEPTS: frozenset[str] = frozenset(
         "add_back",  # "add me back", "opt me back in"
         "self",  # me, mich, mij
         "self_number",  # my number, my contact
+        "consent_noun",  # consent, Einwilligung, toestemming, zgoda: what a legal withdrawal names
+        "withdraw_verb",  # withdraw, revoke, widerrufe, trek ... in, wycofuję (with consent_noun, any order)
         "list_noun",
         "message_noun",
         "marketing_noun",

@@ -129,7 +129,7 @@ def _complaints(a: Analysis, nouns: list[Hit]) -> Iterator[Candidate]:
     if (
         why is not None
         and a.has("message_verb", "send_verb")
-        and a.has("message_noun", "message_verb")
+        and a.has("message_noun", "message_verb", "marketing_noun")
         and not a.has("negation", "past_negation")
     ):
         yield Candidate(OPT_OUT, scope, REVIEW, "too_many_messages", (why, *nouns))

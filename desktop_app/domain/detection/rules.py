@@ -192,6 +192,19 @@ def remove_me(a: Analysis, c: Clause) -> Iterator[Candidate]:
             yield Candidate(OPT_OUT, ALL, REVIEW, "remove_me", (verb, a.get("some_number")[0]), c.question)
 
 
+def withdraw_consent(a: Analysis, c: Clause) -> Iterator[Candidate]:
+    """ "I withdraw my consent", "hiermit widerrufe ich meine Einwilligung gem. DSGVO", "trek ik mijn
+    toestemming in", "wycofuję swoją zgodę": the withdrawal verb and the consent noun in one clause,
+    in any order and with any words between them (the legal wording of GDPR Art. 7(3) and its peers)."""
+    if c.has("hypothetical", "question_mechanics", "other_channel", "service_noun"):
+        return
+    nouns = c.get("consent_noun")
+    for verb in c.get("withdraw_verb"):
+        if nouns and not c.negated(verb):
+            yield Candidate(OPT_OUT, scope_of(c, a), CLEAR, "withdraw_consent", (verb, nouns[0]), c.question)
+            return
+
+
 def unsubscribe_sentence(a: Analysis, c: Clause) -> Iterator[Candidate]:
     """ "unsubscribe me from the weekly specials", "quiero darme de baja de las promociones"."""
     for verb in c.get("unsubscribe_verb"):
@@ -252,6 +265,7 @@ CLAUSE_OPT_OUT_RULES: tuple[Callable[[Analysis, Clause], Iterator[Candidate]], .
     no_more,
     remove_me,
     unsubscribe_sentence,
+    withdraw_consent,
     stop_request,
 )
 
@@ -263,10 +277,17 @@ def resume(a: Analysis, c: Clause) -> Iterator[Candidate]:
             yield Candidate(OPT_IN, scope_of(c, a), CLEAR, "resume", (verb, *c.nouns()), c.question)
 
 
+# Words that make "... again" a complaint ("why", "annoying", "every day", "too many").
+_COMPLAINS = ("why", "annoyance", "angry", "too_many", "constant", "enough")
+
+
 def again(a: Analysis, c: Clause) -> Iterator[Candidate]:
     """ "send me offers again", "quero voltar a receber", "tekrar göndermeye başlayın"."""
     if not c.has("again") or c.has("stop_verb", "neg_send", "neg_want"):
         return
+    again_at = {h.start for h in c.get("again")}
+    if any(h.start not in again_at for name in _COMPLAINS for h in a.get(name)):
+        return  # "why are you sending ads again": a complaint about the messages, not a request for more
     nouns = c.nouns()
     for concept in ("send_verb", "message_verb", "receive_verb", "want_verb", "start_verb", "subscribe_verb"):
         for verb in c.get(concept):
@@ -321,7 +342,9 @@ def subscribe_sentence(a: Analysis, c: Clause) -> Iterator[Candidate]:
             continue
         nouns = c.nouns()
         if nouns or c.has("self", "self_number", "want_verb"):
-            yield Candidate(OPT_IN, scope_of(c, a), LIKELY, "subscribe", (verb, *nouns), c.question)
+            # "Je veux recevoir vos offres, inscrivez-moi": what they sign up for may be the other clause
+            scope = scope_of(c if nouns else None, a)
+            yield Candidate(OPT_IN, scope, LIKELY, "subscribe", (verb, *nouns), c.question)
 
 
 CLAUSE_OPT_IN_RULES: tuple[Callable[[Analysis, Clause], Iterator[Candidate]], ...] = (
@@ -340,6 +363,7 @@ _RULE_TRIGGERS: tuple[tuple[Callable[[Analysis, Clause], Iterator[Candidate]], f
     (no_more, frozenset({"negation"})),
     (remove_me, frozenset({"remove_verb", "remove_self"})),
     (unsubscribe_sentence, frozenset({"unsubscribe_verb"})),
+    (withdraw_consent, frozenset({"withdraw_verb"})),
     (stop_request, frozenset({"stop_family"})),
     (resume, frozenset({"resume_verb"})),
     (again, frozenset({"again"})),
