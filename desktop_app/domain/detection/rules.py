@@ -198,7 +198,11 @@ def withdraw_consent(a: Analysis, c: Clause) -> Iterator[Candidate]:
     in any order and with any words between them (the legal wording of GDPR Art. 7(3) and its peers)."""
     if c.has("hypothetical", "question_mechanics", "other_channel", "service_noun"):
         return
-    nouns = c.get("consent_noun")
+    nouns = list(c.get("consent_noun"))
+    following = a.continuation(c)
+    while not nouns and following is not None:  # "I hereby withdraw, under GDPR, any consent I gave"
+        nouns = list(following.get("consent_noun"))
+        following = a.continuation(following)
     for verb in c.get("withdraw_verb"):
         if nouns and not c.negated(verb):
             yield Candidate(OPT_OUT, scope_of(c, a), CLEAR, "withdraw_consent", (verb, nouns[0]), c.question)
