@@ -165,8 +165,8 @@ def rejoin(a: Analysis, asks_to_stop: bool = False) -> Candidate | None:
     stops = [h for concept in _STOP_SIGNALS for h in a.get(concept)]
     for hit in (*a.get("come_back"), *a.get("keep_on")):
         clause = next(c for c in a.clauses if c.start <= hit.start < c.end)
-        if hit.concept == "come_back" and clause.negated(hit):
-            continue
+        if clause.negated(hit):
+            continue  # "no quiero seguir recibiendo", "don't come back": the opposite of staying
         after = [h for h in stops if h.start > hit.end and a.clause_of[h.start] != a.clause_of[hit.start]]
         if after:
             continue  # "come back later... stop" : the stop is the last word

@@ -93,3 +93,14 @@ def test_stop_everything_naming_an_address_is_reviewed() -> None:
 def test_only_order_updates_stays_automatic() -> None:
     verdict = classify("only send me my order updates, no promos")
     assert verdict.kind is VerdictKind.OPT_OUT and verdict.scope == "marketing" and verdict.auto
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "retiro mi consentimiento, no quiero seguir recibiendo nada",
+        "no quiero seguir recibiendo sus mensajes",
+    ],
+)
+def test_a_negated_keep_on_is_no_opt_in(text: str) -> None:
+    assert classify(text).kind is VerdictKind.OPT_OUT, text
