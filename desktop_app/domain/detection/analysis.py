@@ -10,6 +10,8 @@ from desktop_app.domain.detection.normalize import Token, Tokenized
 
 NOUNS = ("message_noun", "marketing_noun", "list_noun")
 FUNCTION_WORD = 3  # unknown words this short are "to", "de", "me", "zu": grammar, not content
+# Unknown content words a sentence may hold and still be applied unattended (a name, a shop item).
+MAX_UNKNOWN_FOR_AUTO = 1
 # How far (in tokens) a negation may sit before / after the word it negates.
 NEG_BEFORE = 3
 NEG_AFTER = 2
@@ -49,6 +51,43 @@ _VAGUE_AFTER = ("self", "self_number", "vague_object", "filler", "more", "again"
 # (0, 0), (1, 1). Later clauses compare greater.
 ClauseId = tuple[int, int]
 _SPLIT_VERBS = frozenset({"stop_verb", "unsubscribe_verb", "stop_family"})
+
+
+# A clock time: "6am", "23h", "5:30", or a bare hour after "at"/"um"/"alle"/"saa" or before "uhr"/"बजे".
+_CLOCK_RE = re.compile(r"(\d{1,2})(?:[:.h](\d\d))?(am|pm|h|uhr|hrs)?")
+_BEFORE_AN_HOUR = frozenset(
+    {"at", "um", "alle", "las", "a", "à", "às", "as", "saa", "jam", "pukul", "в", "o", "saat", "om", "ore"}
+)
+_AFTER_AN_HOUR = frozenset(
+    {"am", "pm", "uhr", "h", "baje", "बजे", "oclock", "hrs", "uur", "godz", "утра", "ночи"}
+)
+_LATE_HOURS = frozenset({0, 1, 2, 3, 4, 5, 6, 7, 22, 23})  # 12 only as "12am": "saa 12 asubuhi" is 6am
+
+
+def late_clock_times(tokens: tuple[Token, ...]) -> list[Hit]:
+    """Clock times at night or at dawn, as `late_hour` hits ("6am?? a bookshop texting me at 6am",
+    "sonntag morgens um 7 werbung"): every language writes them with digits, so no list holds them."""
+    found: list[Hit] = []
+    for i, token in enumerate(tokens):
+        match = _CLOCK_RE.fullmatch(token.norm)
+        if match is None:
+            continue
+        before = tokens[i - 1].norm if i else ""
+        after = tokens[i + 1].norm if i + 1 < len(tokens) else ""
+        suffix = match.group(3) or (after if after in ("am", "pm") else None)
+        if (
+            suffix is None
+            and match.group(2) is None
+            and before not in _BEFORE_AN_HOUR
+            and after not in _AFTER_AN_HOUR
+        ):
+            continue  # "3 msgs today", "2 kilo": a count, not a time
+        hour = int(match.group(1))
+        if suffix == "pm" and hour < 12:
+            hour += 12
+        if hour in _LATE_HOURS or (hour == 12 and suffix == "am"):
+            found.append(Hit("late_hour", None, i, i + 1, token.norm))
+    return found
 
 
 class Clause:

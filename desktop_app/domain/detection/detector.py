@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import regex  # type: ignore[import-untyped]  # the regex package ships no type stubs
 
-from desktop_app.domain.detection.analysis import Analysis
+from desktop_app.domain.detection.analysis import MAX_UNKNOWN_FOR_AUTO, Analysis, late_clock_times
 from desktop_app.domain.detection.buttons import ButtonTable
 from desktop_app.domain.detection.corrections import (
     CORRECTION_TRIGGERS,
@@ -45,8 +45,6 @@ _NOTHING = explain(VerdictKind.NONE, None, "none")
 TRIGGER_CONCEPTS = KEYWORD_TRIGGERS | CLAUSE_TRIGGERS | REVIEW_TRIGGERS | CORRECTION_TRIGGERS
 QUESTION_PENALTY = 0.1
 LONG_MESSAGE = 300  # longer messages are never applied unattended
-# Unknown content words a sentence may hold and still be applied unattended (a name, a shop item).
-MAX_UNKNOWN_FOR_AUTO = 1
 BUTTON_FLOOR = 0.95  # a tapped reply button is deliberate even when it is not Meta's own
 _SLUG_RE = regex.compile(r"[^\p{L}\p{M}\p{N}]+")  # "शुरू" stays whole, vowel signs included
 
@@ -183,6 +181,8 @@ class Detector:
             return NO_VERDICT
         tokenized = tokenize(text)
         hits = self._index.find(tokenized.tokens)
+        if any(token.norm[:1].isdigit() for token in tokenized.tokens):
+            hits.extend(late_clock_times(tokenized.tokens))
         concepts = {hit.concept for hit in hits}
         if _nothing_to_find(tokenized, hits, concepts):
             return self._nothing(tokenized, hits, concepts, _main_language(hits, text, self._languages))
@@ -198,10 +198,11 @@ class Detector:
             return self._phrase_verdict(analysis, fixed, review_only=True)
         candidates = [*clause_candidates(analysis), *review_candidates(analysis)]
         if "keep_on" in concepts or "come_back" in concepts:
+            # "no more deals please, I still want the grooming reminders": what they keep is the rest
             asks = any(
                 c.kind is VerdictKind.OPT_OUT
                 and c.confidence >= LIKELY
-                and not stay_comes_last(analysis, c.hits)
+                and (c.scope == MARKETING or not stay_comes_last(analysis, c.hits))
                 for c in candidates
             )
             fixed = rejoin(analysis, asks)
@@ -241,7 +242,10 @@ class Detector:
     def model_input(self, text: str) -> str:
         """The line the second opinion reads for `text` (the training script uses the same)."""
         tokenized = tokenize(text)
-        concepts = {hit.concept for hit in self._index.find(tokenized.tokens)}
+        hits = self._index.find(tokenized.tokens)
+        if any(token.norm[:1].isdigit() for token in tokenized.tokens):
+            hits.extend(late_clock_times(tokenized.tokens))
+        concepts = {hit.concept for hit in hits}
         return model_text(tokenized.tokens, concepts, bool(tokenized.questions))
 
     def _label_verdict(self, analysis: Analysis, kind: VerdictKind, shown: str) -> Verdict:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import NamedTuple
 
-from desktop_app.domain.detection.analysis import Analysis, Clause
+from desktop_app.domain.detection.analysis import MAX_UNKNOWN_FOR_AUTO, Analysis, Clause
 from desktop_app.domain.detection.languages import Languages
 from desktop_app.domain.detection.matcher import Hit, Index, Keyword
 from desktop_app.domain.detection.normalize import Token, Tokenized, normalize_word, squeeze
@@ -18,6 +18,7 @@ TYPO = 0.9  # a swapped, missing or extra letter ("STPO", "unsubscibe")
 TYPO_REVIEW = 0.8  # one letter changed ("STIP"): may be another word, so reviewed
 WEAK = 0.75
 TRAILING = 0.75  # keyword closing a longer message: likely, but a human should glance at it
+WITH_ASIDE = 0.9  # keyword, then only an aside about having asked before: applied
 LEADING = 0.7  # keyword opening a message whose rest no rule reads: a human decides
 STOP_SIGN = "🛑"
 MIN_TYPO_LENGTH = 4  # shorter words have too many real neighbours ("top", "dur")
@@ -272,7 +273,12 @@ def match_trailing_keyword(analysis: Analysis, index: Index) -> KeywordMatch | N
     found = None
     if len(analysis.clauses) >= 2:
         found = _clause_keyword(analysis, analysis.clauses[-1], index)
-        if found is None and (analysis.has(*_REASONS) or _only_asides_after(analysis)):
+        if found is None and _only_asides_after(analysis):
+            found = _clause_keyword(analysis, analysis.clauses[0], index)
+            if found is not None and analysis.unknown_words() <= MAX_UNKNOWN_FOR_AUTO:
+                # "STOP. I asked last week too": the rest only says they asked before
+                found = found._replace(confidence=WITH_ASIDE, variant="aside")
+        if found is None and analysis.has(*_REASONS):
             found = _clause_keyword(analysis, analysis.clauses[0], index)
     return found or _leading_keyword(analysis, index)
 

@@ -77,6 +77,11 @@ def review_candidates(a: Analysis) -> Iterator[Candidate]:
     if "only" in found:
         yield from _only_some(a)
     denial = _first(a, "denial")
+    fixes_a_service = a.has("service_noun") and (
+        a.has("stop_family", "kw_opt_out") or any(c.question for c in a.clauses)
+    )
+    if denial is not None and fixes_a_service:
+        denial = None  # "recharge went to the wrong number, can it be cancelled?": about a top-up
     if denial is not None and not _mistake_besides(a, denial):  # "oops, wrong person": their mistake
         yield Candidate(OPT_OUT, ALL, REVIEW, "no_consent", (denial,))
     who = _first(a, "who_gave")
@@ -84,7 +89,7 @@ def review_candidates(a: Analysis) -> Iterator[Candidate]:
         yield Candidate(OPT_OUT, ALL, REVIEW, "no_consent", (who, *a.get("self_number")))
     block = _first(a, "block")
     if block is not None:
-        yield Candidate(OPT_OUT, scope_of(None, a), REVIEW, "threatens_block", (block,))
+        yield Candidate(OPT_OUT, ALL, REVIEW, "threatens_block", (block,))  # the messages, not the offers
     if a.has("want_verb") and a.has("receive_verb") and nouns:
         yield from _wants_messages(a)
     move = _first(a, "channel_move")
@@ -108,7 +113,7 @@ def review_candidates(a: Analysis) -> Iterator[Candidate]:
         yes is not None
         and yes.start == 0
         and nouns
-        and not a.has("negation", "neg_want", "neg_send", "stop_verb")
+        and not a.has("negation", "neg_want", "neg_send", "stop_verb", "block", "hypothetical")
     ):
         yield Candidate(OPT_IN, scope_of(None, a), LIKELY, "yes_to_messages", (yes, *nouns))
 
@@ -347,7 +352,8 @@ def _at_a_bad_time(a: Analysis, nouns: list[Hit]) -> Iterator[Candidate]:
     if late is None or a.has("positive", "laugh", "service_noun", "question_mechanics"):
         return
     sending = _first(a, "message_verb", "send_verb")
-    if sending is None and (not nouns or any(n.start == late.end for n in a.get("marketing_noun"))):
+    named_event = not late.entry[:1].isdigit() and any(n.start == late.end for n in a.get("marketing_noun"))
+    if sending is None and (not nouns or named_event):
         return  # "is the midnight sale still on?" names an event, not a message
     upset = any(c.question for c in a.clauses) or a.has("annoyance", "angry", "why")
     if upset:

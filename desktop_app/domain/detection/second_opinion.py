@@ -130,6 +130,16 @@ def explain_model(kind: VerdictKind, concepts: set[str]) -> str:
     return "This reads like a request to stop our messages, in words the rules don't know; please check."
 
 
+def _limits_to_offers(concepts: set[str]) -> bool:
+    """Marketing only when the words limit the request to the offers ("not interested in your courses",
+    "no more coupons"); a complaint about the offers ("another tile sale 🙄") is about the messages."""
+    if not _BROADER.isdisjoint(concepts) or not _COMPLAINT.isdisjoint(concepts):
+        return False
+    if not _DECLINES.isdisjoint(concepts):
+        return True
+    return "marketing_noun" in concepts and not concepts.isdisjoint({"negation", "more", "only"})
+
+
 @dataclass(frozen=True)
 class SecondOpinion:
     """A loaded model and the probability from which its opt-out / opt-in reading goes to review."""
@@ -181,7 +191,7 @@ class SecondOpinion:
             kind, probability = VerdictKind.OPT_IN, opt_in
         else:
             return None
-        marketing = "marketing_noun" in concepts and _BROADER.isdisjoint(concepts)
+        marketing = _limits_to_offers(concepts)
         return Verdict(
             kind=kind,
             scope=MARKETING if marketing else ALL,

@@ -9,7 +9,7 @@ from desktop_app.domain.model import VerdictKind
 
 # A keyword opening a longer message whose rest no rule reads: reviewed, never applied.
 LEADING_KEYWORD = [
-    "STOP!!! ya van cuatro veces que lo pido",
+    "STOP!!! uds no aprenden 😤",
     "STOP. ik vroeg het vorige maand ook al",
     "stop stop stop, mnachosha",
     "Unsubscribe 🙏 have a nice day",
@@ -104,3 +104,36 @@ def test_only_order_updates_stays_automatic() -> None:
 )
 def test_a_negated_keep_on_is_no_opt_in(text: str) -> None:
     assert classify(text).kind is VerdictKind.OPT_OUT, text
+
+
+@pytest.mark.parametrize(
+    "text", ["STOP!!! ya van cuatro veces que lo pido", "STOPP. Hab ich schon zweimal geschrieben"]
+)
+def test_a_keyword_then_only_an_aside_about_asking_before_is_applied(text: str) -> None:
+    verdict = classify(text)
+    assert verdict.kind is VerdictKind.OPT_OUT and verdict.auto, f"{text!r} -> {verdict.rule}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "6am?? a bookshop texting me at 6am",
+        "sonntag morgens um 7 werbung vom baumarkt, echt jetzt?",
+        "23h et encore une pub ??",
+    ],
+)
+def test_promotions_at_night_by_the_clock_go_to_review(text: str) -> None:
+    verdict = classify(text)
+    assert verdict.kind is VerdictKind.OPT_OUT and not verdict.auto, f"{text!r} -> {verdict.rule}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["can I pick up my order at 6am?", "3 msgs today, all about my order?", "can you deliver at 11pm?"],
+)
+def test_clock_times_about_an_order_are_chat(text: str) -> None:
+    assert classify(text).kind is VerdictKind.NONE, text
+
+
+def test_a_wrong_number_on_a_top_up_is_no_denial() -> None:
+    assert classify("recharge went to the wrong number, can you cancel it?").kind is VerdictKind.NONE
