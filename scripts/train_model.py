@@ -6,8 +6,8 @@
 Same corpus + same seed = the same model file and the same figures (one thread, fixed seed).
 The model reads `Detector.model_input(text)`: the normalised words plus one tag per lexicon word class,
 so retrain after editing the lexicon. The threshold is the lowest probability at which the model's
-review flags keep the hard negatives of the dev split (rules and model together) at or below 3%
-(a margin under the 5% target for dev's size).
+review flags keep the hard negatives of the dev split (rules and model together) at or below 2%
+(a margin under the 5% target: text nobody tuned on is flagged about three times as often).
 The model only ever raises a message the rules answered "none" to the review queue.
 """
 
@@ -27,9 +27,10 @@ from desktop_app.domain.detection import Detector, Lexicon  # noqa: E402
 from desktop_app.domain.detection.second_opinion import LABEL_PREFIX, SecondOpinion  # noqa: E402
 from desktop_app.domain.model import VerdictKind  # noqa: E402
 
-# The target is 5% on text never seen; dev holds ~130 hard negatives (one flag = 0.8 points) and unseen
-# look-alikes are flagged more often than dev's, so the threshold keeps dev's flags within 3%.
-MAX_HARD_NEGATIVE_FLAGS = 0.03
+# The target is 5% on text never seen. Unseen look-alikes are flagged more often than dev's: batch b12,
+# scored before anyone tuned on it, had 8.7% flags where dev had 2.8% at a 3% limit, so dev's flags are
+# kept within 2%.
+MAX_HARD_NEGATIVE_FLAGS = 0.02
 MAX_BYTES = 5 * 1024 * 1024
 PARAMS = {
     "epoch": 40,
