@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from functools import lru_cache
 
@@ -45,6 +46,7 @@ _NOTHING = explain(VerdictKind.NONE, None, "none")
 TRIGGER_CONCEPTS = KEYWORD_TRIGGERS | CLAUSE_TRIGGERS | REVIEW_TRIGGERS | CORRECTION_TRIGGERS
 QUESTION_PENALTY = 0.1
 LONG_MESSAGE = 300  # longer messages are never applied unattended
+_DIGIT = re.compile(r"\d")  # a clock time may be in the message
 BUTTON_FLOOR = 0.95  # a tapped reply button is deliberate even when it is not Meta's own
 _SLUG_RE = regex.compile(r"[^\p{L}\p{M}\p{N}]+")  # "शुरू" stays whole, vowel signs included
 
@@ -181,7 +183,7 @@ class Detector:
             return NO_VERDICT
         tokenized = tokenize(text)
         hits = self._index.find(tokenized.tokens)
-        if any(token.norm[:1].isdigit() for token in tokenized.tokens):
+        if _DIGIT.search(text):
             hits.extend(late_clock_times(tokenized.tokens))
         concepts = {hit.concept for hit in hits}
         if _nothing_to_find(tokenized, hits, concepts):
@@ -243,7 +245,7 @@ class Detector:
         """The line the second opinion reads for `text` (the training script uses the same)."""
         tokenized = tokenize(text)
         hits = self._index.find(tokenized.tokens)
-        if any(token.norm[:1].isdigit() for token in tokenized.tokens):
+        if _DIGIT.search(text):
             hits.extend(late_clock_times(tokenized.tokens))
         concepts = {hit.concept for hit in hits}
         return model_text(tokenized.tokens, concepts, bool(tokenized.questions))
