@@ -90,6 +90,21 @@ def late_clock_times(tokens: tuple[Token, ...]) -> list[Hit]:
     return found
 
 
+DENIED_SERVICE_GAP = 3  # "not (about) (the) order": a negation this close before the service noun
+
+
+def _without_denied_services(hits: list[Hit]) -> list[Hit]:
+    """ "c'est pas la commande que j'annule, c'est les messages", "nicht die Bestellung, die Nachrichten
+    stornieren": a service the customer says it is *not* about does not make the request about it."""
+    negations = [h.end for h in hits if h.concept == "negation"]
+    return [
+        h
+        for h in hits
+        if h.concept != "service_noun"
+        or not any(0 <= h.start - end < DENIED_SERVICE_GAP for end in negations)
+    ]
+
+
 class Clause:
     """A stretch of the message between punctuation (or a "but"), with the lexicon hits inside it."""
 
@@ -171,6 +186,8 @@ class Analysis:
             hits = [
                 h for h in hits if h.concept in _UNTRAPPED or not trapped.intersection(range(h.start, h.end))
             ]
+        if "service_noun" in concepts and "negation" in concepts and "message_noun" in concepts:
+            hits = _without_denied_services(hits)
         if "specific" in concepts:
             specific = {i for h in hits if h.concept == "specific" for i in range(h.start, h.end)}
             if specific:

@@ -137,3 +137,27 @@ def test_clock_times_about_an_order_are_chat(text: str) -> None:
 
 def test_a_wrong_number_on_a_top_up_is_no_denial() -> None:
     assert classify("recharge went to the wrong number, can you cancel it?").kind is VerdictKind.NONE
+
+
+@pytest.mark.parametrize(
+    "text", ["not the order, please stop these messages", "no los pedidos, cancelen los mensajes"]
+)
+def test_a_service_the_customer_rules_out_does_not_hide_the_request(text: str) -> None:
+    assert classify(text).kind is VerdictKind.OPT_OUT, text
+
+
+@pytest.mark.parametrize("text", ["STOP! dont ship the order", "cancel my order, not the messages"])
+def test_stopping_an_order_stays_chat(text: str) -> None:
+    assert classify(text).kind is VerdictKind.NONE, text
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        (VerdictKind.OPT_OUT, "mosh 3ayez a5od ay rasayel tani"),
+        (VerdictKind.OPT_IN, "zidni f la liste dyalkom svp"),
+        (VerdictKind.OPT_OUT, "la merci, mch interessé f les promos"),
+    ],
+)
+def test_arabizi_spellings(expected: VerdictKind, text: str) -> None:
+    assert classify(text).kind is expected, text
