@@ -265,8 +265,10 @@ def _typo(position: int, view: _View, index: Index) -> KeywordMatch | None:
 def match_trailing_keyword(analysis: Analysis, index: Index) -> KeywordMatch | None:
     """A bare opt-out keyword as its own clause at either end of a longer message.
 
-    Last: "who gave you my number? STOP". First, only with a reason after it: "Stop please, I'm not
-    interested anymore" (but not "Stop! That dress is gorgeous").
+    Last: "who gave you my number? STOP". First, with a reason after it: "Stop please, I'm not
+    interested anymore" (but not "Stop! That dress is gorgeous"), or with only an aside about asking
+    before ("STOPP. Hab ich schon zweimal geschrieben", applied when every word is known). Otherwise a
+    keyword opening the message goes to review (`_leading_keyword`).
     """
     if analysis.has("service_noun", "question_mechanics", "positive"):
         return None
@@ -306,9 +308,9 @@ _LEADING_OVERRULED = (*_CHANGES_MEANING, "question_mechanics")
 
 
 def _leading_keyword(analysis: Analysis, index: Index) -> KeywordMatch | None:
-    """A keyword opening a longer message whose rest no rule reads: "STOP!!! es la tercera vez q lo
-    escribo", "Cancel 👋 cheers love", "stop stop stop ba2a ya gama3a". Reviewed, never applied: the
-    rest may still change what it means."""
+    """A keyword opening a longer message whose rest no rule reads: "STOP!!! uds no aprenden",
+    "Cancel 👋 cheers love", "stop stop stop ba2a ya gama3a". Reviewed, never applied: the rest may
+    still change what it means."""
     if _overruled_in_its_language(analysis):
         return None
     tokens = analysis.tokens
