@@ -308,7 +308,7 @@ _LEADING_OVERRULED = (*_CHANGES_MEANING, "question_mechanics")
 
 
 def _leading_keyword(analysis: Analysis, index: Index) -> KeywordMatch | None:
-    """A keyword opening a longer message whose rest no rule reads: "STOP!!! uds no aprenden",
+    """A keyword opening a longer message whose rest no rule reads: "STOP!!! vaya tela con ustedes",
     "Cancel 👋 cheers love", "stop stop stop ba2a ya gama3a". Reviewed, never applied: the rest may
     still change what it means."""
     if _overruled_in_its_language(analysis):
