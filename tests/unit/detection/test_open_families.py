@@ -161,3 +161,16 @@ def test_stopping_an_order_stays_chat(text: str) -> None:
 )
 def test_arabizi_spellings(expected: VerdictKind, text: str) -> None:
     assert classify(text).kind is expected, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["can I be on your whatsapp list too?", "kann ich auch auf eure liste?", "mag ik ook op jullie lijst?"],
+)
+def test_asking_to_be_on_the_list_is_an_opt_in_for_review(text: str) -> None:
+    verdict = classify(text)
+    assert verdict.kind is VerdictKind.OPT_IN and not verdict.auto, f"{text!r} -> {verdict.rule}"
+
+
+def test_asking_how_the_list_works_is_chat() -> None:
+    assert classify("how do I join your list?").kind is VerdictKind.NONE
