@@ -201,10 +201,13 @@ class Detector:
         candidates = [*clause_candidates(analysis), *review_candidates(analysis)]
         if "keep_on" in concepts or "come_back" in concepts:
             # "no more deals please, I still want the grooming reminders": what they keep is the rest
+            stays = {i for h in analysis.get("keep_on") for i in range(h.start, h.end)}
             asks = any(
                 c.kind is VerdictKind.OPT_OUT
                 and c.confidence >= LIKELY
                 and (c.scope == MARKETING or not stay_comes_last(analysis, c.hits))
+                # "beni listeden çıkarmayın": "beni listeden" is part of the refusal, not a request
+                and not any(stays.intersection(range(h.start, h.end)) for h in c.hits)
                 for c in candidates
             )
             fixed = rejoin(analysis, asks)

@@ -174,3 +174,18 @@ def test_asking_to_be_on_the_list_is_an_opt_in_for_review(text: str) -> None:
 
 def test_asking_how_the_list_works_is_chat() -> None:
     assert classify("how do I join your list?").kind is VerdictKind.NONE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "oğlum telefonla oynarken STOP yazmış, beni listeden çıkarmayın",
+        "My son typed STOP on my phone, keep me on the list",
+    ],
+)
+def test_a_reported_stop_then_dont_remove_me_is_an_opt_in(text: str) -> None:
+    assert classify(text).kind is VerdictKind.OPT_IN, text
+
+
+def test_a_turkish_withdrawal_with_geri_stays_an_opt_out() -> None:
+    assert classify("Mesaj alma onayımı geri çekiyorum").kind is VerdictKind.OPT_OUT
