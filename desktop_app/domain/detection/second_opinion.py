@@ -191,7 +191,10 @@ class SecondOpinion:
             kind, probability = VerdictKind.OPT_IN, opt_in
         else:
             return None
-        marketing = _limits_to_offers(concepts)
+        if kind is VerdictKind.OPT_OUT:
+            marketing = _limits_to_offers(concepts)
+        else:  # "send me the offers again": asking for the offers is asking for marketing
+            marketing = "marketing_noun" in concepts and _BROADER.isdisjoint(concepts)
         return Verdict(
             kind=kind,
             scope=MARKETING if marketing else ALL,

@@ -70,3 +70,18 @@ def test_the_model_reads_words_and_word_classes() -> None:
 
 def test_no_model_file_means_rules_alone(tmp_path: Path) -> None:
     assert load_second_opinion(tmp_path) is None
+
+
+def test_an_opt_in_reading_that_names_the_offers_is_for_the_offers() -> None:
+    predict, _ = _always("opt_in", 0.9)
+    detector = Detector(LEXICON, cache_size=0, second_opinion=SecondOpinion(predict, 0.6))
+    verdict = detector.classify("ok fine, I changed my mind about the offers")
+    assert verdict.kind is VerdictKind.OPT_IN and verdict.scope == "marketing"
+
+
+def test_a_complaint_about_the_offers_read_by_the_model_covers_every_message() -> None:
+    predict, _ = _always("opt_out", 0.93)
+    detector = Detector(LEXICON, cache_size=0, second_opinion=SecondOpinion(predict, 0.6))
+    verdict = detector.classify("wow another sale, who could have guessed")
+    assert verdict.rule.startswith("model:"), verdict.rule
+    assert verdict.kind is VerdictKind.OPT_OUT and verdict.scope == "all"
