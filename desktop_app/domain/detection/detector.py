@@ -182,9 +182,7 @@ class Detector:
         if not text.strip():
             return NO_VERDICT
         tokenized = tokenize(text)
-        hits = self._index.find(tokenized.tokens)
-        if _DIGIT.search(text):
-            hits.extend(late_clock_times(tokenized.tokens))
+        hits = self._hits(text, tokenized)
         concepts = {hit.concept for hit in hits}
         if _nothing_to_find(tokenized, hits, concepts):
             return self._nothing(tokenized, hits, concepts, _main_language(hits, text, self._languages))
@@ -232,6 +230,13 @@ class Detector:
         )
         return _guarded(analysis, self._phrase_verdict(analysis, best))
 
+    def _hits(self, text: str, tokenized: Tokenized) -> list[Hit]:
+        """The lexicon's words in the message, plus clock times at night (no list holds those)."""
+        hits = self._index.find(tokenized.tokens)
+        if _DIGIT.search(text):
+            hits.extend(late_clock_times(tokenized.tokens))
+        return hits
+
     def _nothing(
         self, tokenized: Tokenized, hits: list[Hit], concepts: set[str], language: str | None
     ) -> Verdict:
@@ -247,10 +252,7 @@ class Detector:
     def model_input(self, text: str) -> str:
         """The line the second opinion reads for `text` (the training script uses the same)."""
         tokenized = tokenize(text)
-        hits = self._index.find(tokenized.tokens)
-        if _DIGIT.search(text):
-            hits.extend(late_clock_times(tokenized.tokens))
-        concepts = {hit.concept for hit in hits}
+        concepts = {hit.concept for hit in self._hits(text, tokenized)}
         return model_text(tokenized.tokens, concepts, bool(tokenized.questions))
 
     def _label_verdict(self, analysis: Analysis, kind: VerdictKind, shown: str) -> Verdict:

@@ -65,6 +65,11 @@ class KeywordMatch(NamedTuple):
     variant: str = ""  # "", "noisy" or "typo"
 
 
+def _ignorable_positions(hits: list[Hit]) -> set[int]:
+    """Token positions covered by politeness, asides and insisting words (`_IGNORABLE`)."""
+    return {i for h in hits if h.concept in _IGNORABLE for i in range(h.start, h.end)}
+
+
 def _edit_distance_at_most_one(a: str, b: str, swaps_only: bool) -> bool:
     """Optimal-string-alignment distance <= 1 (an adjacent swap counts as one edit)."""
     if a == b:
@@ -134,7 +139,7 @@ def match_bare_keyword(
     if concepts is None:
         concepts = {h[0] for h in hits}
     if "filler" in concepts or "aside" in concepts or "insist" in concepts:
-        fillers = {i for h in hits if h.concept in _IGNORABLE for i in range(h.start, h.end)}
+        fillers = _ignorable_positions(hits)
         content = [i for i in words if i not in fillers]
         if len(content) > 1 and ("aside" in concepts or "insist" in concepts):
             content = [i for i in content if len(tokens[i].norm) > SHORT_WORD]
@@ -169,7 +174,7 @@ def match_bare_keyword(
 
 def _with_edge_fillers(words: list[int], view: _View, index: Index) -> KeywordMatch | None:
     """The longest run of the words, dropping only fillers at either end, that is a strong keyword."""
-    fillers = {i for h in view.hits if h.concept in _IGNORABLE for i in range(h.start, h.end)}
+    fillers = _ignorable_positions(view.hits)
     first = 0
     while first < len(words) and words[first] in fillers:
         first += 1
@@ -319,7 +324,7 @@ def _leading_keyword(analysis: Analysis, index: Index) -> KeywordMatch | None:
         return None  # no rest: the bare-keyword rules already read it
     if any(c.question for c in analysis.clauses) and not analysis.has(*_REASONS):
         return None  # "stop, when does the sale end?"
-    fillers = {i for h in analysis.hits if h.concept in _IGNORABLE for i in range(h.start, h.end)}
+    fillers = _ignorable_positions(analysis.hits)
     content = [i for i in opening if i not in fillers]
     if not content or content[0] != opening[0]:
         return None  # "ok stop, I understand now": a word before it makes it an exclamation

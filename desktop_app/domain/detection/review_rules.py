@@ -77,10 +77,7 @@ def review_candidates(a: Analysis) -> Iterator[Candidate]:
     if "only" in found:
         yield from _only_some(a)
     denial = _first(a, "denial")
-    fixes_a_service = a.has("service_noun") and (
-        a.has("stop_family", "kw_opt_out") or any(c.question for c in a.clauses)
-    )
-    if denial is not None and fixes_a_service:
+    if denial is not None and _fixes_a_service(a):
         denial = None  # "recharge went to the wrong number, can it be cancelled?": about a top-up
     if denial is not None and not _mistake_besides(a, denial):  # "oops, wrong person": their mistake
         yield Candidate(OPT_OUT, ALL, REVIEW, "no_consent", (denial,))
@@ -116,6 +113,13 @@ def review_candidates(a: Analysis) -> Iterator[Candidate]:
         and not a.has("negation", "neg_want", "neg_send", "stop_verb", "block", "hypothetical")
     ):
         yield Candidate(OPT_IN, scope_of(None, a), LIKELY, "yes_to_messages", (yes, *nouns))
+
+
+def _fixes_a_service(a: Analysis) -> bool:
+    """A service named with a cancel word or a question: the message asks to fix an order or a top-up."""
+    return a.has("service_noun") and (
+        a.has("stop_family", "kw_opt_out") or any(c.question for c in a.clauses)
+    )
 
 
 def _mistake_besides(a: Analysis, denial: Hit) -> bool:
