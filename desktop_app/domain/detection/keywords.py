@@ -307,11 +307,6 @@ _CHANGES_MEANING = (
 AFTER_WORDS = 8
 
 
-# After a leading keyword these say the keyword meant something else ("STOP, I love this dress",
-# "stop stop, I sent that by mistake", "STOP! don't ship it yet").
-_LEADING_OVERRULED = (*_CHANGES_MEANING, "question_mechanics")
-
-
 def _leading_keyword(analysis: Analysis, index: Index) -> KeywordMatch | None:
     """A keyword opening a longer message whose rest no rule reads: "STOP!!! vaya tela con ustedes",
     "Cancel 👋 cheers love", "stop stop stop ba2a ya gama3a". Reviewed, never applied: the rest may
@@ -341,12 +336,12 @@ def _leading_keyword(analysis: Analysis, index: Index) -> KeywordMatch | None:
 def _overruled_in_its_language(analysis: Analysis) -> bool:
     """A word that changes the meaning, read in the message's language: Arabizi "la" (no) is not a
     negation in "STOP!!! es la tercera vez"."""
-    if not analysis.has(*_LEADING_OVERRULED):
+    if not analysis.has(*_CHANGES_MEANING):
         return False
     language = analysis.language()
     return any(
         not hit.langs or language is None or language in hit.langs
-        for name in _LEADING_OVERRULED
+        for name in _CHANGES_MEANING
         for hit in analysis.get(name)
     )
 
