@@ -53,6 +53,7 @@ REVIEW_TRIGGERS = frozenset(
     }
 )
 SHORT = 8  # words: a complaint this short is about the messages it answers
+LONG_LIMIT = 16  # words: a scope limit that also names the offers it drops
 _COMPLAINTS = ("annoyance", "angry", "too_many", "constant", "why")
 # What a positively phrased scope limit keeps ("only order updates", "just the receipts").
 _UPDATES = ("message_noun", "update_noun")
@@ -208,7 +209,7 @@ def _only_some(a: Analysis) -> Iterator[Candidate]:
     """ "only order updates please", "uniquement les infos de commande": a scope limit phrased
     positively withdraws the rest, i.e. the promotions (review: nothing says "stop")."""
     only = _first(a, "only")
-    if only is None or any(c.question for c in a.clauses) or len(a.tokens) > SHORT:
+    if only is None or any(c.question for c in a.clauses) or len(a.tokens) > _limit_length(a, only):
         return
     if a.has("positive", "laugh", "past_negation", "question_mechanics"):
         return
@@ -222,6 +223,14 @@ def _only_some(a: Analysis) -> Iterator[Candidate]:
     ]
     if updates:
         yield Candidate(OPT_OUT, MARKETING, REVIEW, "only_some", (only, updates[0]))
+
+
+def _limit_length(a: Analysis, only: Hit) -> int:
+    """How long a scope limit may run: longer when the offers it drops follow in a clause of their own
+    ("so me manda msg sobre o meu pedido, promoção n precisa")."""
+    clause = a.tokens[only.start].clause
+    dropped = any(a.tokens[h.start].clause > clause for h in a.get("marketing_noun"))
+    return LONG_LIMIT if dropped else SHORT
 
 
 def _asks_for_offers(a: Analysis) -> Iterator[Candidate]:

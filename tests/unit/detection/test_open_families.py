@@ -98,6 +98,32 @@ def test_only_order_updates_stays_automatic() -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        "solo los avisos de mi pedido por whatsapp porfa, las promociones me sobran",
+        "only the appointment reminders from the optician please, the sale stuff i can live without",
+        "nur die Terminerinnerungen von der Fahrschule bitte, die Angebote brauch ich echt nicht mehr",
+    ],
+)
+def test_a_long_scope_limit_that_names_the_offers_is_a_marketing_opt_out(text: str) -> None:
+    verdict = classify(text)
+    assert verdict.kind is VerdictKind.OPT_OUT and verdict.scope == "marketing", f"{text!r} -> {verdict.rule}"
+    assert not verdict.auto
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "only the blue one fits me, can you send the message with the address of the shop",
+        "only my order updates please, and the promos too, love them",
+    ],
+)
+def test_a_long_message_with_only_that_keeps_the_offers_is_chat(text: str) -> None:
+    verdict = classify(text)
+    assert verdict.kind is VerdictKind.NONE, verdict.rule
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "retiro mi consentimiento, no quiero seguir recibiendo nada",
         "no quiero seguir recibiendo sus mensajes",
     ],
