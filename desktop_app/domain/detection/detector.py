@@ -31,7 +31,7 @@ from desktop_app.domain.detection.keywords import (
 )
 from desktop_app.domain.detection.languages import Languages
 from desktop_app.domain.detection.lexicon import Lexicon
-from desktop_app.domain.detection.matcher import Hit, Index
+from desktop_app.domain.detection.matcher import Hit, Index, without_words_inside_courtesy
 from desktop_app.domain.detection.normalize import Tokenized, tokenize
 from desktop_app.domain.detection.review_rules import ASKS_HOW, REVIEW_TRIGGERS, review_candidates
 from desktop_app.domain.detection.rules import CLAUSE_TRIGGERS, LIKELY, Candidate, clause_candidates
@@ -232,7 +232,7 @@ class Detector:
 
     def _hits(self, text: str, tokenized: Tokenized) -> list[Hit]:
         """The lexicon's words in the message, plus clock times at night (no list holds those)."""
-        hits = self._index.find(tokenized.tokens)
+        hits = without_words_inside_courtesy(self._index.find(tokenized.tokens))
         if _DIGIT.search(text):
             hits.extend(late_clock_times(tokenized.tokens))
         return hits

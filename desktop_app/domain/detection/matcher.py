@@ -236,3 +236,19 @@ def _merge(table: dict[K, _Merged], key: K, line: _Entry) -> None:
     merged = table.setdefault(key, _Merged(line.entry))
     if line.lang is not None and line.lang not in merged.langs:
         merged.langs.append(line.lang)
+
+
+def without_words_inside_courtesy(hits: list[Hit]) -> list[Hit]:
+    """Drop the readings of single words inside a courtesy formula: "liebe" in "liebe Grüße" is no
+    praise, "terima" in "terima kasih" no "receive", "na" in "band krdo na" no negation."""
+    formulas = [h for h in hits if h.concept == "filler" and h.end - h.start > 1]
+    if not formulas:
+        return hits
+    return [
+        h
+        for h in hits
+        if h.concept == "filler"
+        or not any(
+            f.start <= h.start and h.end <= f.end and h.end - h.start < f.end - f.start for f in formulas
+        )
+    ]

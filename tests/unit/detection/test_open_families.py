@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from desktop_app.domain.detection import classify
+from desktop_app.domain.detection import Lexicon, classify
+from desktop_app.domain.detection.matcher import Index, without_words_inside_courtesy
+from desktop_app.domain.detection.normalize import tokenize
 from desktop_app.domain.model import VerdictKind
 
 # A keyword opening a longer message whose rest no rule reads: reviewed, never applied.
@@ -215,3 +217,18 @@ def test_a_reported_stop_then_dont_remove_me_is_an_opt_in(text: str) -> None:
 
 def test_a_turkish_withdrawal_with_geri_stays_an_opt_out() -> None:
     assert classify("Mesaj alma onayımı geri çekiyorum").kind is VerdictKind.OPT_OUT
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Abmelden bitte. Liebe Grüße, Familie Berger", "Abmeldung bitte, lg an das ganze Team"],
+)
+def test_a_courtesy_formula_is_no_praise(text: str) -> None:
+    verdict = classify(text)  # "liebe" inside "liebe Grüße" said nothing about liking the messages
+    assert verdict.kind is VerdictKind.OPT_OUT, f"{text!r} -> {verdict.rule}"
+
+
+def test_the_words_of_a_courtesy_formula_are_not_read_alone() -> None:
+    found = Index(Lexicon.load_default()).find(tokenize("liebe grüße").tokens)
+    assert "positive" in {h.concept for h in found}
+    assert {h.concept for h in without_words_inside_courtesy(found)} == {"filler"}
