@@ -343,6 +343,24 @@ def _coverage(hits: list[Hit]) -> dict[str, int]:
     return {lang: len(tokens) for lang, tokens in covered.items()}
 
 
+def _grammar_only(hit: Hit) -> bool:
+    return hit.concept in _GRAMMAR and len(hit.entry) <= SHORT_ENTRY
+
+
+def _without_own_words(hits: list[Hit], coverage: dict[str, int]) -> set[str]:
+    """Languages that lend the message only little grammar words while a language that covers more
+    has words of its own there: their short readings are look-alikes, not that language's grammar."""
+    own = {
+        hit.langs[0]
+        for hit in hits
+        if len(hit.langs) == 1 and hit.concept not in NO_VOTE and not _grammar_only(hit)
+    }
+    if not own:
+        return set()
+    strongest = max(coverage[lang] for lang in own)
+    return {lang for lang, votes in coverage.items() if lang not in own and votes < strongest}
+
+
 def _resolve_collisions(hits: list[Hit], coverage: dict[str, int]) -> list[Hit]:
     """Give each reading the message's main language, dropping readings only minor languages have.
 
@@ -360,11 +378,9 @@ def _resolve_collisions(hits: list[Hit], coverage: dict[str, int]) -> list[Hit]:
             if votes > best.get(start, 0):
                 best[start] = votes
     # Languages with a single word in a message that another language covers well.
-    lone = (
-        {lang for lang, votes in coverage.items() if votes == 1}
-        if max(coverage.values(), default=0) >= STRAY_MAIN
-        else set()
-    )
+    main = max(coverage.values(), default=0)
+    lone = {lang for lang, votes in coverage.items() if votes == 1} if main >= STRAY_MAIN else set()
+    foreign = _without_own_words(hits, coverage) if main >= STRAY_MAIN else set()
     kept: list[Hit] = []
     for hit in hits:
         langs = hit.langs
@@ -373,6 +389,8 @@ def _resolve_collisions(hits: list[Hit], coverage: dict[str, int]) -> list[Hit]:
             continue
         if lone and lone.issuperset(langs) and (hit.concept in _GRAMMAR or len(hit.entry) <= SHORT_ENTRY):
             continue  # "la" (Arabizi "no") in "solo mándenme la confirmación": a stray reading
+        if foreign and foreign.issuperset(langs) and _grammar_only(hit):
+            continue  # "na" (Hinglish "no") in "dito nyo na ako i-message": a Tagalog particle
         top = best[hit.start]
         for winner in langs:
             if coverage[winner] == top:

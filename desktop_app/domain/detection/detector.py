@@ -197,6 +197,8 @@ class Detector:
         if fixed is not None:
             return self._phrase_verdict(analysis, fixed, review_only=True)
         candidates = [*clause_candidates(analysis), *review_candidates(analysis)]
+        if "block" in concepts:  # "send one more promo and I block you": never a request for more
+            candidates = [c for c in candidates if c.kind is not VerdictKind.OPT_IN]
         if "keep_on" in concepts or "come_back" in concepts:
             # "no more deals please, I still want the grooming reminders": what they keep is the rest
             stays = {i for h in analysis.get("keep_on") for i in range(h.start, h.end)}

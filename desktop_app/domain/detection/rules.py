@@ -95,13 +95,26 @@ def stop_messages(a: Analysis, c: Clause) -> Iterator[Candidate]:
                 return
 
 
+def _undoes_a_stop(c: Clause, neg: Hit) -> bool:
+    """ "stop mat karo msg bhejna" (don't stop sending): the negation belongs to the stop word it follows."""
+    after = [h for h in c.get("negation_after") if h.start == neg.start]
+    return bool(after) and any(
+        c.negated(stop) in after for stop in c.get("stop_verb") if stop.end <= neg.start
+    )
+
+
 def negated_sending(a: Analysis, c: Clause) -> Iterator[Candidate]:
     """ "don't send me messages", "no quiero recibir ofertas", "bana mesaj atmayın"."""
     nouns = c.nouns()
     for concept in ("send_verb", "message_verb", "receive_verb", "want_verb"):
         for verb in c.get(concept):
             neg = c.negated(verb)
-            if neg is None or c.between("stop_verb", neg, verb) or c.has("positive"):
+            if (
+                neg is None
+                or c.between("stop_verb", neg, verb)
+                or c.has("positive")
+                or _undoes_a_stop(c, neg)
+            ):
                 continue
             if concept == "receive_verb" and (c.question or c.has("past_marker", "past_negation")):
                 continue  # "Ich habe keine Nachricht bekommen": a missing message, not a refusal

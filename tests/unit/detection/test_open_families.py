@@ -232,3 +232,22 @@ def test_the_words_of_a_courtesy_formula_are_not_read_alone() -> None:
     found = Index(Lexicon.load_default()).find(tokenize("liebe grüße").tokens)
     assert "positive" in {h.concept for h in found}
     assert {h.concept for h in without_words_inside_courtesy(found)} == {"filler"}
+
+
+@pytest.mark.parametrize(
+    "text", ["kirim promo lagi, gw blokir nih", "one more offer and i block this number"]
+)
+def test_a_block_threat_is_never_an_opt_in(text: str) -> None:
+    verdict = classify(text)  # "send promo again and I block you" names "again" and "send"
+    assert verdict.kind is VerdictKind.OPT_OUT and not verdict.auto, f"{text!r} -> {verdict.rule}"
+
+
+def test_a_negation_that_undoes_a_stop_does_not_refuse_the_messages() -> None:
+    verdict = classify("stop mat karo msg bhejna")  # Hinglish: "don't stop sending messages"
+    assert verdict.kind is not VerdictKind.OPT_OUT, verdict.rule
+
+
+def test_a_borrowed_little_word_is_not_that_languages_grammar() -> None:
+    # "na" is "no" in Hinglish but a particle in Tagalog: no refusal of messages here
+    verdict = classify("bago kong number na ito, dito nyo na ako i-message from now on")
+    assert verdict.kind is not VerdictKind.OPT_OUT, verdict.rule
