@@ -8,24 +8,7 @@ import pytest
 
 from desktop_app.services.confirmations import ConfirmationTemplates
 
-LANGUAGES = [
-    "ar",
-    "de",
-    "en",
-    "es",
-    "fr",
-    "hi",
-    "hi-Latn",
-    "id",
-    "it",
-    "nl",
-    "pl",
-    "pt",
-    "ru",
-    "sw",
-    "tl",
-    "tr",
-]
+LANGUAGES = ["ar", "de", "en", "es", "fr", "hi", "hi-Latn", "id", "it", "nl", "pl", "pt", "ru", "sw", "tr"]
 MARKETING_WORDS = re.compile(r"(?i)(%|discount|sale|offer ends|http|www\.|buy now|coupon)")
 
 
